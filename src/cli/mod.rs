@@ -1,0 +1,138 @@
+//! The command line: the contract in DESIGN.md. One file per command.
+
+mod check;
+mod poll;
+mod review;
+mod sources;
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, ConfigError};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "newsdesk",
+    version,
+    about = "Collects the links of a curated tech newsletter and drafts its next issue.",
+    long_about = "Collects the links of a curated tech newsletter and drafts its next issue.\n\n\
+        Sources are listed in feeds.toml. `newsdesk poll` fetches them into a queue of \
+        candidates (one per story, however many feeds carried it); `newsdesk review` is \
+        where the editor decides; `newsdesk sources` shows which feeds are healthy.",
+    after_help = "Examples:\n  newsdesk check                      validate feeds.toml\n  newsdesk poll                       fetch every enabled source once\n  newsdesk sources                    which sources work, which fail and why\n  newsdesk review list --status new   the queue\n\nExit status: 0 ok, 1 something to fix (configuration, input), 2 usage error."
+)]
+pub struct Cli {
+    /// The configuration file.
+    #[arg(long, global = true, value_name = "FILE", default_value = "feeds.toml", env = "NEWSDESK_CONFIG")]
+    config: PathBuf,
+    /// The database (default: `database` in [newsletter], else newsdesk.db beside the config).
+    #[arg(long, global = true, value_name = "FILE", env = "NEWSDESK_DB")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Poll(poll::PollArgs),
+    Sources(sources::SourcesArgs),
+    Check(check::CheckArgs),
+    Review(review::ReviewArgs),
+}
+
+/// Errors a command reports; each says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Poll(#[from] crate::poll::PollError),
+    #[error("{0}")]
+    Input(String),
+    #[error("cannot write the output: {0}")]
+    Output(#[from] io::Error),
+}
+
+/// Parses the command line, runs the command, maps errors to exit codes.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Output(err)) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(err) => {
+            let mut message = format!("error: {err}");
+            let mut source = std::error::Error::source(&err);
+            // Transparent variants already printed their own text.
+            if matches!(err, CliError::Config(_) | CliError::Store(_) | CliError::Poll(_)) {
+                source = source.and_then(std::error::Error::source);
+            }
+            while let Some(cause) = source {
+                message.push_str(&format!("\n  caused by: {cause}"));
+                source = cause.source();
+            }
+            let _ = writeln!(io::stderr(), "{message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NEWSDESK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_ansi(io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .init();
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    match &cli.command {
+        Command::Check(args) => check::run(&cli, args),
+        Command::Poll(args) => poll::run(&cli, args),
+        Command::Sources(args) => sources::run(&cli, args),
+        Command::Review(args) => review::run(&cli, args),
+    }
+}
+
+impl Cli {
+    fn load_config(&self) -> Result<Config, CliError> {
+        Ok(Config::load(&self.config)?)
+    }
+
+    fn database_path(&self, config: &Config) -> PathBuf {
+        self.db.clone().unwrap_or_else(|| config.newsletter.database.clone())
+    }
+
+    fn open_store(&self, config: &Config) -> Result<Store, CliError> {
+        Ok(Store::open(&self.database_path(config))?)
+    }
+
+    fn config_path(&self) -> &Path {
+        &self.config
+    }
+}
+
+/// Writes `value` as one pretty JSON document and a newline.
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Human sizes for tables: 512 B, 34 KB, 2.1 MB.
+fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{} KB", bytes / 1_000),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
+}

@@ -1,0 +1,161 @@
+//! `newsdesk poll`: fetch sources once, now, and say how it went.
+
+use std::io::{self, IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{Cli, CliError, human_bytes};
+use crate::poll::{Outcome, Progress, SourceResult, poll_once};
+
+/// Fetch sources once, now, then exit.
+///
+/// Sources are fetched concurrently within the limits in [defaults]
+/// (`concurrency` in total, `per_host` per server), with conditional
+/// requests so unchanged feeds cost a 304. Progress goes to stderr (a bar on
+/// a terminal, one line per source otherwise), a summary to stdout. Exits 0
+/// when the poll ran, even if some sources failed (see `newsdesk sources`).
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  newsdesk poll\n  newsdesk poll --source kubernetes-blog --source cncf-blog")]
+pub struct PollArgs {
+    /// Poll only this source (repeatable); disabled sources can be polled this way.
+    #[arg(long = "source", value_name = "ID")]
+    sources: Vec<String>,
+}
+
+pub fn run(cli: &Cli, args: &PollArgs) -> Result<(), CliError> {
+    let config = cli.load_config()?;
+    let selected = if args.sources.is_empty() {
+        config.sources.iter().filter(|s| s.enabled).cloned().collect::<Vec<_>>()
+    } else {
+        let mut chosen = Vec::new();
+        for id in &args.sources {
+            match config.source(id) {
+                Some(source) => chosen.push(source.clone()),
+                None => {
+                    return Err(CliError::Input(format!(
+                        "no source \"{id}\" in {}\n  help: `newsdesk sources` lists the ids",
+                        config.path.display()
+                    )));
+                }
+            }
+        }
+        chosen
+    };
+    let store = cli.open_store(&config)?;
+    let progress: Box<dyn Progress> = if io::stderr().is_terminal() {
+        Box::new(BarProgress::default())
+    } else {
+        Box::new(LineProgress::default())
+    };
+    let started = Instant::now();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let (results, _store) = runtime.block_on(poll_once(&config, store, selected, progress))?;
+    print_summary(&results, started.elapsed())?;
+    Ok(())
+}
+
+fn describe(result: &SourceResult) -> String {
+    let status = result.http_status.map(|s| s.to_string()).unwrap_or_else(|| "-".into());
+    let detail = format!("{status}, {}, {} ms", human_bytes(result.bytes), result.duration.as_millis());
+    let moved = result
+        .moved_to
+        .as_deref()
+        .map(|to| format!("; moved permanently to {to}"))
+        .unwrap_or_default();
+    match result.outcome {
+        Outcome::Fetched => format!(
+            "ok           {}: {} new entries, {} new candidates ({detail}){moved}",
+            result.id, result.added.entries, result.added.candidates
+        ),
+        Outcome::Unchanged => format!("unchanged    {} ({detail}){moved}", result.id),
+        Outcome::NotModified => format!("not modified {} ({detail}){moved}", result.id),
+        Outcome::Failed => format!(
+            "FAILED       {}: {} ({detail}){moved}",
+            result.id,
+            result.error.as_deref().unwrap_or("unknown error")
+        ),
+    }
+}
+
+/// One line per source: for logs, pipes and CI.
+#[derive(Default)]
+struct LineProgress {
+    total: usize,
+    done: usize,
+}
+
+impl Progress for LineProgress {
+    fn start(&mut self, total: usize) {
+        self.total = total;
+    }
+
+    fn finished(&mut self, result: &SourceResult) {
+        self.done += 1;
+        let width = self.total.to_string().len();
+        let _ = writeln!(io::stderr(), "[{:>width$}/{}] {}", self.done, self.total, describe(result));
+    }
+}
+
+/// A progress bar on a terminal; failures are printed above it as they happen.
+#[derive(Default)]
+struct BarProgress {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress for BarProgress {
+    fn start(&mut self, total: usize) {
+        let bar = ProgressBar::new(total as u64).with_style(
+            ProgressStyle::with_template("{spinner} polling [{bar:30}] {pos}/{len} {msg}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        self.bar = Some(bar);
+    }
+
+    fn finished(&mut self, result: &SourceResult) {
+        if let Some(bar) = &self.bar {
+            if result.outcome == Outcome::Failed || result.moved_to.is_some() {
+                bar.println(describe(result));
+            }
+            bar.set_message(result.id.to_string());
+            bar.inc(1);
+        }
+    }
+}
+
+impl Drop for BarProgress {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn print_summary(results: &[SourceResult], elapsed: Duration) -> io::Result<()> {
+    let count = |outcome| results.iter().filter(|r| r.outcome == outcome).count();
+    let entries: usize = results.iter().map(|r| r.added.entries).sum();
+    let candidates: usize = results.iter().map(|r| r.added.candidates).sum();
+    let bytes: u64 = results.iter().map(|r| r.bytes).sum();
+    let mut out = io::stdout().lock();
+    writeln!(out, "polled {} sources in {:.1} s", results.len(), elapsed.as_secs_f64())?;
+    writeln!(out, "  fetched        {:>6}", count(Outcome::Fetched))?;
+    writeln!(out, "  not modified   {:>6}", count(Outcome::NotModified))?;
+    writeln!(out, "  unchanged      {:>6}", count(Outcome::Unchanged))?;
+    writeln!(out, "  failed         {:>6}", count(Outcome::Failed))?;
+    writeln!(out, "  new entries    {:>6}", entries)?;
+    writeln!(out, "  new candidates {:>6}", candidates)?;
+    writeln!(out, "  downloaded     {:>6}", human_bytes(bytes))?;
+    let failed: Vec<&SourceResult> = results.iter().filter(|r| r.outcome == Outcome::Failed).collect();
+    if !failed.is_empty() {
+        writeln!(out, "failed sources (details: newsdesk sources):")?;
+        for result in failed {
+            writeln!(out, "  {}: {}", result.id, result.error.as_deref().unwrap_or("unknown error"))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! `newsdesk sources`: which sources work, which fail, since when and why.
+
+use std::io::{self, Write};
+
+use chrono::{DateTime, Utc};
+use clap::Args;
+
+use super::{Cli, CliError, print_json};
+use crate::config::SourceId;
+use crate::store::SourceHealth;
+
+/// Show every configured source's health: last success, last error and
+/// since when it has been failing, entries and candidates it produced.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  newsdesk sources\n  newsdesk sources --json | jq '.[] | select(.consecutive_failures > 0)'")]
+pub struct SourcesArgs {
+    /// Print one JSON array (fields as in the table, times in RFC 3339).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(serde::Serialize)]
+struct SourceRow {
+    #[serde(flatten)]
+    health: SourceHealth,
+    enabled: bool,
+    tags: Vec<String>,
+}
+
+pub fn run(cli: &Cli, args: &SourcesArgs) -> Result<(), CliError> {
+    let config = cli.load_config()?;
+    let mut store = cli.open_store(&config)?;
+    store.sync_sources(&config.sources)?;
+    let ids: Vec<SourceId> = config.sources.iter().map(|s| s.id.clone()).collect();
+    let rows: Vec<SourceRow> = store
+        .source_health(&ids)?
+        .into_iter()
+        .zip(&config.sources)
+        .map(|(health, source)| SourceRow {
+            health,
+            enabled: source.enabled,
+            tags: source.tags.clone(),
+        })
+        .collect();
+    if args.json {
+        return print_json(&rows);
+    }
+    let now = Utc::now();
+    let mut out = io::stdout().lock();
+    let width = rows.iter().map(|r| r.health.id.len()).max().unwrap_or(2).max(2);
+    writeln!(out, "{:<width$}  {:<16}  {:<12}  {:>7}  {:>10}", "ID", "HEALTH", "LAST OK", "ENTRIES", "CANDIDATES")?;
+    for row in &rows {
+        let h = &row.health;
+        let health = if !row.enabled {
+            "disabled".to_owned()
+        } else if h.consecutive_failures > 0 {
+            format!("FAILING x{}", h.consecutive_failures)
+        } else if h.last_attempt_at.is_none() {
+            "never polled".to_owned()
+        } else {
+            "ok".to_owned()
+        };
+        writeln!(
+            out,
+            "{:<width$}  {:<16}  {:<12}  {:>7}  {:>10}",
+            h.id,
+            health,
+            ago(h.last_success_at.as_deref(), now),
+            h.entries,
+            h.candidates
+        )?;
+        if h.consecutive_failures > 0 {
+            writeln!(
+                out,
+                "{:width$}  failing since {} ({}): {}",
+                "",
+                h.failing_since.as_deref().unwrap_or("?"),
+                ago(h.failing_since.as_deref(), now),
+                h.last_error.as_deref().unwrap_or("unknown error")
+            )?;
+        }
+        if let Some(to) = &h.moved_to {
+            writeln!(out, "{:width$}  moved permanently to {to} (update its url in feeds.toml)", "")?;
+        }
+    }
+    Ok(())
+}
+
+/// "never", "just now", "5m ago", "3h ago", "2d ago".
+fn ago(time: Option<&str>, now: DateTime<Utc>) -> String {
+    let Some(time) = time.and_then(|t| DateTime::parse_from_rfc3339(t).ok()) else {
+        return "never".to_owned();
+    };
+    let seconds = (now - time.with_timezone(&Utc)).num_seconds().max(0);
+    match seconds {
+        0..60 => "just now".to_owned(),
+        60..3600 => format!("{}m ago", seconds / 60),
+        3600..86400 => format!("{}h ago", seconds / 3600),
+        _ => format!("{}d ago", seconds / 86400),
+    }
+}

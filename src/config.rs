@@ -1,0 +1,619 @@
+//! `feeds.toml`: what the editor writes, checked before anything runs.
+//!
+//! Parsing keeps the position of every value (`toml::Spanned`) so that each
+//! problem can be reported as `file:line:column` with what to do about it.
+//! All problems are collected and reported at once, like `nginx -t`.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+use crate::source::SourceKind;
+
+/// The User-Agent every request carries: servers can tell who polls them.
+pub const DEFAULT_USER_AGENT: &str = concat!(
+    "newsdesk/",
+    env!("CARGO_PKG_VERSION"),
+    " (newsletter feed poller)"
+);
+
+/// A source's id as written in `feeds.toml`; the key of everything stored
+/// about it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceId(pub String);
+
+impl fmt::Display for SourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub newsletter: Newsletter,
+    pub defaults: Defaults,
+    pub sections: Vec<Section>,
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Newsletter {
+    pub title: String,
+    /// Resolved against the directory of `feeds.toml`.
+    pub database: PathBuf,
+    pub drafts_dir: PathBuf,
+    pub template: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Defaults {
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub max_body_size: u64,
+    pub user_agent: String,
+    pub max_redirects: usize,
+    /// Requests in flight at once, over all hosts.
+    pub concurrency: usize,
+    /// Requests in flight at once to one host.
+    pub per_host: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub id: SourceId,
+    pub kind: SourceKind,
+    pub url: Url,
+    pub section: Option<String>,
+    pub interval: Duration,
+    pub tags: Vec<String>,
+    pub enabled: bool,
+}
+
+/// One problem in the configuration, with where it is and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )?;
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {}: {source}\n  help: create it (see the example feeds.toml in the newsdesk repository) or pass --config FILE", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} has {} problem{}:\n{}", path.display(), problems.len(), if problems.len() == 1 { "" } else { "s" }, problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        path: PathBuf,
+        problems: Vec<ConfigProblem>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    newsletter: Spanned<RawNewsletter>,
+    #[serde(default)]
+    defaults: RawDefaults,
+    #[serde(default)]
+    sections: Vec<RawSection>,
+    #[serde(default)]
+    source: Vec<RawSource>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNewsletter {
+    title: Spanned<String>,
+    database: Option<Spanned<String>>,
+    drafts_dir: Option<Spanned<String>>,
+    template: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    interval: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    max_body_size: Option<Spanned<String>>,
+    user_agent: Option<Spanned<String>>,
+    max_redirects: Option<Spanned<i64>>,
+    concurrency: Option<Spanned<i64>>,
+    per_host: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSection {
+    id: Spanned<String>,
+    title: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    id: Spanned<String>,
+    kind: Spanned<SourceKind>,
+    url: Spanned<String>,
+    section: Option<Spanned<String>>,
+    interval: Option<Spanned<String>>,
+    #[serde(default)]
+    tags: Vec<Spanned<String>>,
+    #[serde(default = "yes")]
+    enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Collects problems with their positions in one file.
+struct Problems<'a> {
+    file: &'a Path,
+    text: &'a str,
+    found: Vec<ConfigProblem>,
+}
+
+impl Problems<'_> {
+    fn add(&mut self, span: Range<usize>, message: impl Into<String>, help: Option<String>) {
+        let (line, column) = line_column(self.text, span.start);
+        self.found.push(ConfigProblem {
+            file: self.file.to_path_buf(),
+            line,
+            column,
+            message: message.into(),
+            help,
+        });
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+impl Config {
+    /// Reads and validates `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(path, &text)
+    }
+
+    /// Validates `text` as the contents of `path` (relative paths in it are
+    /// resolved against the directory of `path`).
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let mut problems = Problems {
+            file: path,
+            text,
+            found: Vec::new(),
+        };
+        let raw: RawConfig = match toml::from_str(text) {
+            Ok(raw) => raw,
+            Err(err) => {
+                let span = err.span().unwrap_or(0..0);
+                let message = err.message().trim().to_owned();
+                let help = syntax_help(&message);
+                problems.add(span, message, help);
+                return Err(ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    problems: problems.found,
+                });
+            }
+        };
+        let base_dir = path.parent().unwrap_or(Path::new("."));
+        let config = build(raw, base_dir, path, &mut problems);
+        if problems.found.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                problems: problems.found,
+            })
+        }
+    }
+
+    pub fn source(&self, id: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.id.0 == id)
+    }
+}
+
+fn syntax_help(message: &str) -> Option<String> {
+    if message.starts_with("unknown field") {
+        Some("remove the key or fix its spelling; the keys this table accepts are listed above".into())
+    } else if message.starts_with("missing field") {
+        Some("add the key; see the example feeds.toml for its meaning".into())
+    } else if message.contains("unknown variant") {
+        Some("use one of the listed values".into())
+    } else {
+        None
+    }
+}
+
+fn resolve_path(base_dir: &Path, value: &str) -> PathBuf {
+    let path = Path::new(value);
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base_dir.join(path)
+    }
+}
+
+fn parse_duration(problems: &mut Problems, value: &Spanned<String>, key: &str) -> Option<Duration> {
+    match humantime::parse_duration(value.get_ref()) {
+        Ok(d) if d.is_zero() => {
+            problems.add(value.span(), format!("`{key}` must be longer than zero"), None);
+            None
+        }
+        Ok(d) => Some(d),
+        Err(err) => {
+            problems.add(
+                value.span(),
+                format!("`{key}` = \"{}\" is not a duration: {err}", value.get_ref()),
+                Some("write durations like \"30s\", \"45m\", \"2h\" or \"1h 30m\"".into()),
+            );
+            None
+        }
+    }
+}
+
+fn parse_size(problems: &mut Problems, value: &Spanned<String>, key: &str) -> Option<u64> {
+    match value.get_ref().trim().parse::<bytesize::ByteSize>() {
+        Ok(size) if size.as_u64() > 0 => Some(size.as_u64()),
+        _ => {
+            problems.add(
+                value.span(),
+                format!("`{key}` = \"{}\" is not a size", value.get_ref()),
+                Some("write sizes like \"512KB\", \"10MB\" or \"10MiB\"".into()),
+            );
+            None
+        }
+    }
+}
+
+fn parse_count(problems: &mut Problems, value: &Spanned<i64>, key: &str, min: i64) -> Option<usize> {
+    match usize::try_from(*value.get_ref()) {
+        Ok(n) if *value.get_ref() >= min => Some(n),
+        _ => {
+            problems.add(
+                value.span(),
+                format!("`{key}` = {} is out of range", value.get_ref()),
+                Some(format!("use a whole number of at least {min}")),
+            );
+            None
+        }
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) -> Config {
+    let newsletter_raw = raw.newsletter.into_inner();
+    if newsletter_raw.title.get_ref().trim().is_empty() {
+        problems.add(
+            newsletter_raw.title.span(),
+            "`title` of [newsletter] is empty",
+            Some("name the newsletter, e.g. title = \"Cloud Native Weekly\"".into()),
+        );
+    }
+    let newsletter = Newsletter {
+        title: newsletter_raw.title.get_ref().trim().to_owned(),
+        database: resolve_path(
+            base_dir,
+            newsletter_raw
+                .database
+                .as_ref()
+                .map_or("newsdesk.db", |d| d.get_ref()),
+        ),
+        drafts_dir: resolve_path(
+            base_dir,
+            newsletter_raw
+                .drafts_dir
+                .as_ref()
+                .map_or("drafts", |d| d.get_ref()),
+        ),
+        template: newsletter_raw.template.as_ref().map(|t| {
+            let resolved = resolve_path(base_dir, t.get_ref());
+            if !resolved.is_file() {
+                problems.add(
+                    t.span(),
+                    format!("template {} does not exist", resolved.display()),
+                    Some("fix the path (relative paths start at the directory of feeds.toml) or remove the key to use the built-in template".into()),
+                );
+            }
+            resolved
+        }),
+    };
+
+    let d = &raw.defaults;
+    let defaults = Defaults {
+        interval: d
+            .interval
+            .as_ref()
+            .and_then(|v| parse_duration(problems, v, "interval"))
+            .unwrap_or(Duration::from_secs(3600)),
+        timeout: d
+            .timeout
+            .as_ref()
+            .and_then(|v| parse_duration(problems, v, "timeout"))
+            .unwrap_or(Duration::from_secs(30)),
+        max_body_size: d
+            .max_body_size
+            .as_ref()
+            .and_then(|v| parse_size(problems, v, "max_body_size"))
+            .unwrap_or(10 * 1000 * 1000),
+        user_agent: d
+            .user_agent
+            .as_ref()
+            .map_or(DEFAULT_USER_AGENT.to_owned(), |v| v.get_ref().clone()),
+        max_redirects: d
+            .max_redirects
+            .as_ref()
+            .and_then(|v| parse_count(problems, v, "max_redirects", 0))
+            .unwrap_or(5),
+        concurrency: d
+            .concurrency
+            .as_ref()
+            .and_then(|v| parse_count(problems, v, "concurrency", 1))
+            .unwrap_or(16),
+        per_host: d
+            .per_host
+            .as_ref()
+            .and_then(|v| parse_count(problems, v, "per_host", 1))
+            .unwrap_or(2),
+    };
+
+    let mut sections = Vec::new();
+    let mut section_lines: HashMap<String, usize> = HashMap::new();
+    for s in &raw.sections {
+        let id = s.id.get_ref().trim().to_owned();
+        if !valid_id(&id) {
+            problems.add(
+                s.id.span(),
+                format!("section id \"{id}\" is not valid"),
+                Some("use letters, digits, '-', '_' or '.', e.g. id = \"releases\"".into()),
+            );
+        }
+        let line = line_column(problems.text, s.id.span().start).0;
+        if let Some(first) = section_lines.get(&id) {
+            problems.add(
+                s.id.span(),
+                format!("section id \"{id}\" is already used on line {first}"),
+                Some("give each [[sections]] entry its own id".into()),
+            );
+            continue;
+        }
+        section_lines.insert(id.clone(), line);
+        sections.push(Section {
+            id,
+            title: s.title.get_ref().clone(),
+        });
+    }
+    let known_sections: HashSet<&str> = sections.iter().map(|s| s.id.as_str()).collect();
+
+    let mut sources = Vec::new();
+    let mut source_lines: HashMap<String, usize> = HashMap::new();
+    for s in raw.source {
+        let id = s.id.get_ref().trim().to_owned();
+        let mut ok = true;
+        if !valid_id(&id) {
+            problems.add(
+                s.id.span(),
+                format!("source id \"{id}\" is not valid"),
+                Some("use letters, digits, '-', '_' or '.', e.g. id = \"kubernetes-blog\"".into()),
+            );
+            ok = false;
+        }
+        if let Some(first) = source_lines.get(&id) {
+            problems.add(
+                s.id.span(),
+                format!("source id \"{id}\" is already used on line {first}"),
+                Some("every [[source]] needs its own id: rename one of them".into()),
+            );
+            ok = false;
+        } else {
+            source_lines.insert(id.clone(), line_column(problems.text, s.id.span().start).0);
+        }
+        let kind = *s.kind.get_ref();
+        if !kind.is_supported() {
+            problems.add(
+                s.kind.span(),
+                format!("kind \"{kind}\" is not supported by this version of newsdesk"),
+                Some(format!(
+                    "use one of: {}; a GitHub project's releases can be polled as kind = \"feed\" with url = \"https://github.com/OWNER/REPO/releases.atom\"",
+                    SourceKind::supported_names().join(", ")
+                )),
+            );
+            ok = false;
+        }
+        let url = match Url::parse(s.url.get_ref().trim()) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => Some(url),
+            Ok(url) => {
+                problems.add(
+                    s.url.span(),
+                    format!("url \"{}\" of source \"{id}\" is not an http(s) URL (scheme \"{}\")", s.url.get_ref(), url.scheme()),
+                    Some("write the full address, e.g. url = \"https://kubernetes.io/feed.xml\"".into()),
+                );
+                None
+            }
+            Err(err) => {
+                problems.add(
+                    s.url.span(),
+                    format!("url \"{}\" of source \"{id}\" is not a valid URL: {err}", s.url.get_ref()),
+                    Some("write the full address, e.g. url = \"https://kubernetes.io/feed.xml\"".into()),
+                );
+                None
+            }
+        };
+        let section = s.section.as_ref().map(|sec| sec.get_ref().trim().to_owned());
+        if let (Some(name), Some(spanned)) = (&section, &s.section) {
+            if !known_sections.contains(name.as_str()) {
+                let listed = if sections.is_empty() {
+                    "no [[sections]] are defined".to_owned()
+                } else {
+                    format!(
+                        "known sections: {}",
+                        sections.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")
+                    )
+                };
+                problems.add(
+                    spanned.span(),
+                    format!("source \"{id}\" names section \"{name}\", which is not defined ({listed})"),
+                    Some(format!("add a [[sections]] entry with id = \"{name}\", or use one of the known ids")),
+                );
+                ok = false;
+            }
+        }
+        let interval = match &s.interval {
+            Some(v) => parse_duration(problems, v, "interval"),
+            None => Some(defaults.interval),
+        };
+        let tags = s.tags.iter().map(|t| t.get_ref().trim().to_owned()).collect();
+        if let (true, Some(url), Some(interval)) = (ok, url, interval) {
+            sources.push(Source {
+                id: SourceId(id),
+                kind,
+                url,
+                section,
+                interval,
+                tags,
+                enabled: s.enabled,
+            });
+        }
+    }
+
+    Config {
+        path: path.to_path_buf(),
+        newsletter,
+        defaults,
+        sections,
+        sources,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[newsletter]
+title = "Weekly"
+
+[[sections]]
+id = "articles"
+title = "Notable Articles"
+
+[[source]]
+id = "k8s"
+kind = "feed"
+url = "https://kubernetes.io/feed.xml"
+section = "articles"
+"#;
+
+    fn problems(text: &str) -> Vec<ConfigProblem> {
+        match Config::parse(Path::new("feeds.toml"), text) {
+            Ok(_) => Vec::new(),
+            Err(ConfigError::Invalid { problems, .. }) => problems,
+            Err(other) => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let config = Config::parse(Path::new("/srv/news/feeds.toml"), MINIMAL).unwrap();
+        assert_eq!(config.newsletter.database, Path::new("/srv/news/newsdesk.db"));
+        assert_eq!(config.defaults.interval, Duration::from_secs(3600));
+        assert_eq!(config.defaults.max_body_size, 10_000_000);
+        assert_eq!(config.defaults.per_host, 2);
+        assert_eq!(config.sources[0].interval, Duration::from_secs(3600));
+        assert!(config.sources[0].enabled);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_position() {
+        let text = format!(
+            "{MINIMAL}\n[[source]]\nid = \"k8s\"\nkind = \"feed\"\nurl = \"not a url\"\nsection = \"nope\"\ninterval = \"soon\"\n"
+        );
+        let found = problems(&text);
+        let summary: Vec<(usize, usize, &str)> = found
+            .iter()
+            .map(|p| (p.line, p.column, p.message.as_str()))
+            .collect();
+        assert_eq!(summary.len(), 4, "{summary:?}");
+        assert_eq!(summary[0].0, 16);
+        assert!(summary[0].2.contains("already used on line 10"));
+        assert_eq!((summary[1].0, summary[1].1), (18, 7));
+        assert!(summary[1].2.contains("not a valid URL"));
+        assert!(summary[2].2.contains("section \"nope\""));
+        assert!(summary[3].2.contains("not a duration"));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_line_and_column() {
+        let found = problems(&MINIMAL.replace("section = \"articles\"", "sektion = \"articles\""));
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].line, found[0].column), (13, 1));
+        assert!(found[0].message.contains("unknown field `sektion`"), "{}", found[0].message);
+    }
+
+    #[test]
+    fn sizes_and_durations_are_human_strings() {
+        let text = MINIMAL.replace(
+            "[[sections]]",
+            "[defaults]\ninterval = \"45m\"\ntimeout = \"10s\"\nmax_body_size = \"2MiB\"\n\n[[sections]]",
+        );
+        let config = Config::parse(Path::new("feeds.toml"), &text).unwrap();
+        assert_eq!(config.defaults.interval, Duration::from_secs(45 * 60));
+        assert_eq!(config.defaults.max_body_size, 2 * 1024 * 1024);
+        let bad = problems(&text.replace("2MiB", "huge"));
+        assert!(bad[0].message.contains("not a size"));
+    }
+}

@@ -1,0 +1,220 @@
+//! Polite, bounded HTTP: one shared client, conditional GET, a deadline per
+//! request, a cap on the body enforced while it streams, and redirects
+//! followed by hand so a permanent move can be recorded and shown.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Client, StatusCode};
+use url::Url;
+
+use crate::config::Defaults;
+
+/// What the server said the last time, sent back so it can answer 304.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// A successful exchange: either new content or "not modified".
+#[derive(Debug)]
+pub enum Fetched {
+    NotModified,
+    Body {
+        body: Vec<u8>,
+        content_type: Option<String>,
+        validators: Validators,
+    },
+}
+
+/// One request's result with what is worth recording even when it failed.
+#[derive(Debug)]
+pub struct FetchReport {
+    pub result: Result<Fetched, FetchError>,
+    /// Final HTTP status, when a response arrived.
+    pub status: Option<u16>,
+    /// Where the source has permanently moved (301/308), if it has.
+    pub moved_to: Option<Url>,
+    pub duration: Duration,
+}
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum FetchError {
+    #[error("HTTP {status}{}", reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default())]
+    Status { status: u16, reason: Option<String> },
+    #[error("no complete answer within {}s (the timeout); the server is slow or unreachable", .0.as_secs_f32())]
+    Timeout(Duration),
+    #[error("the body is larger than the {limit}-byte limit (raise [defaults] max_body_size if the feed is really that big)")]
+    TooLarge { limit: u64 },
+    #[error("more than {0} redirects")]
+    TooManyRedirects(usize),
+    #[error("redirect without a usable Location: {0}")]
+    BadRedirect(String),
+    #[error("{0}")]
+    Transport(String),
+}
+
+/// The shared HTTP client and the limits every request obeys.
+#[derive(Clone)]
+pub struct Fetcher {
+    client: Client,
+    timeout: Duration,
+    max_body_size: u64,
+    max_redirects: usize,
+}
+
+impl Fetcher {
+    pub fn new(defaults: &Defaults) -> Result<Fetcher, reqwest::Error> {
+        // rustls needs a process-wide crypto provider; ring is pure Rust + asm,
+        // no C toolchain beyond cc, no system OpenSSL. A second call is a no-op.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static(
+                "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8",
+            ),
+        );
+        let client = Client::builder()
+            .user_agent(defaults.user_agent.clone())
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(defaults.timeout.min(Duration::from_secs(15)))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()?;
+        Ok(Fetcher {
+            client,
+            timeout: defaults.timeout,
+            max_body_size: defaults.max_body_size,
+            max_redirects: defaults.max_redirects,
+        })
+    }
+
+    /// GETs `url`, conditionally when `validators` has something, within the
+    /// configured time, size and redirect limits.
+    pub async fn fetch(&self, url: &Url, validators: &Validators) -> FetchReport {
+        let started = Instant::now();
+        let mut status = None;
+        let mut moved_to = None;
+        let result = tokio::time::timeout(
+            self.timeout,
+            self.fetch_following(url, validators, &mut status, &mut moved_to),
+        )
+        .await
+        .unwrap_or(Err(FetchError::Timeout(self.timeout)));
+        FetchReport {
+            result,
+            status,
+            moved_to,
+            duration: started.elapsed(),
+        }
+    }
+
+    async fn fetch_following(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        status_out: &mut Option<u16>,
+        moved_to: &mut Option<Url>,
+    ) -> Result<Fetched, FetchError> {
+        let mut current = url.clone();
+        let mut only_permanent_so_far = true;
+        for _hop in 0..=self.max_redirects {
+            let mut request = self.client.get(current.clone());
+            if let Some(etag) = &validators.etag {
+                request = request.header(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(date) = &validators.last_modified {
+                request = request.header(header::IF_MODIFIED_SINCE, date);
+            }
+            let response = request.send().await.map_err(transport_error)?;
+            let status = response.status();
+            *status_out = Some(status.as_u16());
+            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                let location = response
+                    .headers()
+                    .get(header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or_else(|| FetchError::BadRedirect(format!("HTTP {status} without Location")))?;
+                let next = current
+                    .join(location)
+                    .map_err(|e| FetchError::BadRedirect(format!("{location}: {e}")))?;
+                if !matches!(next.scheme(), "http" | "https") {
+                    return Err(FetchError::BadRedirect(format!("{next} is not http(s)")));
+                }
+                let permanent = matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT);
+                only_permanent_so_far &= permanent;
+                if only_permanent_so_far {
+                    *moved_to = Some(next.clone());
+                }
+                current = next;
+                continue;
+            }
+            if status == StatusCode::NOT_MODIFIED {
+                return Ok(Fetched::NotModified);
+            }
+            if !status.is_success() {
+                return Err(FetchError::Status {
+                    status: status.as_u16(),
+                    reason: status.canonical_reason().map(str::to_owned),
+                });
+            }
+            let header_text = |name: header::HeaderName| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let validators = Validators {
+                etag: header_text(header::ETAG),
+                last_modified: header_text(header::LAST_MODIFIED),
+            };
+            let content_type = header_text(header::CONTENT_TYPE);
+            let body = self.read_capped(response).await?;
+            return Ok(Fetched::Body {
+                body,
+                content_type,
+                validators,
+            });
+        }
+        Err(FetchError::TooManyRedirects(self.max_redirects))
+    }
+
+    /// Reads the (decompressed) body, failing as soon as it passes the cap:
+    /// a huge or endless body never sits in memory.
+    async fn read_capped(&self, mut response: reqwest::Response) -> Result<Vec<u8>, FetchError> {
+        let limit = self.max_body_size;
+        if response.content_length().is_some_and(|len| len > limit) {
+            return Err(FetchError::TooLarge { limit });
+        }
+        let mut body = Vec::with_capacity(response.content_length().unwrap_or(16 * 1024).min(limit) as usize);
+        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Err(FetchError::TooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+}
+
+/// reqwest's errors nest the useful part (refused, reset, DNS) a few
+/// sources deep; show the whole chain in one line.
+fn transport_error(err: reqwest::Error) -> FetchError {
+    let mut message = if err.is_connect() {
+        "cannot connect".to_owned()
+    } else if err.is_body() || err.is_decode() {
+        "the connection broke while reading the body".to_owned()
+    } else {
+        "request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    FetchError::Transport(message)
+}

@@ -1,0 +1,15 @@
+//! newsdesk collects the links of a curated tech newsletter and drafts its
+//! next issue.
+//!
+//! The pipeline runs one way: [`config`] → [`fetch`] → [`source`] adapters →
+//! [`normalize`] → [`store`] (deduplicated candidates), driven by [`poll`];
+//! [`cli`] holds the commands.
+
+pub mod cli;
+pub mod config;
+pub mod encoding;
+pub mod fetch;
+pub mod normalize;
+pub mod poll;
+pub mod source;
+pub mod store;

@@ -1,0 +1,87 @@
+//! Source adapters: bytes fetched from a source in, entries out.
+//!
+//! Each kind of source has its own adapter; all of them produce
+//! [`IncomingEntry`] values that the store deduplicates into candidates.
+
+pub mod feed;
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+/// What a `[[source]]` is, as written in its `kind` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    /// RSS 0.9x / 1.0 / 2.0, Atom or JSON Feed.
+    Feed,
+    /// A GitHub repository's releases (API or `releases.atom`).
+    GithubReleases,
+    /// An iCalendar schedule such as sched.com's `all.ics`.
+    Ical,
+    /// A page without a feed, read with CSS selectors.
+    Html,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Feed => "feed",
+            SourceKind::GithubReleases => "github-releases",
+            SourceKind::Ical => "ical",
+            SourceKind::Html => "html",
+        }
+    }
+
+    /// Whether this build has an adapter for the kind.
+    pub fn is_supported(self) -> bool {
+        matches!(self, SourceKind::Feed)
+    }
+
+    pub fn supported_names() -> Vec<&'static str> {
+        [SourceKind::Feed, SourceKind::GithubReleases, SourceKind::Ical, SourceKind::Html]
+            .into_iter()
+            .filter(|k| k.is_supported())
+            .map(SourceKind::as_str)
+            .collect()
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One entry as a source adapter read it, normalised, before it is stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncomingEntry {
+    /// Stable across polls: the feed's own id when it has one, else derived
+    /// from the link, else from the content.
+    pub key: String,
+    /// The link as published (resolved to an absolute URL).
+    pub url: Option<String>,
+    /// The link in canonical form, used to recognise the same story.
+    pub canonical_url: Option<String>,
+    pub title: String,
+    pub summary: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+}
+
+/// What an adapter read from one document.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedSource {
+    pub title: Option<String>,
+    pub entries: Vec<IncomingEntry>,
+}
+
+/// Why a document could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("the document is empty")]
+    Empty,
+    #[error("not a feed: {0} (check that the URL points at the RSS/Atom/JSON feed, not at a web page)")]
+    NotAFeed(String),
+}

@@ -1,0 +1,451 @@
+//! The SQLite database: sources' polling state, the fetch log, entries and
+//! the candidate queue.
+//!
+//! WAL mode with a busy timeout lets the daemon write while `review` reads
+//! and decides. Schema changes are numbered migrations applied at start-up
+//! in one transaction, tracked by `PRAGMA user_version`. Each poll of a
+//! source is recorded in one transaction, so a crash leaves either all of it
+//! or none of it.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Serialize;
+
+use crate::config::{Source, SourceId};
+use crate::fetch::Validators;
+use crate::source::IncomingEntry;
+
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {path}: {source}\n  help: check that its directory exists and is writable, or pass --db FILE")]
+    Open { path: String, source: rusqlite::Error },
+    #[error("the database {path} has schema version {found}, newer than this newsdesk understands ({known})\n  help: upgrade newsdesk, or point --db at another file")]
+    TooNew { path: String, found: i64, known: i64 },
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Times are stored as RFC 3339 UTC text with second precision, which sorts.
+pub fn timestamp(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Queue states of a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    New,
+    Accepted,
+    Rejected,
+    Deferred,
+    Drafted,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Accepted => "accepted",
+            Status::Rejected => "rejected",
+            Status::Deferred => "deferred",
+            Status::Drafted => "drafted",
+        }
+    }
+}
+
+/// What a poll of one source came to, as far as the store cares.
+#[derive(Debug)]
+pub enum PollOutcome<'a> {
+    /// 304: nothing to do.
+    NotModified,
+    /// 200 with the same bytes as last time: nothing to parse.
+    Unchanged,
+    Parsed {
+        entries: &'a [IncomingEntry],
+        validators: &'a Validators,
+        body_sha: &'a str,
+    },
+    Failed { error: &'a str },
+}
+
+/// Everything recorded about one poll of one source.
+#[derive(Debug)]
+pub struct PollRecord<'a> {
+    pub source: &'a Source,
+    pub started_at: DateTime<Utc>,
+    pub http_status: Option<u16>,
+    pub bytes: u64,
+    pub duration: Duration,
+    pub moved_to: Option<&'a str>,
+    pub outcome: PollOutcome<'a>,
+}
+
+/// How many rows a poll added.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Added {
+    pub entries: usize,
+    pub candidates: usize,
+}
+
+/// What the next poll of a source needs to know from the last one.
+#[derive(Debug, Clone, Default)]
+pub struct PollMemory {
+    pub validators: Validators,
+    pub body_sha: Option<String>,
+}
+
+/// A source's health, for `newsdesk sources`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceHealth {
+    pub id: String,
+    pub kind: String,
+    pub url: String,
+    pub section: Option<String>,
+    pub moved_to: Option<String>,
+    pub last_attempt_at: Option<String>,
+    pub last_success_at: Option<String>,
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<String>,
+    pub failing_since: Option<String>,
+    pub consecutive_failures: u32,
+    pub entries: i64,
+    pub candidates: i64,
+}
+
+/// A candidate as `review list --json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CandidateView {
+    pub id: i64,
+    pub title: String,
+    pub url: Option<String>,
+    pub source: String,
+    pub section: Option<String>,
+    pub status: String,
+    pub seen_in: Vec<String>,
+    pub published: String,
+    pub summary: Option<String>,
+    pub note: Option<String>,
+    pub decided_at: Option<String>,
+    pub created_at: String,
+}
+
+/// Which candidates to list.
+#[derive(Debug, Clone, Default)]
+pub struct CandidateFilter {
+    pub status: Option<Status>,
+    pub section: Option<String>,
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its
+    /// schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        let open_err = |source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open_err)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(open_err)?;
+        // journal_mode answers with a row, so it is read rather than executed.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(open_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(mode, "database is not in WAL mode; readers may wait for writers");
+        }
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            .map_err(open_err)?;
+        let mut store = Store { conn };
+        store.migrate(path)?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self, path: &Path) -> Result<()> {
+        let known = MIGRATIONS.len() as i64;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: path.display().to_string(),
+                found: version,
+                known,
+            });
+        }
+        for migration in &MIGRATIONS[version as usize..] {
+            tx.execute_batch(migration)?;
+        }
+        tx.pragma_update(None, "user_version", known)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Makes the `sources` table match the configuration. Sources removed
+    /// from the configuration keep their rows: their entries and candidates
+    /// stay valid.
+    pub fn sync_sources(&mut self, sources: &[Source]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO sources (id, kind, url, section) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET
+                   kind = excluded.kind, section = excluded.section,
+                   -- a new URL makes the old validators and redirect meaningless
+                   etag = CASE WHEN url = excluded.url THEN etag END,
+                   last_modified = CASE WHEN url = excluded.url THEN last_modified END,
+                   body_sha = CASE WHEN url = excluded.url THEN body_sha END,
+                   moved_to = CASE WHEN url = excluded.url THEN moved_to END,
+                   url = excluded.url",
+            )?;
+            for source in sources {
+                upsert.execute(params![
+                    source.id.0,
+                    source.kind.as_str(),
+                    source.url.as_str(),
+                    source.section
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Validators and body digests of every source, keyed by id.
+    pub fn poll_memory(&self) -> Result<HashMap<SourceId, PollMemory>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, etag, last_modified, body_sha FROM sources")?;
+        let rows = stmt.query_map([], |row| {
+            Ok((
+                SourceId(row.get(0)?),
+                PollMemory {
+                    validators: Validators {
+                        etag: row.get(1)?,
+                        last_modified: row.get(2)?,
+                    },
+                    body_sha: row.get(3)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records one poll of one source, with its entries, in one transaction.
+    pub fn record_poll(&mut self, poll: &PollRecord) -> Result<Added> {
+        let tx = self.conn.transaction()?;
+        let now = timestamp(Utc::now());
+        let added = match &poll.outcome {
+            PollOutcome::Parsed { entries, .. } => insert_entries(&tx, poll.source, entries, &now)?,
+            _ => Added::default(),
+        };
+        let source_id = &poll.source.id.0;
+        match &poll.outcome {
+            PollOutcome::Failed { error } => {
+                tx.prepare_cached(
+                    "UPDATE sources SET last_attempt_at = ?2, last_status = ?3, last_error = ?4,
+                       last_error_at = ?2, failing_since = COALESCE(failing_since, ?2),
+                       consecutive_failures = consecutive_failures + 1,
+                       moved_to = COALESCE(?5, moved_to)
+                     WHERE id = ?1",
+                )?
+                .execute(params![source_id, now, poll.http_status, error, poll.moved_to])?;
+            }
+            outcome => {
+                tx.prepare_cached(
+                    "UPDATE sources SET last_attempt_at = ?2, last_success_at = ?2, last_status = ?3,
+                       failing_since = NULL, consecutive_failures = 0, moved_to = ?4
+                     WHERE id = ?1",
+                )?
+                .execute(params![source_id, now, poll.http_status, poll.moved_to])?;
+                if let PollOutcome::Parsed { validators, body_sha, .. } = outcome {
+                    tx.prepare_cached(
+                        "UPDATE sources SET etag = ?2, last_modified = ?3, body_sha = ?4 WHERE id = ?1",
+                    )?
+                    .execute(params![source_id, validators.etag, validators.last_modified, body_sha])?;
+                }
+            }
+        }
+        let (outcome, error) = match &poll.outcome {
+            PollOutcome::NotModified => ("not-modified", None),
+            PollOutcome::Unchanged => ("unchanged", None),
+            PollOutcome::Parsed { .. } => ("fetched", None),
+            PollOutcome::Failed { error } => ("failed", Some(*error)),
+        };
+        tx.prepare_cached(
+            "INSERT INTO fetch_log (source_id, started_at, outcome, http_status, bytes, duration_ms, new_entries, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            source_id,
+            timestamp(poll.started_at),
+            outcome,
+            poll.http_status,
+            poll.bytes as i64,
+            poll.duration.as_millis() as i64,
+            added.entries as i64,
+            error
+        ])?;
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// Every configured source's health, in the order given.
+    pub fn source_health(&self, ids: &[SourceId]) -> Result<Vec<SourceHealth>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT s.id, s.kind, s.url, s.section, s.moved_to, s.last_attempt_at, s.last_success_at,
+                    s.last_status, s.last_error, s.last_error_at, s.failing_since, s.consecutive_failures,
+                    (SELECT COUNT(*) FROM entries e WHERE e.source_id = s.id),
+                    (SELECT COUNT(DISTINCT e.candidate_id) FROM entries e WHERE e.source_id = s.id)
+             FROM sources s WHERE s.id = ?1",
+        )?;
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            let health = stmt
+                .query_row([&id.0], |row| {
+                    Ok(SourceHealth {
+                        id: row.get(0)?,
+                        kind: row.get(1)?,
+                        url: row.get(2)?,
+                        section: row.get(3)?,
+                        moved_to: row.get(4)?,
+                        last_attempt_at: row.get(5)?,
+                        last_success_at: row.get(6)?,
+                        last_status: row.get(7)?,
+                        last_error: row.get(8)?,
+                        last_error_at: row.get(9)?,
+                        failing_since: row.get(10)?,
+                        consecutive_failures: row.get(11)?,
+                        entries: row.get(12)?,
+                        candidates: row.get(13)?,
+                    })
+                })
+                .optional()?;
+            if let Some(health) = health {
+                found.push(health);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Candidates, newest first.
+    pub fn list_candidates(&self, filter: &CandidateFilter) -> Result<Vec<CandidateView>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT c.id, c.title, c.url, c.source_id, c.section, c.status, c.published, c.summary,
+                    c.note, c.decided_at, c.created_at,
+                    (SELECT json_group_array(source_id) FROM
+                        (SELECT source_id, MIN(id) AS first FROM entries
+                          WHERE candidate_id = c.id GROUP BY source_id ORDER BY first))
+             FROM candidates c
+             WHERE (?1 IS NULL OR c.status = ?1) AND (?2 IS NULL OR c.section = ?2)
+             ORDER BY c.published DESC, c.id DESC",
+        )?;
+        let rows = stmt.query_map(
+            params![filter.status.map(Status::as_str), filter.section],
+            |row| {
+                let seen_in: String = row.get(11)?;
+                Ok(CandidateView {
+                    id: row.get(0)?,
+                    title: row.get(1)?,
+                    url: row.get(2)?,
+                    source: row.get(3)?,
+                    section: row.get(4)?,
+                    status: row.get(5)?,
+                    published: row.get(6)?,
+                    summary: row.get(7)?,
+                    note: row.get(8)?,
+                    decided_at: row.get(9)?,
+                    created_at: row.get(10)?,
+                    seen_in: serde_json::from_str(&seen_in).unwrap_or_default(),
+                })
+            },
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// Inserts the entries a source has not shown before and links each to a
+/// candidate: the existing one with the same canonical URL, or a new one.
+fn insert_entries(tx: &Transaction, source: &Source, entries: &[IncomingEntry], now: &str) -> Result<Added> {
+    let mut added = Added::default();
+    let mut existing = tx.prepare_cached("SELECT id FROM entries WHERE source_id = ?1 AND entry_key = ?2")?;
+    let mut refresh = tx.prepare_cached(
+        "UPDATE entries SET title = ?2, summary = ?3, updated = ?4
+         WHERE id = ?1 AND (title IS NOT ?2 OR summary IS NOT ?3 OR updated IS NOT ?4)",
+    )?;
+    let mut same_url = tx.prepare_cached("SELECT id FROM candidates WHERE canonical_url = ?1")?;
+    let mut fill_summary = tx.prepare_cached(
+        "UPDATE candidates SET summary = ?2 WHERE id = ?1 AND summary IS NULL AND ?2 IS NOT NULL",
+    )?;
+    let mut new_candidate = tx.prepare_cached(
+        "INSERT INTO candidates (source_id, canonical_url, url, title, summary, published, section, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    let mut new_entry = tx.prepare_cached(
+        "INSERT INTO entries (source_id, entry_key, url, canonical_url, title, summary, published, updated,
+                              first_seen_at, candidate_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for entry in entries {
+        let published = entry.published.map(timestamp);
+        let updated = entry.updated.map(timestamp);
+        if let Some(id) = existing
+            .query_row(params![source.id.0, entry.key], |row| row.get::<_, i64>(0))
+            .optional()?
+        {
+            refresh.execute(params![id, entry.title, entry.summary, updated])?;
+            continue;
+        }
+        let known = match &entry.canonical_url {
+            Some(url) => same_url.query_row([url], |row| row.get::<_, i64>(0)).optional()?,
+            None => None,
+        };
+        let candidate_id = match known {
+            Some(id) => {
+                fill_summary.execute(params![id, entry.summary])?;
+                id
+            }
+            None => {
+                new_candidate.execute(params![
+                    source.id.0,
+                    entry.canonical_url,
+                    entry.url,
+                    entry.title,
+                    entry.summary,
+                    published.as_deref().unwrap_or(now),
+                    source.section,
+                    now
+                ])?;
+                added.candidates += 1;
+                tx.last_insert_rowid()
+            }
+        };
+        new_entry.execute(params![
+            source.id.0,
+            entry.key,
+            entry.url,
+            entry.canonical_url,
+            entry.title,
+            entry.summary,
+            published,
+            updated,
+            now,
+            candidate_id
+        ])?;
+        added.entries += 1;
+    }
+    Ok(added)
+}
