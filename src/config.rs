@@ -262,7 +262,10 @@ impl Config {
 
 fn syntax_help(message: &str) -> Option<String> {
     if message.starts_with("unknown field") {
-        Some("remove the key or fix its spelling; the keys this table accepts are listed above".into())
+        Some(
+            "remove the key or fix its spelling (the accepted keys are listed after \"expected\")"
+                .into(),
+        )
     } else if message.starts_with("missing field") {
         Some("add the key; see the example feeds.toml for its meaning".into())
     } else if message.contains("unknown variant") {
@@ -284,7 +287,11 @@ fn resolve_path(base_dir: &Path, value: &str) -> PathBuf {
 fn parse_duration(problems: &mut Problems, value: &Spanned<String>, key: &str) -> Option<Duration> {
     match humantime::parse_duration(value.get_ref()) {
         Ok(d) if d.is_zero() => {
-            problems.add(value.span(), format!("`{key}` must be longer than zero"), None);
+            problems.add(
+                value.span(),
+                format!("`{key}` must be longer than zero"),
+                None,
+            );
             None
         }
         Ok(d) => Some(d),
@@ -313,7 +320,12 @@ fn parse_size(problems: &mut Problems, value: &Spanned<String>, key: &str) -> Op
     }
 }
 
-fn parse_count(problems: &mut Problems, value: &Spanned<i64>, key: &str, min: i64) -> Option<usize> {
+fn parse_count(
+    problems: &mut Problems,
+    value: &Spanned<i64>,
+    key: &str,
+    min: i64,
+) -> Option<usize> {
     match usize::try_from(*value.get_ref()) {
         Ok(n) if *value.get_ref() >= min => Some(n),
         _ => {
@@ -475,25 +487,43 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
             ok = false;
         }
         let url = match Url::parse(s.url.get_ref().trim()) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => Some(url),
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+                Some(url)
+            }
             Ok(url) => {
                 problems.add(
                     s.url.span(),
-                    format!("url \"{}\" of source \"{id}\" is not an http(s) URL (scheme \"{}\")", s.url.get_ref(), url.scheme()),
-                    Some("write the full address, e.g. url = \"https://kubernetes.io/feed.xml\"".into()),
+                    format!(
+                        "url \"{}\" of source \"{id}\" is not an http(s) URL (scheme \"{}\")",
+                        s.url.get_ref(),
+                        url.scheme()
+                    ),
+                    Some(
+                        "write the full address, e.g. url = \"https://kubernetes.io/feed.xml\""
+                            .into(),
+                    ),
                 );
                 None
             }
             Err(err) => {
                 problems.add(
                     s.url.span(),
-                    format!("url \"{}\" of source \"{id}\" is not a valid URL: {err}", s.url.get_ref()),
-                    Some("write the full address, e.g. url = \"https://kubernetes.io/feed.xml\"".into()),
+                    format!(
+                        "url \"{}\" of source \"{id}\" is not a valid URL: {err}",
+                        s.url.get_ref()
+                    ),
+                    Some(
+                        "write the full address, e.g. url = \"https://kubernetes.io/feed.xml\""
+                            .into(),
+                    ),
                 );
                 None
             }
         };
-        let section = s.section.as_ref().map(|sec| sec.get_ref().trim().to_owned());
+        let section = s
+            .section
+            .as_ref()
+            .map(|sec| sec.get_ref().trim().to_owned());
         if let (Some(name), Some(spanned)) = (&section, &s.section) {
             if !known_sections.contains(name.as_str()) {
                 let listed = if sections.is_empty() {
@@ -501,13 +531,21 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
                 } else {
                     format!(
                         "known sections: {}",
-                        sections.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")
+                        sections
+                            .iter()
+                            .map(|s| s.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 };
                 problems.add(
                     spanned.span(),
-                    format!("source \"{id}\" names section \"{name}\", which is not defined ({listed})"),
-                    Some(format!("add a [[sections]] entry with id = \"{name}\", or use one of the known ids")),
+                    format!(
+                        "source \"{id}\" names section \"{name}\", which is not defined ({listed})"
+                    ),
+                    Some(format!(
+                        "add a [[sections]] entry with id = \"{name}\", or use one of the known ids"
+                    )),
                 );
                 ok = false;
             }
@@ -516,7 +554,11 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
             Some(v) => parse_duration(problems, v, "interval"),
             None => Some(defaults.interval),
         };
-        let tags = s.tags.iter().map(|t| t.get_ref().trim().to_owned()).collect();
+        let tags = s
+            .tags
+            .iter()
+            .map(|t| t.get_ref().trim().to_owned())
+            .collect();
         if let (true, Some(url), Some(interval)) = (ok, url, interval) {
             sources.push(Source {
                 id: SourceId(id),
@@ -569,7 +611,10 @@ section = "articles"
     #[test]
     fn minimal_config_gets_defaults() {
         let config = Config::parse(Path::new("/srv/news/feeds.toml"), MINIMAL).unwrap();
-        assert_eq!(config.newsletter.database, Path::new("/srv/news/newsdesk.db"));
+        assert_eq!(
+            config.newsletter.database,
+            Path::new("/srv/news/newsdesk.db")
+        );
         assert_eq!(config.defaults.interval, Duration::from_secs(3600));
         assert_eq!(config.defaults.max_body_size, 10_000_000);
         assert_eq!(config.defaults.per_host, 2);
@@ -601,7 +646,11 @@ section = "articles"
         let found = problems(&MINIMAL.replace("section = \"articles\"", "sektion = \"articles\""));
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].line, found[0].column), (13, 1));
-        assert!(found[0].message.contains("unknown field `sektion`"), "{}", found[0].message);
+        assert!(
+            found[0].message.contains("unknown field `sektion`"),
+            "{}",
+            found[0].message
+        );
     }
 
     #[test]

@@ -18,7 +18,10 @@ use std::borrow::Cow;
 use encoding_rs::{Encoding, UTF_8};
 
 /// Returns the document as UTF-8, and the encoding it was read as.
-pub fn to_utf8<'a>(body: &'a [u8], content_type: Option<&str>) -> (Cow<'a, [u8]>, &'static Encoding) {
+pub fn to_utf8<'a>(
+    body: &'a [u8],
+    content_type: Option<&str>,
+) -> (Cow<'a, [u8]>, &'static Encoding) {
     if let Some((encoding, bom_len)) = Encoding::for_bom(body) {
         let (text, _) = encoding.decode_without_bom_handling(&body[bom_len..]);
         return (with_utf8_prolog(text.into_owned()), encoding);
@@ -104,23 +107,42 @@ mod tests {
 
     #[test]
     fn declared_legacy_encodings_are_decoded() {
-        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><t>日本語</t>");
-        assert_eq!(utf8(&sjis, None), "<?xml version=\"1.0\" encoding=\"UTF-8\"?><t>日本語</t>");
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS
+            .encode("<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><t>日本語</t>");
+        assert_eq!(
+            utf8(&sjis, None),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><t>日本語</t>"
+        );
         let (eucjp, _, _) = encoding_rs::EUC_JP.encode("<t>記事</t>");
-        assert_eq!(utf8(&eucjp, Some("application/rss+xml; charset=EUC-JP")), "<t>記事</t>");
-        assert_eq!(utf8(b"<?xml version='1.0' encoding='ISO-8859-1'?><t>Caf\xe9</t>", None), "<?xml version=\"1.0\" encoding=\"UTF-8\"?><t>Café</t>");
+        assert_eq!(
+            utf8(&eucjp, Some("application/rss+xml; charset=EUC-JP")),
+            "<t>記事</t>"
+        );
+        assert_eq!(
+            utf8(
+                b"<?xml version='1.0' encoding='ISO-8859-1'?><t>Caf\xe9</t>",
+                None
+            ),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><t>Café</t>"
+        );
     }
 
     #[test]
     fn utf8_bytes_win_over_a_wrong_prolog() {
         let body = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><t>Café</t>".as_bytes();
-        assert_eq!(utf8(body, None), "<?xml version=\"1.0\" encoding=\"UTF-8\"?><t>Café</t>");
+        assert_eq!(
+            utf8(body, None),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><t>Café</t>"
+        );
     }
 
     #[test]
     fn plain_utf8_is_not_copied() {
         let body = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><t>x</t>";
-        assert!(matches!(to_utf8(body, Some("text/xml")).0, Cow::Borrowed(_)));
+        assert!(matches!(
+            to_utf8(body, Some("text/xml")).0,
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -45,7 +45,9 @@ pub enum FetchError {
     Status { status: u16, reason: Option<String> },
     #[error("no complete answer within {}s (the timeout); the server is slow or unreachable", .0.as_secs_f32())]
     Timeout(Duration),
-    #[error("the body is larger than the {limit}-byte limit (raise [defaults] max_body_size if the feed is really that big)")]
+    #[error(
+        "the body is larger than the {limit}-byte limit (raise [defaults] max_body_size if the feed is really that big)"
+    )]
     TooLarge { limit: u64 },
     #[error("more than {0} redirects")]
     TooManyRedirects(usize),
@@ -136,14 +138,19 @@ impl Fetcher {
                     .headers()
                     .get(header::LOCATION)
                     .and_then(|v| v.to_str().ok())
-                    .ok_or_else(|| FetchError::BadRedirect(format!("HTTP {status} without Location")))?;
+                    .ok_or_else(|| {
+                        FetchError::BadRedirect(format!("HTTP {status} without Location"))
+                    })?;
                 let next = current
                     .join(location)
                     .map_err(|e| FetchError::BadRedirect(format!("{location}: {e}")))?;
                 if !matches!(next.scheme(), "http" | "https") {
                     return Err(FetchError::BadRedirect(format!("{next} is not http(s)")));
                 }
-                let permanent = matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT);
+                let permanent = matches!(
+                    status,
+                    StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
+                );
                 only_permanent_so_far &= permanent;
                 if only_permanent_so_far {
                     *moved_to = Some(next.clone());
@@ -189,7 +196,8 @@ impl Fetcher {
         if response.content_length().is_some_and(|len| len > limit) {
             return Err(FetchError::TooLarge { limit });
         }
-        let mut body = Vec::with_capacity(response.content_length().unwrap_or(16 * 1024).min(limit) as usize);
+        let mut body =
+            Vec::with_capacity(response.content_length().unwrap_or(16 * 1024).min(limit) as usize);
         while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
             if body.len() as u64 + chunk.len() as u64 > limit {
                 return Err(FetchError::TooLarge { limit });

@@ -10,9 +10,27 @@ use url::Url;
 /// Query parameters that only track where a click came from. Removing them
 /// makes a cross-post (`?utm_source=cncf`) compare equal to the original.
 const TRACKING_PARAMS: &[&str] = &[
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid",
-    "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id",
-    "wt_mc", "ncid", "cmpid", "sr_share",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "yclid",
+    "twclid",
+    "igshid",
+    "mc_cid",
+    "mc_eid",
+    "_hsenc",
+    "_hsmi",
+    "mkt_tok",
+    "oly_anon_id",
+    "oly_enc_id",
+    "vero_id",
+    "wt_mc",
+    "ncid",
+    "cmpid",
+    "sr_share",
 ];
 
 fn is_tracking_param(name: &str) -> bool {
@@ -114,9 +132,35 @@ pub fn html_to_text(html: &str) -> String {
 fn is_inline_tag(name: &str) -> bool {
     matches!(
         name,
-        "a" | "abbr" | "b" | "bdi" | "bdo" | "cite" | "code" | "data" | "dfn" | "em" | "i" | "kbd"
-            | "mark" | "q" | "s" | "samp" | "small" | "span" | "strong" | "sub" | "sup" | "time"
-            | "u" | "var" | "wbr" | "font" | "tt" | "strike" | "del" | "ins"
+        "a" | "abbr"
+            | "b"
+            | "bdi"
+            | "bdo"
+            | "cite"
+            | "code"
+            | "data"
+            | "dfn"
+            | "em"
+            | "i"
+            | "kbd"
+            | "mark"
+            | "q"
+            | "s"
+            | "samp"
+            | "small"
+            | "span"
+            | "strong"
+            | "sub"
+            | "sup"
+            | "time"
+            | "u"
+            | "var"
+            | "wbr"
+            | "font"
+            | "tt"
+            | "strike"
+            | "del"
+            | "ins"
     )
 }
 
@@ -176,7 +220,9 @@ mod tests {
     use super::*;
 
     fn canon(link: &str) -> String {
-        canonical_url(link, None).map(String::from).unwrap_or_default()
+        canonical_url(link, None)
+            .map(String::from)
+            .unwrap_or_default()
     }
 
     #[test]
@@ -189,14 +235,19 @@ mod tests {
             canon("http://example.com:80/a?id=3&fbclid=abc&gclid=z&page=2"),
             "http://example.com/a?id=3&page=2"
         );
-        assert_eq!(canon("https://example.com:8443/a"), "https://example.com:8443/a");
+        assert_eq!(
+            canon("https://example.com:8443/a"),
+            "https://example.com:8443/a"
+        );
     }
 
     #[test]
     fn canonical_url_resolves_relative_links_and_refuses_other_schemes() {
         let base = Url::parse("https://www.qemu.org/feed.xml").unwrap();
         assert_eq!(
-            canonical_url("/2025/08/26/x/", Some(&base)).unwrap().as_str(),
+            canonical_url("/2025/08/26/x/", Some(&base))
+                .unwrap()
+                .as_str(),
             "https://www.qemu.org/2025/08/26/x/"
         );
         assert_eq!(
@@ -223,19 +274,27 @@ mod tests {
     #[test]
     fn html_to_text_strips_tags_scripts_and_entities() {
         assert_eq!(
-            html_to_text("<p>Hello&nbsp;<b>world</b> &amp; friends</p><script>alert('x')</script><p>Next</p>"),
+            html_to_text(
+                "<p>Hello&nbsp;<b>world</b> &amp; friends</p><script>alert('x')</script><p>Next</p>"
+            ),
             "Hello world & friends Next"
         );
         assert_eq!(html_to_text("a < b and c<d"), "a < b and c<d");
         assert_eq!(html_to_text("x<!-- hidden -->y"), "xy");
-        assert_eq!(html_to_text("日本語の<em>記事</em>です"), "日本語の記事です");
+        assert_eq!(
+            html_to_text("日本語の<em>記事</em>です"),
+            "日本語の記事です"
+        );
         assert_eq!(html_to_text("<style>p{}</style>  \n\t text "), "text");
     }
 
     #[test]
     fn truncation_keeps_whole_words_and_characters() {
         assert_eq!(truncate_chars("short", 10), "short");
-        assert_eq!(truncate_chars("one two three four five", 16), "one two three…");
+        assert_eq!(
+            truncate_chars("one two three four five", 16),
+            "one two three…"
+        );
         assert_eq!(truncate_chars("日本語のテキスト", 4), "日本語の…");
     }
 }

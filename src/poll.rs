@@ -122,8 +122,14 @@ pub async fn poll_once(
         tasks.spawn(async move {
             // The host permit first: waiting for a busy host must not hold
             // one of the global slots other hosts could use.
-            let host_permit = host_limit.acquire_owned().await.expect("semaphore never closed");
-            let _global_permit = global.acquire_owned().await.expect("semaphore never closed");
+            let host_permit = host_limit
+                .acquire_owned()
+                .await
+                .expect("semaphore never closed");
+            let _global_permit = global
+                .acquire_owned()
+                .await
+                .expect("semaphore never closed");
             let work = poll_source(&fetcher, source, memory, host_permit).await;
             // A closed channel means the writer failed; its error is reported.
             let _ = tx.send(work).await;
@@ -142,7 +148,11 @@ pub async fn poll_once(
 }
 
 fn host_key(url: &Url) -> String {
-    format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0))
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or(""),
+        url.port_or_known_default().unwrap_or(0)
+    )
 }
 
 async fn poll_source(
@@ -168,7 +178,10 @@ async fn poll_source(
                 WorkResult::Unchanged
             } else {
                 let kind = source.kind;
-                let feed_url = report.moved_to.clone().unwrap_or_else(|| source.url.clone());
+                let feed_url = report
+                    .moved_to
+                    .clone()
+                    .unwrap_or_else(|| source.url.clone());
                 let parsed = tokio::task::spawn_blocking(move || match kind {
                     SourceKind::Feed => feed::parse(&body, content_type.as_deref(), &feed_url),
                     other => unreachable!("configuration refuses unsupported kind {other}"),
@@ -199,7 +212,10 @@ async fn poll_source(
 }
 
 fn sha256_hex(body: &[u8]) -> String {
-    Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn record(store: &mut Store, work: Work) -> Result<SourceResult, StoreError> {

@@ -11,7 +11,9 @@ use super::{Cli, CliError};
 /// Every problem is listed with its file, line and column and what to do,
 /// then the command exits 1; a valid configuration exits 0.
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  newsdesk --config /etc/newsdesk/feeds.toml check && systemctl reload newsdesk")]
+#[command(
+    after_help = "Example:\n  newsdesk --config /etc/newsdesk/feeds.toml check && systemctl reload newsdesk"
+)]
 pub struct CheckArgs {}
 
 pub fn run(cli: &Cli, _args: &CheckArgs) -> Result<(), CliError> {

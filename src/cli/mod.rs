@@ -27,7 +27,13 @@ use crate::store::{Store, StoreError};
 )]
 pub struct Cli {
     /// The configuration file.
-    #[arg(long, global = true, value_name = "FILE", default_value = "feeds.toml", env = "NEWSDESK_CONFIG")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        default_value = "feeds.toml",
+        env = "NEWSDESK_CONFIG"
+    )]
     config: PathBuf,
     /// The database (default: `database` in [newsletter], else newsdesk.db beside the config).
     #[arg(long, global = true, value_name = "FILE", env = "NEWSDESK_DB")]
@@ -70,7 +76,10 @@ pub fn main() -> ExitCode {
             let mut message = format!("error: {err}");
             let mut source = std::error::Error::source(&err);
             // Transparent variants already printed their own text.
-            if matches!(err, CliError::Config(_) | CliError::Store(_) | CliError::Poll(_)) {
+            if matches!(
+                err,
+                CliError::Config(_) | CliError::Store(_) | CliError::Poll(_)
+            ) {
                 source = source.and_then(std::error::Error::source);
             }
             while let Some(cause) = source {
@@ -108,7 +117,9 @@ impl Cli {
     }
 
     fn database_path(&self, config: &Config) -> PathBuf {
-        self.db.clone().unwrap_or_else(|| config.newsletter.database.clone())
+        self.db
+            .clone()
+            .unwrap_or_else(|| config.newsletter.database.clone())
     }
 
     fn open_store(&self, config: &Config) -> Result<Store, CliError> {

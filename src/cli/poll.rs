@@ -17,7 +17,9 @@ use crate::poll::{Outcome, Progress, SourceResult, poll_once};
 /// a terminal, one line per source otherwise), a summary to stdout. Exits 0
 /// when the poll ran, even if some sources failed (see `newsdesk sources`).
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  newsdesk poll\n  newsdesk poll --source kubernetes-blog --source cncf-blog")]
+#[command(
+    after_help = "Examples:\n  newsdesk poll\n  newsdesk poll --source kubernetes-blog --source cncf-blog"
+)]
 pub struct PollArgs {
     /// Poll only this source (repeatable); disabled sources can be polled this way.
     #[arg(long = "source", value_name = "ID")]
@@ -27,7 +29,12 @@ pub struct PollArgs {
 pub fn run(cli: &Cli, args: &PollArgs) -> Result<(), CliError> {
     let config = cli.load_config()?;
     let selected = if args.sources.is_empty() {
-        config.sources.iter().filter(|s| s.enabled).cloned().collect::<Vec<_>>()
+        config
+            .sources
+            .iter()
+            .filter(|s| s.enabled)
+            .cloned()
+            .collect::<Vec<_>>()
     } else {
         let mut chosen = Vec::new();
         for id in &args.sources {
@@ -59,8 +66,15 @@ pub fn run(cli: &Cli, args: &PollArgs) -> Result<(), CliError> {
 }
 
 fn describe(result: &SourceResult) -> String {
-    let status = result.http_status.map(|s| s.to_string()).unwrap_or_else(|| "-".into());
-    let detail = format!("{status}, {}, {} ms", human_bytes(result.bytes), result.duration.as_millis());
+    let status = result
+        .http_status
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "-".into());
+    let detail = format!(
+        "{status}, {}, {} ms",
+        human_bytes(result.bytes),
+        result.duration.as_millis()
+    );
     let moved = result
         .moved_to
         .as_deref()
@@ -96,7 +110,13 @@ impl Progress for LineProgress {
     fn finished(&mut self, result: &SourceResult) {
         self.done += 1;
         let width = self.total.to_string().len();
-        let _ = writeln!(io::stderr(), "[{:>width$}/{}] {}", self.done, self.total, describe(result));
+        let _ = writeln!(
+            io::stderr(),
+            "[{:>width$}/{}] {}",
+            self.done,
+            self.total,
+            describe(result)
+        );
     }
 }
 
@@ -142,7 +162,12 @@ fn print_summary(results: &[SourceResult], elapsed: Duration) -> io::Result<()> 
     let candidates: usize = results.iter().map(|r| r.added.candidates).sum();
     let bytes: u64 = results.iter().map(|r| r.bytes).sum();
     let mut out = io::stdout().lock();
-    writeln!(out, "polled {} sources in {:.1} s", results.len(), elapsed.as_secs_f64())?;
+    writeln!(
+        out,
+        "polled {} sources in {:.1} s",
+        results.len(),
+        elapsed.as_secs_f64()
+    )?;
     writeln!(out, "  fetched        {:>6}", count(Outcome::Fetched))?;
     writeln!(out, "  not modified   {:>6}", count(Outcome::NotModified))?;
     writeln!(out, "  unchanged      {:>6}", count(Outcome::Unchanged))?;
@@ -150,11 +175,19 @@ fn print_summary(results: &[SourceResult], elapsed: Duration) -> io::Result<()> 
     writeln!(out, "  new entries    {:>6}", entries)?;
     writeln!(out, "  new candidates {:>6}", candidates)?;
     writeln!(out, "  downloaded     {:>6}", human_bytes(bytes))?;
-    let failed: Vec<&SourceResult> = results.iter().filter(|r| r.outcome == Outcome::Failed).collect();
+    let failed: Vec<&SourceResult> = results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Failed)
+        .collect();
     if !failed.is_empty() {
         writeln!(out, "failed sources (details: newsdesk sources):")?;
         for result in failed {
-            writeln!(out, "  {}: {}", result.id, result.error.as_deref().unwrap_or("unknown error"))?;
+            writeln!(
+                out,
+                "  {}: {}",
+                result.id,
+                result.error.as_deref().unwrap_or("unknown error")
+            )?;
         }
     }
     Ok(())

@@ -26,7 +26,9 @@ enum ReviewCommand {
 /// `seen_in` (every source id that carried it), `published` (RFC 3339),
 /// `summary`, `note`, `decided_at` and `created_at`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  newsdesk review list\n  newsdesk review list --status new --section releases --json | jq '.[].title'")]
+#[command(
+    after_help = "Examples:\n  newsdesk review list\n  newsdesk review list --status new --section releases --json | jq '.[].title'"
+)]
 struct ListArgs {
     /// Only candidates in this state.
     #[arg(long, value_enum)]
@@ -52,7 +54,12 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
             return Err(CliError::Input(format!(
                 "no section \"{section}\" in {}; known sections: {}",
                 config.path.display(),
-                config.sections.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")
+                config
+                    .sections
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
     }
@@ -65,7 +72,11 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
         return print_json(&candidates);
     }
     let mut out = io::stdout().lock();
-    writeln!(out, "{:>6}  {:<9}  {:<10}  {:<10}  {:<18}  TITLE", "ID", "STATUS", "SECTION", "PUBLISHED", "SEEN IN")?;
+    writeln!(
+        out,
+        "{:>6}  {:<9}  {:<10}  {:<10}  {:<18}  TITLE",
+        "ID", "STATUS", "SECTION", "PUBLISHED", "SEEN IN"
+    )?;
     for c in &candidates {
         writeln!(
             out,

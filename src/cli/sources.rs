@@ -12,7 +12,9 @@ use crate::store::SourceHealth;
 /// Show every configured source's health: last success, last error and
 /// since when it has been failing, entries and candidates it produced.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  newsdesk sources\n  newsdesk sources --json | jq '.[] | select(.consecutive_failures > 0)'")]
+#[command(
+    after_help = "Examples:\n  newsdesk sources\n  newsdesk sources --json | jq '.[] | select(.consecutive_failures > 0)'"
+)]
 pub struct SourcesArgs {
     /// Print one JSON array (fields as in the table, times in RFC 3339).
     #[arg(long)]
@@ -47,8 +49,17 @@ pub fn run(cli: &Cli, args: &SourcesArgs) -> Result<(), CliError> {
     }
     let now = Utc::now();
     let mut out = io::stdout().lock();
-    let width = rows.iter().map(|r| r.health.id.len()).max().unwrap_or(2).max(2);
-    writeln!(out, "{:<width$}  {:<16}  {:<12}  {:>7}  {:>10}", "ID", "HEALTH", "LAST OK", "ENTRIES", "CANDIDATES")?;
+    let width = rows
+        .iter()
+        .map(|r| r.health.id.len())
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    writeln!(
+        out,
+        "{:<width$}  {:<16}  {:<12}  {:>7}  {:>10}",
+        "ID", "HEALTH", "LAST OK", "ENTRIES", "CANDIDATES"
+    )?;
     for row in &rows {
         let h = &row.health;
         let health = if !row.enabled {
@@ -80,7 +91,11 @@ pub fn run(cli: &Cli, args: &SourcesArgs) -> Result<(), CliError> {
             )?;
         }
         if let Some(to) = &h.moved_to {
-            writeln!(out, "{:width$}  moved permanently to {to} (update its url in feeds.toml)", "")?;
+            writeln!(
+                out,
+                "{:width$}  moved permanently to {to} (update its url in feeds.toml)",
+                ""
+            )?;
         }
     }
     Ok(())

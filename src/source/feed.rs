@@ -16,12 +16,17 @@ const SUMMARY_CHARS: usize = 600;
 const NO_ID: &str = "\u{0}newsdesk:no-id";
 
 /// Parses a fetched feed document.
-pub fn parse(body: &[u8], content_type: Option<&str>, feed_url: &Url) -> Result<ParsedSource, ParseError> {
+pub fn parse(
+    body: &[u8],
+    content_type: Option<&str>,
+    feed_url: &Url,
+) -> Result<ParsedSource, ParseError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
     }
     let (utf8, _) = encoding::to_utf8(body, content_type);
     let cleaned = strip_invalid_xml_chars(&utf8);
+    let cleaned = version_unversioned_rss(cleaned);
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(feed_url.as_str()))
         .id_generator(|_, _, _| NO_ID.to_owned())
@@ -51,6 +56,30 @@ fn strip_invalid_xml_chars(utf8: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     }
 }
 
+/// `<rss>` without a `version` is RSS 2.0 in practice (feedparser reads it
+/// so); feed-rs wants the attribute, so it is added.
+fn version_unversioned_rss(xml: std::borrow::Cow<'_, [u8]>) -> std::borrow::Cow<'_, [u8]> {
+    let head = &xml[..xml.len().min(4096)];
+    let Some(start) = head.windows(4).position(|w| w == b"<rss") else {
+        return xml;
+    };
+    let Some(end) = head[start..].iter().position(|&b| b == b'>') else {
+        return xml;
+    };
+    let tag = &head[start..start + end];
+    let next = tag.get(4).copied();
+    if tag.windows(8).any(|w| w == b"version=")
+        || !matches!(next, Some(b' ' | b'\t' | b'\r' | b'\n') | None)
+    {
+        return xml;
+    }
+    let mut fixed = Vec::with_capacity(xml.len() + 16);
+    fixed.extend_from_slice(&xml[..start + 4]);
+    fixed.extend_from_slice(b" version=\"2.0\"");
+    fixed.extend_from_slice(&xml[start + 4..]);
+    std::borrow::Cow::Owned(fixed)
+}
+
 fn is_html(text: &Text) -> bool {
     text.content_type.subty().as_str().contains("html")
 }
@@ -71,14 +100,18 @@ fn main_link(links: &[Link]) -> Option<&Link> {
         .find(|l| l.rel.as_deref() == Some("alternate"))
         .or_else(|| links.iter().find(|l| l.rel.is_none()))
         .or_else(|| {
-            links
-                .iter()
-                .find(|l| !matches!(l.rel.as_deref(), Some("self" | "enclosure" | "edit" | "replies")))
+            links.iter().find(|l| {
+                !matches!(
+                    l.rel.as_deref(),
+                    Some("self" | "enclosure" | "edit" | "replies")
+                )
+            })
         })
 }
 
 fn normalise_entry(entry: Entry, feed_url: &Url) -> IncomingEntry {
-    let link = main_link(&entry.links).and_then(|l| canonical_url(&l.href, Some(feed_url)).map(|c| (l, c)));
+    let link = main_link(&entry.links)
+        .and_then(|l| canonical_url(&l.href, Some(feed_url)).map(|c| (l, c)));
     let url = link.as_ref().map(|(l, _)| {
         feed_url
             .join(l.href.trim())
@@ -111,7 +144,12 @@ fn normalise_entry(entry: Entry, feed_url: &Url) -> IncomingEntry {
         .unwrap_or_else(|| "(untitled)".to_owned());
     let summary = summary_text.map(|s| truncate_chars(&s, SUMMARY_CHARS));
 
-    let key = stable_key(&entry.id, canonical.as_deref(), &title, entry.published.or(entry.updated));
+    let key = stable_key(
+        &entry.id,
+        canonical.as_deref(),
+        &title,
+        entry.published.or(entry.updated),
+    );
     IncomingEntry {
         key,
         url,
@@ -125,7 +163,12 @@ fn normalise_entry(entry: Entry, feed_url: &Url) -> IncomingEntry {
 
 /// The feed's own id when it has one; else the canonical link; else a digest
 /// of title and date. Never feed-rs's invented id, which is random.
-fn stable_key(id: &str, canonical: Option<&str>, title: &str, date: Option<DateTime<Utc>>) -> String {
+fn stable_key(
+    id: &str,
+    canonical: Option<&str>,
+    title: &str,
+    date: Option<DateTime<Utc>>,
+) -> String {
     let id = id.trim();
     if !id.is_empty() && id != NO_ID {
         return format!("id:{id}");

@@ -40,11 +40,16 @@ impl SourceKind {
     }
 
     pub fn supported_names() -> Vec<&'static str> {
-        [SourceKind::Feed, SourceKind::GithubReleases, SourceKind::Ical, SourceKind::Html]
-            .into_iter()
-            .filter(|k| k.is_supported())
-            .map(SourceKind::as_str)
-            .collect()
+        [
+            SourceKind::Feed,
+            SourceKind::GithubReleases,
+            SourceKind::Ical,
+            SourceKind::Html,
+        ]
+        .into_iter()
+        .filter(|k| k.is_supported())
+        .map(SourceKind::as_str)
+        .collect()
     }
 }
 
@@ -82,6 +87,8 @@ pub struct ParsedSource {
 pub enum ParseError {
     #[error("the document is empty")]
     Empty,
-    #[error("not a feed: {0} (check that the URL points at the RSS/Atom/JSON feed, not at a web page)")]
+    #[error(
+        "not a feed: {0} (check that the URL points at the RSS/Atom/JSON feed, not at a web page)"
+    )]
     NotAFeed(String),
 }

@@ -23,10 +23,21 @@ const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot open the database {path}: {source}\n  help: check that its directory exists and is writable, or pass --db FILE")]
-    Open { path: String, source: rusqlite::Error },
-    #[error("the database {path} has schema version {found}, newer than this newsdesk understands ({known})\n  help: upgrade newsdesk, or point --db at another file")]
-    TooNew { path: String, found: i64, known: i64 },
+    #[error(
+        "cannot open the database {path}: {source}\n  help: check that its directory exists and is writable, or pass --db FILE"
+    )]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the database {path} has schema version {found}, newer than this newsdesk understands ({known})\n  help: upgrade newsdesk, or point --db at another file"
+    )]
+    TooNew {
+        path: String,
+        found: i64,
+        known: i64,
+    },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("{0}")]
@@ -75,7 +86,9 @@ pub enum PollOutcome<'a> {
         validators: &'a Validators,
         body_sha: &'a str,
     },
-    Failed { error: &'a str },
+    Failed {
+        error: &'a str,
+    },
 }
 
 /// Everything recorded about one poll of one source.
@@ -160,13 +173,17 @@ impl Store {
             source,
         };
         let conn = Connection::open(path).map_err(open_err)?;
-        conn.busy_timeout(Duration::from_secs(10)).map_err(open_err)?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(open_err)?;
         // journal_mode answers with a row, so it is read rather than executed.
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
             .map_err(open_err)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            tracing::warn!(mode, "database is not in WAL mode; readers may wait for writers");
+            tracing::warn!(
+                mode,
+                "database is not in WAL mode; readers may wait for writers"
+            );
         }
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
             .map_err(open_err)?;
@@ -177,7 +194,9 @@ impl Store {
 
     fn migrate(&mut self, path: &Path) -> Result<()> {
         let known = MIGRATIONS.len() as i64;
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
         if version > known {
             return Err(StoreError::TooNew {
@@ -262,7 +281,13 @@ impl Store {
                        moved_to = COALESCE(?5, moved_to)
                      WHERE id = ?1",
                 )?
-                .execute(params![source_id, now, poll.http_status, error, poll.moved_to])?;
+                .execute(params![
+                    source_id,
+                    now,
+                    poll.http_status,
+                    error,
+                    poll.moved_to
+                ])?;
             }
             outcome => {
                 tx.prepare_cached(
@@ -271,7 +296,12 @@ impl Store {
                      WHERE id = ?1",
                 )?
                 .execute(params![source_id, now, poll.http_status, poll.moved_to])?;
-                if let PollOutcome::Parsed { validators, body_sha, .. } = outcome {
+                if let PollOutcome::Parsed {
+                    validators,
+                    body_sha,
+                    ..
+                } = outcome
+                {
                     tx.prepare_cached(
                         "UPDATE sources SET etag = ?2, last_modified = ?3, body_sha = ?4 WHERE id = ?1",
                     )?
@@ -379,9 +409,15 @@ impl Store {
 
 /// Inserts the entries a source has not shown before and links each to a
 /// candidate: the existing one with the same canonical URL, or a new one.
-fn insert_entries(tx: &Transaction, source: &Source, entries: &[IncomingEntry], now: &str) -> Result<Added> {
+fn insert_entries(
+    tx: &Transaction,
+    source: &Source,
+    entries: &[IncomingEntry],
+    now: &str,
+) -> Result<Added> {
     let mut added = Added::default();
-    let mut existing = tx.prepare_cached("SELECT id FROM entries WHERE source_id = ?1 AND entry_key = ?2")?;
+    let mut existing =
+        tx.prepare_cached("SELECT id FROM entries WHERE source_id = ?1 AND entry_key = ?2")?;
     let mut refresh = tx.prepare_cached(
         "UPDATE entries SET title = ?2, summary = ?3, updated = ?4
          WHERE id = ?1 AND (title IS NOT ?2 OR summary IS NOT ?3 OR updated IS NOT ?4)",
@@ -410,7 +446,9 @@ fn insert_entries(tx: &Transaction, source: &Source, entries: &[IncomingEntry], 
             continue;
         }
         let known = match &entry.canonical_url {
-            Some(url) => same_url.query_row([url], |row| row.get::<_, i64>(0)).optional()?,
+            Some(url) => same_url
+                .query_row([url], |row| row.get::<_, i64>(0))
+                .optional()?,
             None => None,
         };
         let candidate_id = match known {

@@ -1,0 +1,96 @@
+//! `newsdesk check` and configuration errors as the user sees them.
+
+use std::path::Path;
+
+use crate::Desk;
+
+#[test]
+fn the_shipped_feeds_toml_is_valid() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("feeds.toml");
+    let output = assert_cmd::Command::cargo_bin("newsdesk")
+        .unwrap()
+        .args(["--config", shipped.to_str().unwrap(), "check"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains(": ok ("));
+}
+
+#[test]
+fn check_names_file_line_and_column_of_every_problem() {
+    let desk = Desk::new(
+        "[[source]]\nid = \"a\"\nkind = \"feed\"\nurl = \"https://example.org/feed\"\nsection = \"gossip\"\n\n\
+         [[source]]\nid = \"a\"\nkind = \"feed\"\nurl = \"ftp://example.org/feed\"\n",
+    );
+    let output = desk.cmd().arg("check").output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let file = desk.config().display().to_string();
+    assert!(stderr.contains("has 3 problems"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{file}:19:11: source \"a\" names section \"gossip\", which is not defined (known sections: articles, releases)")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{file}:22:6: source id \"a\" is already used on line 16"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{file}:24:7: url \"ftp://example.org/feed\"")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("help: "), "{stderr}");
+}
+
+#[test]
+fn unknown_keys_and_syntax_errors_point_at_the_line() {
+    let desk = Desk::new(
+        "[[source]]\nid = \"a\"\nkind = \"feed\"\nurl = \"https://example.org/feed\"\nintervall = \"1h\"\n",
+    );
+    let output = desk.cmd().arg("poll").output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "bad config: exit 1");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains(":19:1: unknown field `intervall`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("help: remove the key or fix its spelling"),
+        "{stderr}"
+    );
+
+    std::fs::write(desk.config(), "[newsletter]\ntitle = \"x\n").unwrap();
+    let output = desk.cmd().arg("check").output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("feeds.toml:2:"), "{stderr}");
+}
+
+#[test]
+fn a_missing_config_says_what_to_do_and_usage_errors_exit_2() {
+    let output = assert_cmd::Command::cargo_bin("newsdesk")
+        .unwrap()
+        .args(["--config", "/nonexistent/feeds.toml", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("cannot read /nonexistent/feeds.toml"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--config FILE"), "{stderr}");
+
+    let output = assert_cmd::Command::cargo_bin("newsdesk")
+        .unwrap()
+        .arg("frobnicate")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}

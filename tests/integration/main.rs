@@ -1,0 +1,84 @@
+//! Integration tests: the real `newsdesk` binary against a real HTTP server
+//! on 127.0.0.1, a real SQLite file in a temp dir. Never the internet.
+
+mod config;
+mod poll;
+mod server;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// A temp dir holding feeds.toml and the database.
+pub struct Desk {
+    pub dir: tempfile::TempDir,
+}
+
+impl Desk {
+    /// A desk whose feeds.toml has the usual sections, `extra` appended.
+    pub fn new(extra: &str) -> Desk {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            "[newsletter]\ntitle = \"Test Weekly\"\n\n[defaults]\ntimeout = \"3s\"\n\n\
+             [[sections]]\nid = \"articles\"\ntitle = \"Notable Articles\"\n\n\
+             [[sections]]\nid = \"releases\"\ntitle = \"Releases\"\n\n{extra}"
+        );
+        std::fs::write(dir.path().join("feeds.toml"), text).unwrap();
+        Desk { dir }
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("feeds.toml")
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("newsdesk.db")
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("newsdesk").unwrap();
+        cmd.arg("--config")
+            .arg(self.config())
+            .env_remove("NEWSDESK_DB");
+        cmd
+    }
+
+    /// Runs the command, asserts it exited 0, returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let output = self.cmd().args(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "newsdesk {args:?} failed: {}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    pub fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+
+    pub fn sqlite(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.db()).unwrap()
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.sqlite().query_row(sql, [], |row| row.get(0)).unwrap()
+    }
+}
+
+/// A `[[source]]` table.
+pub fn source(id: &str, url: &str, section: &str) -> String {
+    format!(
+        "[[source]]\nid = \"{id}\"\nkind = \"feed\"\nurl = \"{url}\"\nsection = \"{section}\"\n\n"
+    )
+}
+
+pub fn fixture(relative: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(relative);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}

@@ -1,0 +1,548 @@
+//! `newsdesk poll`, `sources` and `review list` against a loopback server.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::server::{Body, Reply, TestServer};
+use crate::{Desk, fixture, source};
+
+/// Serves fixtures at fixed paths with an ETag, answering 304 when the
+/// client sends it back, and gzip when the client asks for it.
+fn feed_server(routes: &[(&str, &str, &str)]) -> TestServer {
+    let table: HashMap<String, (Vec<u8>, String)> = routes
+        .iter()
+        .map(|(path, file, content_type)| {
+            (path.to_string(), (fixture(file), content_type.to_string()))
+        })
+        .collect();
+    TestServer::start(move |seen| {
+        let Some((body, content_type)) = table.get(&seen.path) else {
+            return Reply::status(404);
+        };
+        let etag = format!("\"{}-{}\"", seen.path.len(), body.len());
+        if seen.header("If-None-Match") == Some(etag.as_str()) {
+            return Reply::status(304).header("ETag", &etag);
+        }
+        let gzip = seen
+            .header("Accept-Encoding")
+            .is_some_and(|a| a.contains("gzip"));
+        let reply = if gzip {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            encoder.write_all(body).unwrap();
+            Reply::ok(encoder.finish().unwrap(), content_type).header("Content-Encoding", "gzip")
+        } else {
+            Reply::ok(body.clone(), content_type)
+        };
+        reply.header("ETag", &etag)
+    })
+}
+
+fn candidates(desk: &Desk) -> Vec<Value> {
+    desk.json(&["review", "list", "--json"])
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn titles_of(desk: &Desk, source_id: &str) -> Vec<String> {
+    let db = desk.sqlite();
+    let mut stmt = db
+        .prepare("SELECT title FROM entries WHERE source_id = ?1 ORDER BY id")
+        .unwrap();
+    stmt.query_map([source_id], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn urls_of(desk: &Desk, source_id: &str) -> Vec<String> {
+    let db = desk.sqlite();
+    let mut stmt = db
+        .prepare("SELECT url FROM entries WHERE source_id = ?1 ORDER BY id")
+        .unwrap();
+    stmt.query_map([source_id], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn every_feed_format_and_encoding_is_stored_as_utf8() {
+    let server = feed_server(&[
+        (
+            "/k8s.xml",
+            "written/kubernetes-blog.xml",
+            "application/rss+xml",
+        ),
+        (
+            "/qemu.atom",
+            "real/atom/qemu-jekyll-relative.atom",
+            "application/atom+xml",
+        ),
+        (
+            "/elastic.json",
+            "real/jsonfeed/elastic-1.1.json",
+            "application/feed+json",
+        ),
+        (
+            "/debian.rdf",
+            "real/rss1/debian-rdf.xml",
+            "application/rdf+xml",
+        ),
+        (
+            "/hatena.xml",
+            "written/hatena-shift_jis.xml",
+            "application/atom+xml",
+        ),
+        (
+            "/zenn-eucjp.xml",
+            "written/zenn-euc-jp.xml",
+            "application/rss+xml",
+        ),
+        (
+            "/eucjp-undeclared.xml",
+            "real/encoding/euc-jp-undeclared.xml",
+            "text/xml",
+        ),
+        (
+            "/sjis-undeclared.xml",
+            "real/encoding/shift_jis-undeclared.xml",
+            "text/xml",
+        ),
+        ("/latin1.xml", "real/encoding/iso-8859-1.xml", "text/xml"),
+        (
+            "/blog/feed.xml",
+            "written/relative-rss.xml",
+            "application/rss+xml",
+        ),
+        (
+            "/no-guid.rss",
+            "real/rss2/macworld-no-guid.rss",
+            "application/rss+xml",
+        ),
+    ]);
+    let ids = [
+        ("k8s", "/k8s.xml"),
+        ("qemu", "/qemu.atom"),
+        ("elastic", "/elastic.json"),
+        ("debian", "/debian.rdf"),
+        ("hatena", "/hatena.xml"),
+        ("zenn-eucjp", "/zenn-eucjp.xml"),
+        ("eucjp", "/eucjp-undeclared.xml"),
+        ("sjis", "/sjis-undeclared.xml"),
+        ("latin1", "/latin1.xml"),
+        ("relative", "/blog/feed.xml"),
+        ("macworld", "/no-guid.rss"),
+    ];
+    let config: String = ids
+        .iter()
+        .map(|(id, path)| source(id, &server.url(path), "articles"))
+        .collect();
+    let desk = Desk::new(&config);
+    let out = desk.ok(&["poll"]);
+    assert!(out.contains("fetched            11"), "{out}");
+    assert!(out.contains("failed              0"), "{out}");
+
+    // Every source produced entries.
+    for (id, _) in ids {
+        assert!(!titles_of(&desk, id).is_empty(), "{id} stored nothing");
+    }
+    // RSS 2.0 with entities and CDATA: plain text.
+    assert_eq!(
+        titles_of(&desk, "k8s")[0],
+        "Kubernetes v1.35: Harbor Lights"
+    );
+    // Declared legacy Japanese encodings.
+    assert_eq!(
+        titles_of(&desk, "hatena")[0],
+        "Argo CD の Sync Wave で CRD とオペレーターの適用順序を制御する"
+    );
+    assert_eq!(
+        titles_of(&desk, "zenn-eucjp")[0],
+        "Kubernetes の Pod Security Admission を段階的に有効化する"
+    );
+    // Undeclared ones are sniffed.
+    assert_eq!(
+        titles_of(&desk, "sjis")[0],
+        "DrecomRSSに記事投稿が反映されない…"
+    );
+    assert_eq!(titles_of(&desk, "eucjp")[0], "ゲーム三昧な正月");
+    // Declared ISO-8859-1 (Golem.de): German umlauts come out right.
+    let latin1 = titles_of(&desk, "latin1").join(" ");
+    assert!(!latin1.contains('\u{FFFD}'), "{latin1}");
+    // Relative links are resolved against the feed URL, tracking bits dropped.
+    let relative = urls_of(&desk, "relative");
+    assert_eq!(relative[0], server.url("/blog/2026/11/argo/"));
+    assert_eq!(relative[1], server.url("/blog/posts/cilium.html"));
+    assert_eq!(relative[2], server.url("/events/kubecon-na-2026/"));
+    let canonical: String = desk
+        .sqlite()
+        .query_row(
+            "SELECT canonical_url FROM entries WHERE source_id = 'relative' ORDER BY id LIMIT 1 OFFSET 3",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        canonical,
+        server.url("/blog/posts/kubernetes-1-35.html?lang=en")
+    );
+    // Root-relative Atom links and relative xml:base (Jekyll).
+    for url in urls_of(&desk, "qemu") {
+        assert!(url.starts_with(&server.base), "{url}");
+    }
+    // HTML is stripped from summaries.
+    let summaries: i64 = desk
+        .count("SELECT COUNT(*) FROM entries WHERE summary LIKE '%<p>%' OR summary LIKE '%&amp;%'");
+    assert_eq!(summaries, 0);
+}
+
+#[test]
+fn second_poll_is_conditional_and_adds_nothing() {
+    let server = feed_server(&[
+        (
+            "/k8s.xml",
+            "written/kubernetes-blog.xml",
+            "application/rss+xml",
+        ),
+        ("/zenn.xml", "written/zenn-rss2.xml", "application/rss+xml"),
+    ]);
+    let desk = Desk::new(
+        &(source("k8s", &server.url("/k8s.xml"), "articles")
+            + &source("zenn", &server.url("/zenn.xml"), "articles")),
+    );
+    desk.ok(&["poll"]);
+    let entries = desk.count("SELECT COUNT(*) FROM entries");
+    let candidates = desk.count("SELECT COUNT(*) FROM candidates");
+    assert_eq!(entries, 10);
+    assert_eq!(candidates, 10);
+    // The first request asked for compression and got it.
+    assert!(
+        server.seen()[0]
+            .header("Accept-Encoding")
+            .unwrap()
+            .contains("gzip")
+    );
+
+    server.forget();
+    let out = desk.ok(&["poll"]);
+    assert!(out.contains("not modified        2"), "{out}");
+    assert!(out.contains("new entries         0"), "{out}");
+    for seen in server.seen() {
+        assert!(seen.header("If-None-Match").is_some(), "{seen:?}");
+    }
+    assert_eq!(desk.count("SELECT COUNT(*) FROM entries"), entries);
+    assert_eq!(desk.count("SELECT COUNT(*) FROM candidates"), candidates);
+    assert_eq!(
+        desk.count("SELECT COUNT(*) FROM fetch_log WHERE outcome = 'not-modified'"),
+        2
+    );
+}
+
+#[test]
+fn a_server_without_validators_costs_no_reparse_when_unchanged() {
+    let body = fixture("written/zenn-rss2.xml");
+    let server = TestServer::start(move |_| Reply::ok(body.clone(), "application/rss+xml"));
+    let desk = Desk::new(&source("zenn", &server.url("/feed"), "articles"));
+    desk.ok(&["poll"]);
+    let out = desk.ok(&["poll"]);
+    assert!(out.contains("unchanged           1"), "{out}");
+    assert_eq!(desk.count("SELECT COUNT(*) FROM entries"), 5);
+}
+
+#[test]
+fn a_cross_post_with_tracking_parameters_is_one_candidate_with_two_sources() {
+    let server = feed_server(&[
+        (
+            "/k8s.xml",
+            "written/kubernetes-blog.xml",
+            "application/rss+xml",
+        ),
+        ("/cncf.xml", "written/cncf-blog.xml", "application/rss+xml"),
+    ]);
+    let desk = Desk::new(
+        &(source("kubernetes-blog", &server.url("/k8s.xml"), "articles")
+            + &source("cncf-blog", &server.url("/cncf.xml"), "articles")),
+    );
+    desk.ok(&["poll"]);
+    assert_eq!(desk.count("SELECT COUNT(*) FROM entries"), 9);
+    assert_eq!(desk.count("SELECT COUNT(*) FROM candidates"), 8);
+    let list = candidates(&desk);
+    let dra: Vec<&Value> = list
+        .iter()
+        .filter(|c| {
+            c["url"]
+                .as_str()
+                .unwrap()
+                .contains("dra-ga-cluster-operators")
+        })
+        .collect();
+    assert_eq!(dra.len(), 1, "{list:#?}");
+    let seen_in: Vec<&str> = dra[0]["seen_in"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(seen_in.len(), 2);
+    assert!(seen_in.contains(&"kubernetes-blog") && seen_in.contains(&"cncf-blog"));
+    assert_eq!(
+        dra[0]["url"],
+        "https://kubernetes.io/blog/2026/11/10/dra-ga-cluster-operators/"
+    );
+    assert_eq!(dra[0]["status"], "new");
+    assert_eq!(dra[0]["section"], "articles");
+    assert!(
+        dra[0]["published"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-")
+    );
+    // A second poll still keeps it at one.
+    desk.ok(&["poll"]);
+    assert_eq!(desk.count("SELECT COUNT(*) FROM candidates"), 8);
+}
+
+#[test]
+fn failing_sources_store_their_error_and_never_stop_the_others() {
+    let good = fixture("written/kubernetes-blog.xml");
+    let truncated = fixture("written/malformed-truncated.xml");
+    let big = fixture("real/large/yakubin-notes.atom");
+    let server = TestServer::start(move |seen| match seen.path.as_str() {
+        "/good.xml" => Reply::ok(good.clone(), "application/rss+xml"),
+        "/500" => Reply::status(500),
+        "/404" => Reply::status(404),
+        "/slow" => Reply::ok(good.clone(), "application/rss+xml").delayed(Duration::from_secs(6)),
+        "/malformed" => Reply::ok(truncated.clone(), "application/rss+xml"),
+        "/html" => Reply::ok(
+            "<!doctype html><html><body>Not a feed</body></html>",
+            "text/html",
+        ),
+        "/big" => Reply::ok(big.clone(), "application/atom+xml"),
+        "/endless" => Reply {
+            body: Body::Endless,
+            ..Reply::ok("", "application/rss+xml")
+        },
+        _ => Reply::status(404),
+    });
+    let mut config = String::new();
+    for (id, path) in [
+        ("good", "/good.xml"),
+        ("server-error", "/500"),
+        ("missing", "/404"),
+        ("slow", "/slow"),
+        ("malformed", "/malformed"),
+        ("html-page", "/html"),
+        ("oversize", "/big"),
+        ("endless", "/endless"),
+    ] {
+        config += &source(id, &server.url(path), "articles");
+    }
+    let desk = Desk::new(&config);
+    std::fs::write(
+        desk.config(),
+        std::fs::read_to_string(desk.config()).unwrap().replace(
+            "timeout = \"3s\"",
+            "timeout = \"2s\"\nmax_body_size = \"500KB\"",
+        ),
+    )
+    .unwrap();
+    let output = desk.cmd().arg("poll").output().unwrap();
+    assert!(
+        output.status.success(),
+        "a poll with failing sources still exits 0"
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("fetched             1"), "{stdout}");
+    assert!(stdout.contains("failed              7"), "{stdout}");
+    assert_eq!(titles_of(&desk, "good").len(), 5);
+
+    let sources = desk.json(&["sources", "--json"]);
+    let by_id: HashMap<&str, &Value> = sources
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["id"].as_str().unwrap(), s))
+        .collect();
+    let error = |id: &str| by_id[id]["last_error"].as_str().unwrap_or("").to_owned();
+    assert_eq!(by_id["good"]["consecutive_failures"], 0);
+    assert!(by_id["good"]["last_error"].is_null());
+    assert!(
+        error("server-error").contains("HTTP 500"),
+        "{}",
+        error("server-error")
+    );
+    assert!(error("missing").contains("HTTP 404"));
+    assert!(error("slow").contains("timeout"), "{}", error("slow"));
+    assert!(
+        error("malformed").contains("cannot read the feed"),
+        "{}",
+        error("malformed")
+    );
+    assert!(
+        error("html-page").contains("not a feed"),
+        "{}",
+        error("html-page")
+    );
+    assert!(
+        error("oversize").contains("larger than"),
+        "{}",
+        error("oversize")
+    );
+    assert!(
+        error("endless").contains("larger than"),
+        "{}",
+        error("endless")
+    );
+    for id in [
+        "server-error",
+        "missing",
+        "slow",
+        "malformed",
+        "html-page",
+        "oversize",
+        "endless",
+    ] {
+        assert_eq!(by_id[id]["consecutive_failures"], 1, "{id}");
+        assert!(by_id[id]["failing_since"].is_string(), "{id}");
+    }
+    // The human table says which, since when, and why.
+    let table = desk.ok(&["sources"]);
+    assert!(table.contains("FAILING x1"), "{table}");
+    assert!(table.contains("failing since"), "{table}");
+    assert!(table.contains("HTTP 500 Internal Server Error"), "{table}");
+
+    // A second failure counts up; the fetch log keeps every attempt.
+    desk.ok(&["poll", "--source", "server-error"]);
+    let again = desk.json(&["sources", "--json"]);
+    let server_error = again
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "server-error")
+        .unwrap();
+    assert_eq!(server_error["consecutive_failures"], 2);
+    assert_eq!(
+        server_error["failing_since"],
+        by_id["server-error"]["failing_since"]
+    );
+    assert_eq!(
+        desk.count(
+            "SELECT COUNT(*) FROM fetch_log WHERE source_id = 'server-error' AND http_status = 500"
+        ),
+        2
+    );
+}
+
+#[test]
+fn a_permanent_redirect_is_followed_recorded_and_shown() {
+    let body = fixture("written/zenn-rss2.xml");
+    let server = TestServer::start(move |seen| match seen.path.as_str() {
+        "/old" => Reply::status(301).header("Location", "/new"),
+        "/new" => Reply::ok(body.clone(), "application/rss+xml"),
+        "/loop" => Reply::status(302).header("Location", "/loop"),
+        _ => Reply::status(404),
+    });
+    let desk = Desk::new(
+        &(source("moved", &server.url("/old"), "articles")
+            + &source("looping", &server.url("/loop"), "articles")),
+    );
+    desk.ok(&["poll"]);
+    assert_eq!(titles_of(&desk, "moved").len(), 5);
+    let sources = desk.json(&["sources", "--json"]);
+    assert_eq!(sources[0]["moved_to"], server.url("/new"));
+    assert!(
+        sources[1]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("more than 5 redirects")
+    );
+    let table = desk.ok(&["sources"]);
+    assert!(
+        table.contains(&format!("moved permanently to {}", server.url("/new"))),
+        "{table}"
+    );
+}
+
+#[test]
+fn requests_carry_the_user_agent_and_poll_only_the_chosen_sources() {
+    let body = fixture("written/zenn-rss2.xml");
+    let server = TestServer::start(move |_| Reply::ok(body.clone(), "application/rss+xml"));
+    let desk = Desk::new(
+        &(source("a", &server.url("/a"), "articles")
+            + &source("b", &server.url("/b"), "articles")
+            + "[[source]]\nid = \"off\"\nkind = \"feed\"\nurl = \""
+            + &server.url("/off")
+            + "\"\nenabled = false\n"),
+    );
+    desk.ok(&["poll", "--source", "b"]);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path, "/b");
+    let agent = seen[0].header("User-Agent").unwrap();
+    assert!(
+        agent.starts_with(&format!("newsdesk/{}", env!("CARGO_PKG_VERSION"))),
+        "{agent}"
+    );
+
+    server.forget();
+    desk.ok(&["poll"]);
+    let mut paths: Vec<String> = server.seen().into_iter().map(|s| s.path).collect();
+    paths.sort();
+    assert_eq!(paths, ["/a", "/b"], "disabled sources are not polled");
+
+    let output = desk
+        .cmd()
+        .args(["poll", "--source", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no source \"nope\""));
+}
+
+#[test]
+fn review_list_filters_by_status_and_section() {
+    let server = feed_server(&[
+        (
+            "/k8s.xml",
+            "written/kubernetes-blog.xml",
+            "application/rss+xml",
+        ),
+        (
+            "/rel.atom",
+            "real/github/releases-s3-manager.atom",
+            "application/atom+xml",
+        ),
+    ]);
+    let desk = Desk::new(
+        &(source("k8s", &server.url("/k8s.xml"), "articles")
+            + &source("s3-manager", &server.url("/rel.atom"), "releases")),
+    );
+    desk.ok(&["poll"]);
+    let releases = desk.json(&["review", "list", "--section", "releases", "--json"]);
+    let titles: Vec<&str> = releases
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["v2.1.1", "v2.1.0", "v2.0.0"]);
+    assert_eq!(
+        desk.json(&["review", "list", "--status", "accepted", "--json"]),
+        Value::Array(vec![])
+    );
+    let table = desk.ok(&["review", "list", "--status", "new"]);
+    assert!(table.contains("8 candidates"), "{table}");
+    assert!(table.contains("Kubernetes v1.35: Harbor Lights"));
+    let output = desk
+        .cmd()
+        .args(["review", "list", "--section", "gossip"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("known sections: articles, releases"));
+}
