@@ -524,31 +524,31 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
             .section
             .as_ref()
             .map(|sec| sec.get_ref().trim().to_owned());
-        if let (Some(name), Some(spanned)) = (&section, &s.section) {
-            if !known_sections.contains(name.as_str()) {
-                let listed = if sections.is_empty() {
-                    "no [[sections]] are defined".to_owned()
-                } else {
-                    format!(
-                        "known sections: {}",
-                        sections
-                            .iter()
-                            .map(|s| s.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                };
-                problems.add(
-                    spanned.span(),
-                    format!(
-                        "source \"{id}\" names section \"{name}\", which is not defined ({listed})"
-                    ),
-                    Some(format!(
-                        "add a [[sections]] entry with id = \"{name}\", or use one of the known ids"
-                    )),
-                );
-                ok = false;
-            }
+        if let (Some(name), Some(spanned)) = (&section, &s.section)
+            && !known_sections.contains(name.as_str())
+        {
+            let listed = if sections.is_empty() {
+                "no [[sections]] are defined".to_owned()
+            } else {
+                format!(
+                    "known sections: {}",
+                    sections
+                        .iter()
+                        .map(|s| s.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            problems.add(
+                spanned.span(),
+                format!(
+                    "source \"{id}\" names section \"{name}\", which is not defined ({listed})"
+                ),
+                Some(format!(
+                    "add a [[sections]] entry with id = \"{name}\", or use one of the known ids"
+                )),
+            );
+            ok = false;
         }
         let interval = match &s.interval {
             Some(v) => parse_duration(problems, v, "interval"),

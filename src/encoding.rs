@@ -85,14 +85,14 @@ fn prolog_encoding(body: &[u8]) -> Option<&'static Encoding> {
 /// legacy encoding.
 fn with_utf8_prolog(text: String) -> Cow<'static, [u8]> {
     let trimmed = text.trim_start();
-    if trimmed.starts_with("<?xml") {
-        if let Some(end) = trimmed.find("?>") {
-            let rest = &trimmed[end + 2..];
-            let mut out = String::with_capacity(rest.len() + 40);
-            out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-            out.push_str(rest);
-            return Cow::Owned(out.into_bytes());
-        }
+    if trimmed.starts_with("<?xml")
+        && let Some(end) = trimmed.find("?>")
+    {
+        let rest = &trimmed[end + 2..];
+        let mut out = String::with_capacity(rest.len() + 40);
+        out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+        out.push_str(rest);
+        return Cow::Owned(out.into_bytes());
     }
     Cow::Owned(text.into_bytes())
 }

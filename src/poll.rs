@@ -137,10 +137,10 @@ pub async fn poll_once(
     }
     drop(tx);
     while let Some(joined) = tasks.join_next().await {
-        if let Err(err) = joined {
-            if err.is_panic() {
-                std::panic::resume_unwind(err.into_panic());
-            }
+        if let Err(err) = joined
+            && err.is_panic()
+        {
+            std::panic::resume_unwind(err.into_panic());
         }
     }
     let (results, store) = writer.join().expect("writer thread panicked")?;

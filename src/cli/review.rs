@@ -49,19 +49,19 @@ pub fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), CliError> {
 
 fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
     let config = cli.load_config()?;
-    if let Some(section) = &args.section {
-        if !config.sections.iter().any(|s| &s.id == section) {
-            return Err(CliError::Input(format!(
-                "no section \"{section}\" in {}; known sections: {}",
-                config.path.display(),
-                config
-                    .sections
-                    .iter()
-                    .map(|s| s.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
+    if let Some(section) = &args.section
+        && !config.sections.iter().any(|s| &s.id == section)
+    {
+        return Err(CliError::Input(format!(
+            "no section \"{section}\" in {}; known sections: {}",
+            config.path.display(),
+            config
+                .sections
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
     }
     let store = cli.open_store(&config)?;
     let candidates = store.list_candidates(&CandidateFilter {

@@ -31,9 +31,17 @@ pub fn parse(
         .base_uri(Some(feed_url.as_str()))
         .id_generator(|_, _, _| NO_ID.to_owned())
         .build();
-    let feed = parser
-        .parse(&cleaned[..])
-        .map_err(|err| ParseError::NotAFeed(err.to_string()))?;
+    let feed = match parser.parse(&cleaned[..]) {
+        Ok(feed) => feed,
+        // Raw `&` in titles and URLs is the most common way real feeds
+        // break XML; escaping them and trying again recovers those feeds.
+        Err(first_error) => match escape_bare_ampersands(&cleaned) {
+            Some(repaired) => parser
+                .parse(&repaired[..])
+                .map_err(|_| ParseError::NotAFeed(first_error.to_string()))?,
+            None => return Err(ParseError::NotAFeed(first_error.to_string())),
+        },
+    };
     let entries = feed
         .entries
         .into_iter()
@@ -54,6 +62,34 @@ fn strip_invalid_xml_chars(utf8: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     } else {
         std::borrow::Cow::Borrowed(utf8)
     }
+}
+
+/// Escapes every `&` that does not start an entity or character reference;
+/// `None` when there is none.
+fn escape_bare_ampersands(xml: &[u8]) -> Option<Vec<u8>> {
+    let is_reference = |rest: &[u8]| {
+        let end = rest.iter().take(40).position(|&b| b == b';');
+        let Some(end) = end else { return false };
+        let name = &rest[1..end];
+        match name {
+            [b'#', b'x' | b'X', hex @ ..] => !hex.is_empty() && hex.iter().all(u8::is_ascii_hexdigit),
+            [b'#', digits @ ..] => !digits.is_empty() && digits.iter().all(u8::is_ascii_digit),
+            [first, rest @ ..] => {
+                first.is_ascii_alphabetic() && rest.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+            }
+            [] => false,
+        }
+    };
+    let mut out: Option<Vec<u8>> = None;
+    for (i, &b) in xml.iter().enumerate() {
+        if b == b'&' && !is_reference(&xml[i..]) {
+            let out = out.get_or_insert_with(|| xml[..i].to_vec());
+            out.extend_from_slice(b"&amp;");
+        } else if let Some(out) = out.as_mut() {
+            out.push(b);
+        }
+    }
+    out
 }
 
 /// `<rss>` without a `version` is RSS 2.0 in practice (feedparser reads it
