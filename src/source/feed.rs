@@ -36,10 +36,8 @@ pub fn parse(
         // Raw `&` in titles and URLs is the most common way real feeds
         // break XML; escaping them and trying again recovers those feeds.
         Err(first_error) => match escape_bare_ampersands(&cleaned) {
-            Some(repaired) => parser
-                .parse(&repaired[..])
-                .map_err(|_| ParseError::NotAFeed(first_error.to_string()))?,
-            None => return Err(ParseError::NotAFeed(first_error.to_string())),
+            Some(repaired) => parser.parse(&repaired[..]).map_err(|_| describe(first_error))?,
+            None => return Err(describe(first_error)),
         },
     };
     let entries = feed
@@ -61,6 +59,16 @@ fn strip_invalid_xml_chars(utf8: &[u8]) -> std::borrow::Cow<'_, [u8]> {
         std::borrow::Cow::Owned(utf8.iter().copied().filter(|b| !invalid(b)).collect())
     } else {
         std::borrow::Cow::Borrowed(utf8)
+    }
+}
+
+fn describe(error: feed_rs::parser::ParseFeedError) -> ParseError {
+    use feed_rs::parser::{ParseErrorKind, ParseFeedError};
+    match error {
+        ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => {
+            ParseError::NotAFeed("no RSS, Atom or JSON Feed root element".into())
+        }
+        other => ParseError::Malformed(other.to_string()),
     }
 }
 

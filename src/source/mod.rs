@@ -91,4 +91,6 @@ pub enum ParseError {
         "not a feed: {0} (check that the URL points at the RSS/Atom/JSON feed, not at a web page)"
     )]
     NotAFeed(String),
+    #[error("the feed is broken: {0} (the publisher has to fix it; newsdesk keeps trying)")]
+    Malformed(String),
 }
