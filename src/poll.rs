@@ -17,7 +17,7 @@ use url::Url;
 
 use crate::config::{Config, Source, SourceId};
 use crate::fetch::{Fetched, Fetcher, Validators};
-use crate::source::{IncomingEntry, SourceKind, feed};
+use crate::source::{IncomingEntry, SourceKind, feed, ical};
 use crate::store::{Added, PollMemory, PollOutcome, PollRecord, Store, StoreError};
 
 /// How one source's poll ended.
@@ -184,6 +184,7 @@ async fn poll_source(
                     .unwrap_or_else(|| source.url.clone());
                 let parsed = tokio::task::spawn_blocking(move || match kind {
                     SourceKind::Feed => feed::parse(&body, content_type.as_deref(), &feed_url),
+                    SourceKind::Ical => ical::parse(&body, &feed_url),
                     other => unreachable!("configuration refuses unsupported kind {other}"),
                 })
                 .await

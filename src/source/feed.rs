@@ -36,7 +36,9 @@ pub fn parse(
         // Raw `&` in titles and URLs is the most common way real feeds
         // break XML; escaping them and trying again recovers those feeds.
         Err(first_error) => match escape_bare_ampersands(&cleaned) {
-            Some(repaired) => parser.parse(&repaired[..]).map_err(|_| describe(first_error))?,
+            Some(repaired) => parser
+                .parse(&repaired[..])
+                .map_err(|_| describe(first_error))?,
             None => return Err(describe(first_error)),
         },
     };
@@ -80,10 +82,15 @@ fn escape_bare_ampersands(xml: &[u8]) -> Option<Vec<u8>> {
         let Some(end) = end else { return false };
         let name = &rest[1..end];
         match name {
-            [b'#', b'x' | b'X', hex @ ..] => !hex.is_empty() && hex.iter().all(u8::is_ascii_hexdigit),
+            [b'#', b'x' | b'X', hex @ ..] => {
+                !hex.is_empty() && hex.iter().all(u8::is_ascii_hexdigit)
+            }
             [b'#', digits @ ..] => !digits.is_empty() && digits.iter().all(u8::is_ascii_digit),
             [first, rest @ ..] => {
-                first.is_ascii_alphabetic() && rest.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+                first.is_ascii_alphabetic()
+                    && rest
+                        .iter()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
             }
             [] => false,
         }

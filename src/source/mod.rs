@@ -4,6 +4,7 @@
 //! [`IncomingEntry`] values that the store deduplicates into candidates.
 
 pub mod feed;
+pub mod ical;
 
 use std::fmt;
 
@@ -36,7 +37,7 @@ impl SourceKind {
 
     /// Whether this build has an adapter for the kind.
     pub fn is_supported(self) -> bool {
-        matches!(self, SourceKind::Feed)
+        matches!(self, SourceKind::Feed | SourceKind::Ical)
     }
 
     pub fn supported_names() -> Vec<&'static str> {

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use newsdesk::source::feed;
+use newsdesk::source::{feed, ical};
 use serde_json::{Value, json};
 use url::Url;
 
@@ -20,9 +20,14 @@ fn fixture_files(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-fn normalised(body: &[u8]) -> Value {
+fn normalised(path: &Path, body: &[u8]) -> Value {
     let base = Url::parse("https://feeds.example.org/blog/feed.xml").unwrap();
-    match feed::parse(body, None, &base) {
+    let parsed = if path.extension().is_some_and(|e| e == "ics") {
+        ical::parse(body, &base)
+    } else {
+        feed::parse(body, None, &base)
+    };
+    match parsed {
         Ok(parsed) => json!({
             "title": parsed.title,
             "entries": parsed.entries.iter().map(|e| json!({
@@ -52,7 +57,7 @@ fn golden_normalised_entries_of_every_fixture() {
     for file in &files {
         let relative = file.strip_prefix(&root).unwrap();
         let expected_path = root.join("expected").join(relative).with_extension("json");
-        let actual = normalised(&std::fs::read(file).unwrap());
+        let actual = normalised(file, &std::fs::read(file).unwrap());
         let actual_text = serde_json::to_string_pretty(&actual).unwrap() + "\n";
         if bless {
             std::fs::create_dir_all(expected_path.parent().unwrap()).unwrap();

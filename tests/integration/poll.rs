@@ -546,3 +546,66 @@ fn review_list_filters_by_status_and_section() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("known sections: articles, releases"));
 }
+
+#[test]
+fn a_sched_schedule_becomes_one_entry_per_session_and_a_moved_session_is_updated() {
+    let original = String::from_utf8(fixture("real/ics/kubecon-eu-2026-sched-all.ics")).unwrap();
+    // The GPU session moves from 10:00 to 16:00 in the second version.
+    let moved = original.replacen(
+        "DTSTART:20260325T100000Z\r\nDTEND:20260325T103000Z\r\nSUMMARY:GPUs on Kubernetes",
+        "DTSTART:20260325T160000Z\r\nDTEND:20260325T163000Z\r\nSUMMARY:GPUs on Kubernetes",
+        1,
+    );
+    assert_ne!(
+        moved, original,
+        "fixture changed: the moved session was not found"
+    );
+    let version = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let serve_moved = version.clone();
+    let server = TestServer::start(move |_| {
+        let body = if serve_moved.load(std::sync::atomic::Ordering::SeqCst) {
+            &moved
+        } else {
+            &original
+        };
+        Reply::ok(body.clone(), "text/calendar; charset=utf-8")
+    });
+    let desk = Desk::new(
+        &source("kubecon", &server.url("/all.ics"), "articles")
+            .replace("kind = \"feed\"", "kind = \"ical\""),
+    );
+    desk.ok(&["poll"]);
+    assert_eq!(desk.count("SELECT COUNT(*) FROM entries"), 596);
+    assert_eq!(desk.count("SELECT COUNT(*) FROM candidates"), 596);
+    let (title, summary, published): (String, String, String) = desk
+        .sqlite()
+        .query_row(
+            "SELECT title, summary, published FROM entries WHERE entry_key = 'uid:c5ff01fb74330e42466ce734823ecc26'",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        title,
+        "GPUs on Kubernetes: What Actually Happens When You Request Nvidia.com/gpu: 1"
+    );
+    assert!(summary.starts_with("2026-03-25 10:00–10:30 UTC · Hall 8 | Room G, Amsterdam, Netherlands · AI + ML · Speakers: Gulcan Topcu & Daniele Polencic, LearnKube."), "{summary}");
+    assert_eq!(published, "2026-03-25T10:00:00Z");
+
+    version.store(true, std::sync::atomic::Ordering::SeqCst);
+    let out = desk.ok(&["poll"]);
+    assert!(out.contains("new candidates      0"), "{out}");
+    assert_eq!(desk.count("SELECT COUNT(*) FROM entries"), 596);
+    let summary: String = desk
+        .sqlite()
+        .query_row(
+            "SELECT summary FROM entries WHERE entry_key = 'uid:c5ff01fb74330e42466ce734823ecc26'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(
+        summary.starts_with("2026-03-25 16:00–16:30 UTC"),
+        "{summary}"
+    );
+}
