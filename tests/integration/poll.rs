@@ -609,3 +609,56 @@ fn a_sched_schedule_becomes_one_entry_per_session_and_a_moved_session_is_updated
         "{summary}"
     );
 }
+
+#[test]
+fn entries_without_ids_keep_their_keys_when_the_feed_is_rebuilt() {
+    // macworld has no <guid> at all; each request gets a different
+    // lastBuildDate, so the body changes and is parsed again every time.
+    let body = String::from_utf8(fixture("real/rss2/macworld-no-guid.rss")).unwrap();
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let server = TestServer::start(move |_| {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Reply::ok(
+            body.replacen("<channel>", &format!("<channel><!-- build {n} -->"), 1),
+            "application/rss+xml",
+        )
+    });
+    let desk = Desk::new(&source("macworld", &server.url("/feed"), "articles"));
+    desk.ok(&["poll"]);
+    assert_eq!(desk.count("SELECT COUNT(*) FROM entries"), 30);
+    let out = desk.ok(&["poll"]);
+    assert!(out.contains("fetched             1"), "{out}");
+    assert!(out.contains("new entries         0"), "{out}");
+    assert_eq!(desk.count("SELECT COUNT(*) FROM entries"), 30);
+    assert_eq!(desk.count("SELECT COUNT(*) FROM candidates"), 30);
+    // Their links carry a tracking fragment; the canonical URL drops it.
+    assert_eq!(
+        desk.count("SELECT COUNT(*) FROM entries WHERE canonical_url LIKE '%#%'"),
+        0
+    );
+}
+
+#[test]
+fn brotli_bodies_are_decoded() {
+    let body = fixture("written/qiita-atom.xml");
+    let server = TestServer::start(move |seen| {
+        if !seen
+            .header("Accept-Encoding")
+            .is_some_and(|a| a.contains("br"))
+        {
+            return Reply::status(406);
+        }
+        let mut compressed = Vec::new();
+        {
+            let mut writer = brotli::CompressorWriter::new(&mut compressed, 4096, 5, 22);
+            writer.write_all(&body).unwrap();
+        }
+        Reply::ok(compressed, "application/atom+xml").header("Content-Encoding", "br")
+    });
+    let desk = Desk::new(&source("qiita", &server.url("/feed"), "articles"));
+    desk.ok(&["poll"]);
+    assert_eq!(
+        titles_of(&desk, "qiita")[0],
+        "【Argo CD】Image Updater をやめて ApplicationSet + Renovate に移行した"
+    );
+}
