@@ -40,8 +40,49 @@ pub struct Config {
     pub path: PathBuf,
     pub newsletter: Newsletter,
     pub defaults: Defaults,
+    pub daemon: Daemon,
+    pub hosts: Vec<HostRule>,
     pub sections: Vec<Section>,
     pub sources: Vec<Source>,
+}
+
+/// `[daemon]`: settings only the long-running process uses.
+#[derive(Debug, Clone)]
+pub struct Daemon {
+    /// Where `/metrics` and `/healthz` are served; off when `None`.
+    pub listen: Option<std::net::SocketAddr>,
+    /// How long in-flight fetches may finish after SIGTERM.
+    pub grace_period: Duration,
+}
+
+/// `[hosts."github.com"]`: limits for one server (and its subdomains).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostRule {
+    pub name: String,
+    pub per_host: Option<usize>,
+    pub rate: Option<Rate>,
+}
+
+/// At most `requests` request starts per `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub requests: u32,
+    pub per: Duration,
+}
+
+impl Rate {
+    /// The spacing between two request starts that keeps to the rate.
+    pub fn spacing(&self) -> Duration {
+        self.per / self.requests.max(1)
+    }
+}
+
+impl HostRule {
+    /// `github.com` covers `github.com` and `api.github.com`.
+    pub fn matches(&self, host: &str) -> bool {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        host == self.name || host.ends_with(&format!(".{}", self.name))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -64,6 +105,12 @@ pub struct Defaults {
     pub concurrency: usize,
     /// Requests in flight at once to one host.
     pub per_host: usize,
+    /// Bounds of the adaptive polling interval.
+    pub min_interval: Duration,
+    pub max_interval: Duration,
+    /// First retry after an error, doubled per further error up to the max.
+    pub backoff_start: Duration,
+    pub backoff_max: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +122,8 @@ pub struct Section {
 #[derive(Debug, Clone)]
 pub struct Source {
     pub id: SourceId,
+    /// When to poll, adapted within the [defaults] bounds.
+    pub schedule: crate::schedule::Policy,
     pub kind: SourceKind,
     pub url: Url,
     pub section: Option<String>,
@@ -132,6 +181,10 @@ struct RawConfig {
     #[serde(default)]
     defaults: RawDefaults,
     #[serde(default)]
+    daemon: RawDaemon,
+    #[serde(default)]
+    hosts: std::collections::BTreeMap<String, RawHost>,
+    #[serde(default)]
     sections: Vec<RawSection>,
     #[serde(default)]
     source: Vec<RawSource>,
@@ -156,6 +209,24 @@ struct RawDefaults {
     max_redirects: Option<Spanned<i64>>,
     concurrency: Option<Spanned<i64>>,
     per_host: Option<Spanned<i64>>,
+    min_interval: Option<Spanned<String>>,
+    max_interval: Option<Spanned<String>>,
+    backoff_start: Option<Spanned<String>>,
+    backoff_max: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDaemon {
+    listen: Option<Spanned<String>>,
+    grace_period: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHost {
+    per_host: Option<Spanned<i64>>,
+    rate: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -339,6 +410,32 @@ fn parse_count(
     }
 }
 
+/// "60/h", "1/s", "100/15m": requests per period.
+fn parse_rate(problems: &mut Problems, value: &Spanned<String>, key: &str) -> Option<Rate> {
+    let text = value.get_ref().trim();
+    let parsed = text.split_once('/').and_then(|(count, period)| {
+        let requests: u32 = count.trim().parse().ok().filter(|n| *n > 0)?;
+        let period = period.trim();
+        let period = if period.starts_with(|c: char| c.is_ascii_digit()) {
+            humantime::parse_duration(period).ok()?
+        } else {
+            humantime::parse_duration(&format!("1{period}")).ok()?
+        };
+        (!period.is_zero()).then_some(Rate {
+            requests,
+            per: period,
+        })
+    });
+    if parsed.is_none() {
+        problems.add(
+            value.span(),
+            format!("`{key}` = \"{text}\" is not a rate"),
+            Some("write requests per period, e.g. \"60/h\", \"1/s\" or \"100/15m\"".into()),
+        );
+    }
+    parsed
+}
+
 fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
@@ -421,7 +518,63 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
             .as_ref()
             .and_then(|v| parse_count(problems, v, "per_host", 1))
             .unwrap_or(2),
+        min_interval: d
+            .min_interval
+            .as_ref()
+            .and_then(|v| parse_duration(problems, v, "min_interval"))
+            .unwrap_or(Duration::from_secs(15 * 60)),
+        max_interval: d
+            .max_interval
+            .as_ref()
+            .and_then(|v| parse_duration(problems, v, "max_interval"))
+            .unwrap_or(Duration::from_secs(6 * 3600)),
+        backoff_start: d
+            .backoff_start
+            .as_ref()
+            .and_then(|v| parse_duration(problems, v, "backoff_start"))
+            .unwrap_or(Duration::from_secs(5 * 60)),
+        backoff_max: d
+            .backoff_max
+            .as_ref()
+            .and_then(|v| parse_duration(problems, v, "backoff_max"))
+            .unwrap_or(Duration::from_secs(24 * 3600)),
     };
+
+    let daemon = Daemon {
+        listen: raw.daemon.listen.as_ref().and_then(|v| match v.get_ref().trim().parse() {
+            Ok(addr) => Some(addr),
+            Err(_) => {
+                problems.add(
+                    v.span(),
+                    format!("`listen` = \"{}\" is not an address with a port", v.get_ref()),
+                    Some("write e.g. listen = \"127.0.0.1:9464\", or remove the key to serve no metrics".into()),
+                );
+                None
+            }
+        }),
+        grace_period: raw
+            .daemon
+            .grace_period
+            .as_ref()
+            .and_then(|v| parse_duration(problems, v, "grace_period"))
+            .unwrap_or(Duration::from_secs(10)),
+    };
+
+    let hosts = raw
+        .hosts
+        .iter()
+        .map(|(name, host)| HostRule {
+            name: name.trim().trim_end_matches('.').to_ascii_lowercase(),
+            per_host: host
+                .per_host
+                .as_ref()
+                .and_then(|v| parse_count(problems, v, "per_host", 1)),
+            rate: host
+                .rate
+                .as_ref()
+                .and_then(|v| parse_rate(problems, v, "rate")),
+        })
+        .collect();
 
     let mut sections = Vec::new();
     let mut section_lines: HashMap<String, usize> = HashMap::new();
@@ -562,6 +715,14 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
         if let (true, Some(url), Some(interval)) = (ok, url, interval) {
             sources.push(Source {
                 id: SourceId(id),
+                schedule: crate::schedule::Policy {
+                    interval,
+                    min_interval: defaults.min_interval,
+                    max_interval: defaults.max_interval,
+                    backoff_start: defaults.backoff_start,
+                    backoff_max: defaults.backoff_max,
+                }
+                .normalized(),
                 kind,
                 url,
                 section,
@@ -576,6 +737,8 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
         path: path.to_path_buf(),
         newsletter,
         defaults,
+        daemon,
+        hosts,
         sections,
         sources,
     }
@@ -654,6 +817,35 @@ section = "articles"
     }
 
     #[test]
+    fn host_rules_and_daemon_settings() {
+        let text = MINIMAL.replace(
+            "[[sections]]",
+            "[daemon]\nlisten = \"127.0.0.1:9464\"\n\n[hosts.\"GitHub.com\"]\nrate = \"60/h\"\nper_host = 1\n\n[hosts.\"sched.com\"]\nrate = \"2/1m\"\n\n[[sections]]",
+        );
+        let config = Config::parse(Path::new("feeds.toml"), &text).unwrap();
+        assert_eq!(
+            config.daemon.listen,
+            Some("127.0.0.1:9464".parse().unwrap())
+        );
+        assert_eq!(config.daemon.grace_period, Duration::from_secs(10));
+        let github = &config.hosts[0];
+        assert_eq!(github.name, "github.com");
+        assert_eq!(github.per_host, Some(1));
+        assert_eq!(github.rate.unwrap().spacing(), Duration::from_secs(60));
+        assert!(
+            github.matches("api.github.com")
+                && github.matches("GitHub.com")
+                && !github.matches("notgithub.com")
+        );
+        assert_eq!(
+            config.hosts[1].rate.unwrap().spacing(),
+            Duration::from_secs(30)
+        );
+        let bad = problems(&text.replace("60/h", "lots"));
+        assert!(bad[0].message.contains("not a rate"), "{bad:?}");
+    }
+
+    #[test]
     fn sizes_and_durations_are_human_strings() {
         let text = MINIMAL.replace(
             "[[sections]]",
@@ -661,6 +853,10 @@ section = "articles"
         );
         let config = Config::parse(Path::new("feeds.toml"), &text).unwrap();
         assert_eq!(config.defaults.interval, Duration::from_secs(45 * 60));
+        assert_eq!(
+            config.sources[0].schedule.interval,
+            Duration::from_secs(45 * 60)
+        );
         assert_eq!(config.defaults.max_body_size, 2 * 1024 * 1024);
         let bad = problems(&text.replace("2MiB", "huge"));
         assert!(bad[0].message.contains("not a size"));

@@ -9,6 +9,7 @@ use reqwest::{Client, StatusCode};
 use url::Url;
 
 use crate::config::Defaults;
+use crate::schedule::{self, Hints};
 
 /// What the server said the last time, sent back so it can answer 304.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,6 +37,8 @@ pub struct FetchReport {
     pub status: Option<u16>,
     /// Where the source has permanently moved (301/308), if it has.
     pub moved_to: Option<Url>,
+    /// What the final response said about when to come back.
+    pub hints: Hints,
     pub duration: Duration,
 }
 
@@ -97,18 +100,18 @@ impl Fetcher {
     /// configured time, size and redirect limits.
     pub async fn fetch(&self, url: &Url, validators: &Validators) -> FetchReport {
         let started = Instant::now();
-        let mut status = None;
-        let mut moved_to = None;
+        let mut seen = Seen::default();
         let result = tokio::time::timeout(
             self.timeout,
-            self.fetch_following(url, validators, &mut status, &mut moved_to),
+            self.fetch_following(url, validators, &mut seen),
         )
         .await
         .unwrap_or(Err(FetchError::Timeout(self.timeout)));
         FetchReport {
             result,
-            status,
-            moved_to,
+            status: seen.status,
+            moved_to: seen.moved_to,
+            hints: seen.hints,
             duration: started.elapsed(),
         }
     }
@@ -117,8 +120,7 @@ impl Fetcher {
         &self,
         url: &Url,
         validators: &Validators,
-        status_out: &mut Option<u16>,
-        moved_to: &mut Option<Url>,
+        seen: &mut Seen,
     ) -> Result<Fetched, FetchError> {
         let mut current = url.clone();
         let mut only_permanent_so_far = true;
@@ -132,7 +134,8 @@ impl Fetcher {
             }
             let response = request.send().await.map_err(transport_error)?;
             let status = response.status();
-            *status_out = Some(status.as_u16());
+            seen.status = Some(status.as_u16());
+            seen.hints = hints_of(response.headers(), status);
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 let location = response
                     .headers()
@@ -153,7 +156,7 @@ impl Fetcher {
                 );
                 only_permanent_so_far &= permanent;
                 if only_permanent_so_far {
-                    *moved_to = Some(next.clone());
+                    seen.moved_to = Some(next.clone());
                 }
                 current = next;
                 continue;
@@ -205,6 +208,33 @@ impl Fetcher {
             body.extend_from_slice(&chunk);
         }
         Ok(body)
+    }
+}
+
+/// What the exchange showed, kept even when it ends in an error.
+#[derive(Default)]
+struct Seen {
+    status: Option<u16>,
+    moved_to: Option<Url>,
+    hints: Hints,
+}
+
+fn hints_of(headers: &HeaderMap, status: StatusCode) -> Hints {
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let now = chrono::Utc::now();
+    Hints {
+        fresh_for: schedule::freshness_from_headers(
+            text(header::CACHE_CONTROL),
+            text(header::EXPIRES),
+            text(header::DATE),
+            now,
+        ),
+        retry_after: matches!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+        )
+        .then(|| schedule::retry_after(text(header::RETRY_AFTER), now))
+        .flatten(),
     }
 }
 

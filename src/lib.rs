@@ -11,5 +11,6 @@ pub mod encoding;
 pub mod fetch;
 pub mod normalize;
 pub mod poll;
+pub mod schedule;
 pub mod source;
 pub mod store;

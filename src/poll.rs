@@ -1,5 +1,6 @@
-//! One pass over a set of sources: fetch concurrently within the politeness
-//! limits, parse off the async workers, record each result as it arrives.
+//! Polling sources: fetch within the politeness limits, parse off the async
+//! workers, record each result (with the source's next poll time) as it
+//! arrives. Used once by `newsdesk poll` and continuously by the daemon.
 //!
 //! Data flows one way: fetch tasks → bounded channel → one writer thread
 //! that owns the database. The channel's bound, and holding the global
@@ -7,16 +8,18 @@
 //! sources there are.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::time::Instant;
 use url::Url;
 
-use crate::config::{Config, Source, SourceId};
+use crate::config::{Config, HostRule, Source, SourceId};
 use crate::fetch::{Fetched, Fetcher, Validators};
+use crate::schedule::{self, Hints};
 use crate::source::{IncomingEntry, SourceKind, feed, ical};
 use crate::store::{Added, PollMemory, PollOutcome, PollRecord, Store, StoreError};
 
@@ -32,7 +35,19 @@ pub enum Outcome {
     Failed,
 }
 
-/// The result of polling one source, for progress lines and the summary.
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Fetched => "fetched",
+            Outcome::Unchanged => "unchanged",
+            Outcome::NotModified => "not_modified",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// The result of polling one source, for progress lines, the summary, the
+/// scheduler and metrics.
 #[derive(Debug, Clone)]
 pub struct SourceResult {
     pub id: SourceId,
@@ -43,6 +58,8 @@ pub struct SourceResult {
     pub added: Added,
     pub error: Option<String>,
     pub moved_to: Option<String>,
+    pub consecutive_failures: u32,
+    pub next_poll_at: DateTime<Utc>,
 }
 
 /// Told about each source as its result is stored.
@@ -52,13 +69,15 @@ pub trait Progress: Send {
 }
 
 /// What the fetch side hands to the writer.
-struct Work {
+pub struct Work {
     source: Source,
+    memory: PollMemory,
     started_at: DateTime<Utc>,
     http_status: Option<u16>,
     bytes: u64,
     duration: Duration,
     moved_to: Option<Url>,
+    hints: Hints,
     result: WorkResult,
 }
 
@@ -81,6 +100,190 @@ pub enum PollError {
     Client(#[from] reqwest::Error),
 }
 
+/// The gate to one host: how many requests at once, and how far apart
+/// their starts must be.
+struct HostGate {
+    slots: Arc<Semaphore>,
+    spacing: Option<Duration>,
+    next_start: tokio::sync::Mutex<Instant>,
+}
+
+impl HostGate {
+    async fn enter(&self) -> OwnedSemaphorePermit {
+        let permit = self
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("semaphore never closed");
+        if let Some(spacing) = self.spacing {
+            let mut next = self.next_start.lock().await;
+            let start = (*next).max(Instant::now());
+            *next = start + spacing;
+            drop(next);
+            tokio::time::sleep_until(start).await;
+        }
+        permit
+    }
+}
+
+/// Politeness: a global cap, and per host a cap and an optional rate.
+struct Limits {
+    global: Arc<Semaphore>,
+    per_host: usize,
+    rules: Vec<HostRule>,
+    hosts: Mutex<HashMap<String, Arc<HostGate>>>,
+}
+
+impl Limits {
+    fn gate(&self, url: &Url) -> Arc<HostGate> {
+        let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+        let key = format!("{host}:{}", url.port_or_known_default().unwrap_or(0));
+        let mut hosts = self.hosts.lock().expect("host table lock");
+        hosts
+            .entry(key)
+            .or_insert_with(|| {
+                let rule = self.rules.iter().find(|r| r.matches(&host));
+                Arc::new(HostGate {
+                    slots: Arc::new(Semaphore::new(
+                        rule.and_then(|r| r.per_host).unwrap_or(self.per_host),
+                    )),
+                    spacing: rule.and_then(|r| r.rate).map(|r| r.spacing()),
+                    next_start: tokio::sync::Mutex::new(Instant::now()),
+                })
+            })
+            .clone()
+    }
+}
+
+/// Fetches and parses sources within the configured limits. Cheap to clone;
+/// clones share the limits.
+#[derive(Clone)]
+pub struct Poller {
+    fetcher: Fetcher,
+    limits: Arc<Limits>,
+}
+
+impl Poller {
+    pub fn new(config: &Config) -> Result<Poller, PollError> {
+        Ok(Poller {
+            fetcher: Fetcher::new(&config.defaults)?,
+            limits: Arc::new(Limits {
+                global: Arc::new(Semaphore::new(config.defaults.concurrency)),
+                per_host: config.defaults.per_host,
+                rules: config.hosts.clone(),
+                hosts: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// Polls one source and hands the result to `writer`. Waits for the
+    /// host's gate first, so waiting for a busy host does not hold one of
+    /// the global slots other hosts could use; the global slot is kept
+    /// until the writer has taken the result.
+    pub async fn poll_into(&self, source: Source, memory: PollMemory, writer: &mpsc::Sender<Work>) {
+        let gate = self.limits.gate(&source.url);
+        let host_permit = gate.enter().await;
+        let _global = self
+            .limits
+            .global
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("semaphore never closed");
+        let work = self.poll_source(source, memory, host_permit).await;
+        // A closed channel means the writer failed; its error is reported there.
+        let _ = writer.send(work).await;
+    }
+
+    async fn poll_source(
+        &self,
+        source: Source,
+        memory: PollMemory,
+        host_permit: OwnedSemaphorePermit,
+    ) -> Work {
+        let started_at = Utc::now();
+        let report = self.fetcher.fetch(&source.url, &memory.validators).await;
+        drop(host_permit);
+        let mut bytes = 0;
+        let mut hints = report.hints;
+        let result = match report.result {
+            Ok(Fetched::NotModified) => WorkResult::NotModified,
+            Ok(Fetched::Body {
+                body,
+                content_type,
+                validators,
+            }) => {
+                bytes = body.len() as u64;
+                let body_sha = sha256_hex(&body);
+                if memory.body_sha.as_deref() == Some(body_sha.as_str()) {
+                    WorkResult::Unchanged
+                } else {
+                    let kind = source.kind;
+                    let feed_url = report
+                        .moved_to
+                        .clone()
+                        .unwrap_or_else(|| source.url.clone());
+                    let parsed = tokio::task::spawn_blocking(move || match kind {
+                        SourceKind::Feed => feed::parse(&body, content_type.as_deref(), &feed_url),
+                        SourceKind::Ical => ical::parse(&body, &feed_url),
+                        other => unreachable!("configuration refuses unsupported kind {other}"),
+                    })
+                    .await
+                    .expect("parser panicked");
+                    match parsed {
+                        Ok(parsed) => {
+                            hints.fresh_for = hints.fresh_for.max(parsed.ttl);
+                            WorkResult::Parsed {
+                                entries: parsed.entries,
+                                validators,
+                                body_sha,
+                            }
+                        }
+                        Err(err) => WorkResult::Failed(format!("cannot read the feed: {err}")),
+                    }
+                }
+            }
+            Err(err) => WorkResult::Failed(err.to_string()),
+        };
+        Work {
+            source,
+            memory,
+            started_at,
+            http_status: report.status,
+            bytes,
+            duration: report.duration,
+            moved_to: report.moved_to,
+            hints,
+            result,
+        }
+    }
+}
+
+/// Starts the thread that owns `store` and records every [`Work`] sent to
+/// it, calling `on_result` after each. It stops when every sender is
+/// dropped and returns the store.
+pub fn spawn_writer(
+    mut store: Store,
+    mut on_result: impl FnMut(&SourceResult) + Send + 'static,
+) -> (
+    mpsc::Sender<Work>,
+    std::thread::JoinHandle<Result<Store, StoreError>>,
+) {
+    let (tx, mut rx) = mpsc::channel::<Work>(32);
+    let handle = std::thread::Builder::new()
+        .name("newsdesk-writer".into())
+        .spawn(move || {
+            while let Some(work) = rx.blocking_recv() {
+                let result = record(&mut store, work)?;
+                on_result(&result);
+            }
+            Ok(store)
+        })
+        .expect("spawn the writer thread");
+    (tx, handle)
+}
+
 /// Polls `sources` once, storing every result in `store`; returns the
 /// per-source results in the order they finished, and the store.
 pub async fn poll_once(
@@ -91,49 +294,20 @@ pub async fn poll_once(
 ) -> Result<(Vec<SourceResult>, Store), PollError> {
     store.sync_sources(&config.sources)?;
     let memory = store.poll_memory()?;
-    let fetcher = Fetcher::new(&config.defaults)?;
-    let total = sources.len();
-
-    let (tx, mut rx) = mpsc::channel::<Work>(32);
-    let writer = std::thread::spawn(move || -> Result<(Vec<SourceResult>, Store), StoreError> {
-        progress.start(total);
-        let mut results = Vec::with_capacity(total);
-        while let Some(work) = rx.blocking_recv() {
-            let result = record(&mut store, work)?;
-            progress.finished(&result);
-            results.push(result);
-        }
-        Ok((results, store))
+    let poller = Poller::new(config)?;
+    progress.start(sources.len());
+    let results = Arc::new(Mutex::new(Vec::with_capacity(sources.len())));
+    let collected = results.clone();
+    let (tx, writer) = spawn_writer(store, move |result| {
+        progress.finished(result);
+        collected.lock().expect("results lock").push(result.clone());
     });
-
-    let global = Arc::new(Semaphore::new(config.defaults.concurrency));
-    let mut per_host: HashMap<String, Arc<Semaphore>> = HashMap::new();
     let mut tasks = tokio::task::JoinSet::new();
     for source in sources {
-        let host = host_key(&source.url);
-        let host_limit = per_host
-            .entry(host)
-            .or_insert_with(|| Arc::new(Semaphore::new(config.defaults.per_host)))
-            .clone();
-        let global = global.clone();
-        let fetcher = fetcher.clone();
-        let tx = tx.clone();
         let memory = memory.get(&source.id).cloned().unwrap_or_default();
-        tasks.spawn(async move {
-            // The host permit first: waiting for a busy host must not hold
-            // one of the global slots other hosts could use.
-            let host_permit = host_limit
-                .acquire_owned()
-                .await
-                .expect("semaphore never closed");
-            let _global_permit = global
-                .acquire_owned()
-                .await
-                .expect("semaphore never closed");
-            let work = poll_source(&fetcher, source, memory, host_permit).await;
-            // A closed channel means the writer failed; its error is reported.
-            let _ = tx.send(work).await;
-        });
+        let poller = poller.clone();
+        let tx = tx.clone();
+        tasks.spawn(async move { poller.poll_into(source, memory, &tx).await });
     }
     drop(tx);
     while let Some(joined) = tasks.join_next().await {
@@ -143,73 +317,9 @@ pub async fn poll_once(
             std::panic::resume_unwind(err.into_panic());
         }
     }
-    let (results, store) = writer.join().expect("writer thread panicked")?;
+    let store = writer.join().expect("writer thread panicked")?;
+    let results = std::mem::take(&mut *results.lock().expect("results lock"));
     Ok((results, store))
-}
-
-fn host_key(url: &Url) -> String {
-    format!(
-        "{}:{}",
-        url.host_str().unwrap_or(""),
-        url.port_or_known_default().unwrap_or(0)
-    )
-}
-
-async fn poll_source(
-    fetcher: &Fetcher,
-    source: Source,
-    memory: PollMemory,
-    host_permit: tokio::sync::OwnedSemaphorePermit,
-) -> Work {
-    let started_at = Utc::now();
-    let report = fetcher.fetch(&source.url, &memory.validators).await;
-    drop(host_permit);
-    let mut bytes = 0;
-    let result = match report.result {
-        Ok(Fetched::NotModified) => WorkResult::NotModified,
-        Ok(Fetched::Body {
-            body,
-            content_type,
-            validators,
-        }) => {
-            bytes = body.len() as u64;
-            let body_sha = sha256_hex(&body);
-            if memory.body_sha.as_deref() == Some(body_sha.as_str()) {
-                WorkResult::Unchanged
-            } else {
-                let kind = source.kind;
-                let feed_url = report
-                    .moved_to
-                    .clone()
-                    .unwrap_or_else(|| source.url.clone());
-                let parsed = tokio::task::spawn_blocking(move || match kind {
-                    SourceKind::Feed => feed::parse(&body, content_type.as_deref(), &feed_url),
-                    SourceKind::Ical => ical::parse(&body, &feed_url),
-                    other => unreachable!("configuration refuses unsupported kind {other}"),
-                })
-                .await
-                .expect("parser panicked");
-                match parsed {
-                    Ok(parsed) => WorkResult::Parsed {
-                        entries: parsed.entries,
-                        validators,
-                        body_sha,
-                    },
-                    Err(err) => WorkResult::Failed(format!("cannot read the feed: {err}")),
-                }
-            }
-        }
-        Err(err) => WorkResult::Failed(err.to_string()),
-    };
-    Work {
-        source,
-        started_at,
-        http_status: report.status,
-        bytes,
-        duration: report.duration,
-        moved_to: report.moved_to,
-        result,
-    }
 }
 
 fn sha256_hex(body: &[u8]) -> String {
@@ -244,15 +354,39 @@ fn record(store: &mut Store, work: Work) -> Result<SourceResult, StoreError> {
         PollOutcome::Parsed { .. } => Outcome::Fetched,
         PollOutcome::Failed { .. } => Outcome::Failed,
     };
-    let added = store.record_poll(&PollRecord {
-        source: &work.source,
-        started_at: work.started_at,
-        http_status: work.http_status,
-        bytes: work.bytes,
-        duration: work.duration,
-        moved_to: moved_to.as_deref(),
-        outcome,
-    })?;
+    let consecutive_failures = match summary_outcome {
+        Outcome::Failed => work.memory.consecutive_failures + 1,
+        _ => 0,
+    };
+    let policy = work.source.schedule;
+    let (added, next) = store.record_poll(
+        &PollRecord {
+            source: &work.source,
+            started_at: work.started_at,
+            http_status: work.http_status,
+            bytes: work.bytes,
+            duration: work.duration,
+            moved_to: moved_to.as_deref(),
+            outcome,
+        },
+        |added| {
+            let result = match summary_outcome {
+                Outcome::Failed => schedule::Result::Failed {
+                    consecutive_failures,
+                },
+                _ => schedule::Result::Ok {
+                    new_entries: added.entries,
+                },
+            };
+            policy.next(
+                Utc::now(),
+                work.memory.interval,
+                result,
+                work.hints,
+                fastrand::f64(),
+            )
+        },
+    )?;
     Ok(SourceResult {
         id: work.source.id,
         outcome: summary_outcome,
@@ -262,5 +396,7 @@ fn record(store: &mut Store, work: Work) -> Result<SourceResult, StoreError> {
         added,
         error,
         moved_to,
+        consecutive_failures,
+        next_poll_at: next.at,
     })
 }

@@ -4,13 +4,10 @@ use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Link, Text};
 use url::Url;
 
-use super::{IncomingEntry, ParseError, ParsedSource};
+use super::{IncomingEntry, ParseError, ParsedSource, SUMMARY_CHARS};
 use crate::encoding;
 use crate::normalize::{canonical_url, digest_hex, html_to_text, plain_text, truncate_chars};
 
-/// Summaries are kept short: the queue shows them, the editor writes the
-/// comment.
-const SUMMARY_CHARS: usize = 600;
 /// feed-rs invents an id for entries without one; this marks ours so we
 /// can derive a stable key instead of trusting a random one.
 const NO_ID: &str = "\u{0}newsdesk:no-id";
@@ -49,6 +46,9 @@ pub fn parse(
         .collect();
     Ok(ParsedSource {
         title: feed.title.map(|t| text_of(&t)),
+        ttl: feed
+            .ttl
+            .map(|minutes| std::time::Duration::from_secs(u64::from(minutes) * 60)),
         entries,
     })
 }

@@ -6,10 +6,8 @@ use chrono::{DateTime, Utc};
 use icalendar::{CalendarComponent, CalendarDateTime, Component, DatePerhapsTime, EventLike};
 use url::Url;
 
-use super::{IncomingEntry, ParseError, ParsedSource};
+use super::{IncomingEntry, ParseError, ParsedSource, SUMMARY_CHARS};
 use crate::normalize::{canonical_url, digest_hex, html_to_text, plain_text, truncate_chars};
-
-const SUMMARY_CHARS: usize = 600;
 
 /// Parses a calendar document.
 pub fn parse(body: &[u8], calendar_url: &Url) -> Result<ParsedSource, ParseError> {
@@ -36,6 +34,7 @@ pub fn parse(body: &[u8], calendar_url: &Url) -> Result<ParsedSource, ParseError
         .collect();
     Ok(ParsedSource {
         title: calendar.get_name().map(plain_text),
+        ttl: None,
         entries,
     })
 }

@@ -11,6 +11,10 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+/// Summaries are kept short: the queue shows them, the editor writes the
+/// comment.
+pub const SUMMARY_CHARS: usize = 600;
+
 /// What a `[[source]]` is, as written in its `kind` key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -80,6 +84,8 @@ pub struct IncomingEntry {
 #[derive(Debug, Clone, Default)]
 pub struct ParsedSource {
     pub title: Option<String>,
+    /// RSS `<ttl>`: how long the feed may be cached.
+    pub ttl: Option<std::time::Duration>,
     pub entries: Vec<IncomingEntry>,
 }
 

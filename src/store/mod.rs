@@ -19,7 +19,10 @@ use crate::config::{Source, SourceId};
 use crate::fetch::Validators;
 use crate::source::IncomingEntry;
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_adaptive_schedule.sql"),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -115,6 +118,9 @@ pub struct Added {
 pub struct PollMemory {
     pub validators: Validators,
     pub body_sha: Option<String>,
+    pub consecutive_failures: u32,
+    /// The adaptive interval from the last poll.
+    pub interval: Option<Duration>,
 }
 
 /// A source's health, for `newsdesk sources`.
@@ -132,6 +138,7 @@ pub struct SourceHealth {
     pub last_error_at: Option<String>,
     pub failing_since: Option<String>,
     pub consecutive_failures: u32,
+    pub next_poll_at: Option<String>,
     pub entries: i64,
     pub candidates: i64,
 }
@@ -247,7 +254,9 @@ impl Store {
     pub fn poll_memory(&self) -> Result<HashMap<SourceId, PollMemory>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, etag, last_modified, body_sha FROM sources")?;
+            .prepare(
+                "SELECT id, etag, last_modified, body_sha, consecutive_failures, current_interval_secs FROM sources",
+            )?;
         let rows = stmt.query_map([], |row| {
             Ok((
                 SourceId(row.get(0)?),
@@ -257,14 +266,24 @@ impl Store {
                         last_modified: row.get(2)?,
                     },
                     body_sha: row.get(3)?,
+                    consecutive_failures: row.get(4)?,
+                    interval: row
+                        .get::<_, Option<i64>>(5)?
+                        .map(|s| Duration::from_secs(s.max(0) as u64)),
                 },
             ))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Records one poll of one source, with its entries, in one transaction.
-    pub fn record_poll(&mut self, poll: &PollRecord) -> Result<Added> {
+    /// Records one poll of one source, with its entries and its next poll
+    /// time (decided by `schedule` from what the poll added), in one
+    /// transaction.
+    pub fn record_poll(
+        &mut self,
+        poll: &PollRecord,
+        schedule: impl FnOnce(Added) -> crate::schedule::Next,
+    ) -> Result<(Added, crate::schedule::Next)> {
         let tx = self.conn.transaction()?;
         let now = timestamp(Utc::now());
         let added = match &poll.outcome {
@@ -315,6 +334,15 @@ impl Store {
             PollOutcome::Parsed { .. } => ("fetched", None),
             PollOutcome::Failed { error } => ("failed", Some(*error)),
         };
+        let next = schedule(added);
+        tx.prepare_cached(
+            "UPDATE sources SET next_poll_at = ?2, current_interval_secs = ?3 WHERE id = ?1",
+        )?
+        .execute(params![
+            source_id,
+            timestamp(next.at),
+            next.interval.as_secs() as i64
+        ])?;
         tx.prepare_cached(
             "INSERT INTO fetch_log (source_id, started_at, outcome, http_status, bytes, duration_ms, new_entries, error)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -330,7 +358,7 @@ impl Store {
             error
         ])?;
         tx.commit()?;
-        Ok(added)
+        Ok((added, next))
     }
 
     /// Every configured source's health, in the order given.
@@ -338,6 +366,7 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT s.id, s.kind, s.url, s.section, s.moved_to, s.last_attempt_at, s.last_success_at,
                     s.last_status, s.last_error, s.last_error_at, s.failing_since, s.consecutive_failures,
+                    s.next_poll_at,
                     (SELECT COUNT(*) FROM entries e WHERE e.source_id = s.id),
                     (SELECT COUNT(DISTINCT e.candidate_id) FROM entries e WHERE e.source_id = s.id)
              FROM sources s WHERE s.id = ?1",
@@ -359,8 +388,9 @@ impl Store {
                         last_error_at: row.get(9)?,
                         failing_since: row.get(10)?,
                         consecutive_failures: row.get(11)?,
-                        entries: row.get(12)?,
-                        candidates: row.get(13)?,
+                        next_poll_at: row.get(12)?,
+                        entries: row.get(13)?,
+                        candidates: row.get(14)?,
                     })
                 })
                 .optional()?;
@@ -369,6 +399,44 @@ impl Store {
             }
         }
         Ok(found)
+    }
+
+    /// When each source is due, `None` for never polled.
+    pub fn next_polls(&self) -> Result<HashMap<SourceId, Option<DateTime<Utc>>>> {
+        let mut stmt = self.conn.prepare("SELECT id, next_poll_at FROM sources")?;
+        let rows = stmt.query_map([], |row| {
+            let at: Option<String> = row.get(1)?;
+            Ok((
+                SourceId(row.get(0)?),
+                at.and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+                    .map(|t| t.with_timezone(&Utc)),
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Candidates per status, for the daemon's status line and metrics.
+    pub fn queue_counts(&self) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT status, COUNT(*) FROM candidates GROUP BY status ORDER BY status",
+        )?;
+        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Consecutive failures of every source that has any.
+    pub fn failing_sources(&self) -> Result<Vec<(String, u32)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, consecutive_failures FROM sources WHERE consecutive_failures > 0 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A cheap query that proves the database answers (watchdog).
+    pub fn ping(&self) -> Result<()> {
+        self.conn.query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// Candidates, newest first.
