@@ -1,6 +1,8 @@
 //! The command line: the contract in DESIGN.md. One file per command.
 
 mod check;
+mod daemon;
+mod logging;
 mod poll;
 mod review;
 mod sources;
@@ -44,6 +46,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Daemon(daemon::DaemonArgs),
     Poll(poll::PollArgs),
     Sources(sources::SourcesArgs),
     Check(check::CheckArgs),
@@ -59,6 +62,8 @@ pub enum CliError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Poll(#[from] crate::poll::PollError),
+    #[error(transparent)]
+    Daemon(#[from] crate::daemon::DaemonError),
     #[error("{0}")]
     Input(String),
     #[error("cannot write the output: {0}")]
@@ -68,7 +73,11 @@ pub enum CliError {
 /// Parses the command line, runs the command, maps errors to exit codes.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    init_logging(if matches!(cli.command, Command::Daemon(_)) {
+        "info"
+    } else {
+        "warn"
+    });
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Output(err)) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
@@ -92,19 +101,33 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging() {
+/// Logs go to stderr. Under systemd (JOURNAL_STREAM names our stderr) each
+/// line starts with its syslog priority (`<3>` error … `<7>` debug) and has
+/// no timestamp, which the journal adds itself. The daemon logs at `info`
+/// by default, commands at `warn`; NEWSDESK_LOG overrides (EnvFilter syntax).
+fn init_logging(default_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("NEWSDESK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(io::stderr)
-        .with_ansi(io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
-        .init();
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    if logging::stderr_is_journal() {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(io::stderr)
+            .with_ansi(false)
+            .event_format(logging::JournalFormat)
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(io::stderr)
+            .with_ansi(io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+            .init();
+    }
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Check(args) => check::run(&cli, args),
+        Command::Daemon(args) => daemon::run(&cli, args),
         Command::Poll(args) => poll::run(&cli, args),
         Command::Sources(args) => sources::run(&cli, args),
         Command::Review(args) => review::run(&cli, args),

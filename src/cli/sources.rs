@@ -57,8 +57,8 @@ pub fn run(cli: &Cli, args: &SourcesArgs) -> Result<(), CliError> {
         .max(2);
     writeln!(
         out,
-        "{:<width$}  {:<16}  {:<12}  {:>7}  {:>10}",
-        "ID", "HEALTH", "LAST OK", "ENTRIES", "CANDIDATES"
+        "{:<width$}  {:<16}  {:<12}  {:<12}  {:>7}  {:>10}",
+        "ID", "HEALTH", "LAST OK", "NEXT POLL", "ENTRIES", "CANDIDATES"
     )?;
     for row in &rows {
         let h = &row.health;
@@ -71,23 +71,30 @@ pub fn run(cli: &Cli, args: &SourcesArgs) -> Result<(), CliError> {
         } else {
             "ok".to_owned()
         };
+        let next = if row.enabled {
+            until(h.next_poll_at.as_deref(), now)
+        } else {
+            "-".to_owned()
+        };
         writeln!(
             out,
-            "{:<width$}  {:<16}  {:<12}  {:>7}  {:>10}",
+            "{:<width$}  {:<16}  {:<12}  {:<12}  {:>7}  {:>10}",
             h.id,
             health,
             ago(h.last_success_at.as_deref(), now),
+            next,
             h.entries,
             h.candidates
         )?;
         if h.consecutive_failures > 0 {
             writeln!(
                 out,
-                "{:width$}  failing since {} ({}): {}",
+                "{:width$}  failing since {} ({}): {}; next try {}",
                 "",
                 h.failing_since.as_deref().unwrap_or("?"),
                 ago(h.failing_since.as_deref(), now),
-                h.last_error.as_deref().unwrap_or("unknown error")
+                h.last_error.as_deref().unwrap_or("unknown error"),
+                until(h.next_poll_at.as_deref(), now)
             )?;
         }
         if let Some(to) = &h.moved_to {
@@ -99,6 +106,20 @@ pub fn run(cli: &Cli, args: &SourcesArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// "now" (due or overdue), "in 5m", "in 3h", "in 2d".
+fn until(time: Option<&str>, now: DateTime<Utc>) -> String {
+    let Some(time) = time.and_then(|t| DateTime::parse_from_rfc3339(t).ok()) else {
+        return "now".to_owned();
+    };
+    let seconds = (time.with_timezone(&Utc) - now).num_seconds();
+    match seconds {
+        ..60 => "now".to_owned(),
+        60..3600 => format!("in {}m", seconds / 60),
+        3600..86400 => format!("in {}h", seconds / 3600),
+        _ => format!("in {}d", seconds / 86400),
+    }
 }
 
 /// "never", "just now", "5m ago", "3h ago", "2d ago".

@@ -250,14 +250,22 @@ impl Store {
         Ok(())
     }
 
+    /// What the next poll of one source needs to know.
+    pub fn poll_memory_of(&self, id: &SourceId) -> Result<Option<PollMemory>> {
+        Ok(self.poll_memory_where(Some(id))?.into_values().next())
+    }
+
     /// Validators and body digests of every source, keyed by id.
     pub fn poll_memory(&self) -> Result<HashMap<SourceId, PollMemory>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT id, etag, last_modified, body_sha, consecutive_failures, current_interval_secs FROM sources",
-            )?;
-        let rows = stmt.query_map([], |row| {
+        self.poll_memory_where(None)
+    }
+
+    fn poll_memory_where(&self, id: Option<&SourceId>) -> Result<HashMap<SourceId, PollMemory>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, etag, last_modified, body_sha, consecutive_failures, current_interval_secs
+             FROM sources WHERE ?1 IS NULL OR id = ?1",
+        )?;
+        let rows = stmt.query_map([id.map(|id| id.0.as_str())], |row| {
             Ok((
                 SourceId(row.get(0)?),
                 PollMemory {
