@@ -8,6 +8,7 @@
 
 mod http;
 mod metrics;
+mod notify;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -16,12 +17,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sd_notify::NotifyState;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 pub use metrics::Metrics;
+use notify::{Note, Notifier};
 
 use crate::config::{Config, ConfigError, Source, SourceId};
 use crate::poll::{PollError, Poller, SourceResult, spawn_writer};
@@ -163,11 +164,10 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     let mut tick = tokio::time::interval(tick_every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
-    refresh_status(&control, &schedule, &metrics, &in_flight);
-    let _ = sd_notify::notify(&[
-        NotifyState::Ready,
-        NotifyState::Status(&status_line(&control, &schedule, &in_flight)),
-    ]);
+    let notifier = Notifier::start();
+    notifier.send(Note::Ready(refresh_status(
+        &control, &schedule, &metrics, &in_flight,
+    )));
     tracing::info!(
         sources = schedule.sources.len(),
         database = %database.display(),
@@ -205,13 +205,13 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
                 healthy.store(alive, Ordering::Relaxed);
                 if alive {
                     let status = refresh_status(&control, &schedule, &metrics, &in_flight);
-                    let _ = sd_notify::notify(&[NotifyState::Watchdog, NotifyState::Status(&status)]);
+                    notifier.send(Note::Watchdog(status));
                 } else {
                     tracing::error!("database does not answer; withholding the watchdog ping");
                 }
             }
             _ = sighup.recv() => {
-                let _ = sd_notify::notify(&[NotifyState::Reloading]);
+                notifier.send(Note::Reloading);
                 match reload(&paths, &config, &mut control, &mut schedule, &metrics) {
                     Ok((new_config, new_poller)) => {
                         config = new_config;
@@ -219,18 +219,16 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
                     }
                     Err(err) => tracing::error!("feeds.toml not reloaded, the running configuration stays in force: {err}"),
                 }
-                let status = status_line(&control, &schedule, &in_flight);
-                let _ = sd_notify::notify(&[NotifyState::Ready, NotifyState::Status(&status)]);
+                notifier.send(Note::Ready(status_line(&control, &schedule, &in_flight)));
             }
             _ = sigterm.recv() => break,
             _ = sigint.recv() => break,
         }
     }
 
-    let _ = sd_notify::notify(&[
-        NotifyState::Stopping,
-        NotifyState::Status("stopping: finishing in-flight fetches"),
-    ]);
+    notifier.send(Note::Stopping(
+        "stopping: finishing in-flight fetches".into(),
+    ));
     let grace = config.daemon.grace_period;
     tracing::info!(in_flight = in_flight.len(), grace = ?grace, "stopping");
     let finished =
@@ -253,6 +251,7 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     if let Some(server) = metrics_server {
         server.abort();
     }
+    notifier.finish();
     writer_result?;
     tracing::info!("stopped");
     Ok(())

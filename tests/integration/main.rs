@@ -2,6 +2,7 @@
 //! on 127.0.0.1, a real SQLite file in a temp dir. Never the internet.
 
 mod config;
+mod daemon;
 mod golden;
 mod poll;
 mod server;
