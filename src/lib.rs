@@ -13,5 +13,6 @@ pub mod fetch;
 pub mod normalize;
 pub mod poll;
 pub mod schedule;
+pub mod secret;
 pub mod source;
 pub mod store;

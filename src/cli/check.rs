@@ -27,5 +27,18 @@ pub fn run(cli: &Cli, _args: &CheckArgs) -> Result<(), CliError> {
         enabled,
         config.sections.len()
     )?;
+    match crate::secret::github_token().map_err(|e| CliError::Input(e.to_string()))? {
+        Some(token) => writeln!(
+            std::io::stdout(),
+            "GitHub token: set (from the {})",
+            token.origin
+        )?,
+        None => writeln!(
+            std::io::stdout(),
+            "GitHub token: none (optional: {} or the systemd credential {})",
+            crate::secret::GITHUB_TOKEN_ENV,
+            crate::secret::GITHUB_TOKEN_CREDENTIAL
+        )?,
+    }
     Ok(())
 }

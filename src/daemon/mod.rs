@@ -50,6 +50,9 @@ pub enum DaemonError {
 /// How often the loop proves it is alive (and refreshes STATUS and the
 /// queue gauges) when the watchdog does not ask for more.
 const HEALTH_TICK: Duration = Duration::from_secs(15);
+/// The fetch log keeps this much history (`sources` needs only the latest).
+const FETCH_LOG_DAYS: i64 = 90;
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Where the database is: `--db` when given, else from the configuration.
 pub struct Paths {
@@ -121,6 +124,11 @@ pub fn run(paths: Paths) -> Result<(), DaemonError> {
 
 async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     let mut config = Config::load(&paths.config)?;
+    match crate::secret::github_token() {
+        Ok(Some(token)) => tracing::info!(origin = %token.origin, "GitHub token found"),
+        Ok(None) => tracing::debug!("no GitHub token; public feeds need none"),
+        Err(err) => tracing::warn!("{err}"),
+    }
     let database = paths.database(&config);
     let mut control = Store::open(&database)?;
     control.sync_sources(&config.sources)?;
@@ -162,6 +170,7 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     let watchdog = sd_notify::watchdog_enabled();
     let tick_every = watchdog.map_or(HEALTH_TICK, |w| (w / 2).min(HEALTH_TICK));
     let mut tick = tokio::time::interval(tick_every);
+    let mut last_prune: Option<tokio::time::Instant> = None;
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     let notifier = Notifier::start();
@@ -206,6 +215,14 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
                 if alive {
                     let status = refresh_status(&control, &schedule, &metrics, &in_flight);
                     notifier.send(Note::Watchdog(status));
+                    if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                        last_prune = Some(tokio::time::Instant::now());
+                        match control.prune_fetch_log(Utc::now() - chrono::Duration::days(FETCH_LOG_DAYS)) {
+                            Ok(0) => {}
+                            Ok(pruned) => tracing::info!(pruned, "old fetch-log rows removed"),
+                            Err(err) => tracing::warn!("cannot prune the fetch log: {err}"),
+                        }
+                    }
                 } else {
                     tracing::error!("database does not answer; withholding the watchdog ping");
                 }

@@ -441,6 +441,14 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Deletes fetch-log rows older than `before`; returns how many.
+    pub fn prune_fetch_log(&self, before: DateTime<Utc>) -> Result<usize> {
+        Ok(self.conn.execute(
+            "DELETE FROM fetch_log WHERE started_at < ?1",
+            [timestamp(before)],
+        )?)
+    }
+
     /// A cheap query that proves the database answers (watchdog).
     pub fn ping(&self) -> Result<()> {
         self.conn.query_row("SELECT 1", [], |_| Ok(()))?;

@@ -94,3 +94,53 @@ fn a_missing_config_says_what_to_do_and_usage_errors_exit_2() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn the_github_token_is_found_but_never_printed() {
+    let secret = "ghp_0123456789abcdefSECRET";
+    let desk = Desk::new("");
+    // From the environment.
+    let output = desk
+        .cmd()
+        .arg("check")
+        .env("NEWSDESK_GITHUB_TOKEN", secret)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("GitHub token: set (from the environment variable NEWSDESK_GITHUB_TOKEN)"),
+        "{stdout}"
+    );
+    // From a systemd credential, which wins.
+    let credentials = desk.dir.path().join("credentials");
+    std::fs::create_dir(&credentials).unwrap();
+    std::fs::write(credentials.join("github-token"), format!("{secret}\n")).unwrap();
+    for args in [
+        &["check"][..],
+        &["sources"],
+        &["sources", "--json"],
+        &["poll"],
+        &["review", "list", "--json"],
+    ] {
+        let output = desk
+            .cmd()
+            .args(args)
+            .env("NEWSDESK_GITHUB_TOKEN", secret)
+            .env("CREDENTIALS_DIRECTORY", &credentials)
+            .env("NEWSDESK_LOG", "trace")
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!all.contains(secret), "{args:?} printed the token:\n{all}");
+        if args == ["check"] {
+            assert!(
+                all.contains("from the systemd credential github-token"),
+                "{all}"
+            );
+        }
+    }
+}

@@ -662,3 +662,108 @@ fn brotli_bodies_are_decoded() {
         "【Argo CD】Image Updater をやめて ApplicationSet + Renovate に移行した"
     );
 }
+
+/// Seconds from now until the source's stored next poll.
+fn next_poll_in(desk: &Desk, id: &str) -> i64 {
+    let next: String = desk
+        .sqlite()
+        .query_row(
+            "SELECT next_poll_at FROM sources WHERE id = ?1",
+            [id],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let next = chrono::DateTime::parse_from_rfc3339(&next).unwrap();
+    (next.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds()
+}
+
+#[test]
+fn the_next_poll_honours_cache_control_ttl_retry_after_and_backs_off() {
+    let body = fixture("written/zenn-rss2.xml");
+    let with_ttl = String::from_utf8(fixture("written/kubernetes-blog.xml"))
+        .unwrap()
+        .replacen("<channel>", "<channel><ttl>180</ttl>", 1);
+    let server = TestServer::start(move |seen| match seen.path.as_str() {
+        "/plain" => Reply::ok(body.clone(), "application/rss+xml"),
+        "/cached" => Reply::ok(body.clone(), "application/rss+xml")
+            .header("Cache-Control", "public, max-age=7200"),
+        "/ttl" => Reply::ok(with_ttl.clone(), "application/rss+xml"),
+        "/limited" => Reply::status(429).header("Retry-After", "5400"),
+        "/broken" => Reply::status(500),
+        _ => Reply::status(404),
+    });
+    let desk = Desk::new(
+        &["plain", "cached", "ttl", "limited", "broken"]
+            .iter()
+            .map(|id| source(id, &server.url(&format!("/{id}")), "articles"))
+            .collect::<String>(),
+    );
+    desk.ok(&["poll"]);
+    let within = |seconds: i64, expected: i64| {
+        (expected * 88 / 100..=expected * 112 / 100).contains(&seconds)
+    };
+    // Interval 1 h; new entries shorten it to 45 min (± 10 % jitter).
+    assert!(
+        within(next_poll_in(&desk, "plain"), 45 * 60),
+        "{}",
+        next_poll_in(&desk, "plain")
+    );
+    // max-age=7200 and <ttl>180</ttl> are floors.
+    assert!(
+        within(next_poll_in(&desk, "cached"), 7200),
+        "{}",
+        next_poll_in(&desk, "cached")
+    );
+    assert!(
+        within(next_poll_in(&desk, "ttl"), 3 * 3600),
+        "{}",
+        next_poll_in(&desk, "ttl")
+    );
+    // 429 with Retry-After: 1.5 h rather than the 5 min first back-off.
+    assert!(
+        within(next_poll_in(&desk, "limited"), 5400),
+        "{}",
+        next_poll_in(&desk, "limited")
+    );
+    // Errors back off: 5 min, then 10 min.
+    assert!(
+        within(next_poll_in(&desk, "broken"), 300),
+        "{}",
+        next_poll_in(&desk, "broken")
+    );
+    desk.ok(&["poll", "--source", "broken"]);
+    assert!(
+        within(next_poll_in(&desk, "broken"), 600),
+        "{}",
+        next_poll_in(&desk, "broken")
+    );
+    // `sources` says when the next try is.
+    let table = desk.ok(&["sources"]);
+    assert!(
+        table.contains("next try in 9m") || table.contains("next try in 10m"),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_host_rate_spaces_request_starts() {
+    let body = fixture("written/zenn-rss2.xml");
+    let server = TestServer::start(move |_| Reply::ok(body.clone(), "application/rss+xml"));
+    let sources: String = (0..4)
+        .map(|i| source(&format!("s{i}"), &server.url(&format!("/{i}")), "articles"))
+        .collect();
+    let desk = Desk::new(&format!(
+        "[hosts.\"127.0.0.1\"]\nrate = \"4/1s\"\nper_host = 4\n\n{sources}"
+    ));
+    desk.ok(&["poll"]);
+    let mut starts: Vec<std::time::Instant> = server.seen().iter().map(|s| s.at).collect();
+    starts.sort();
+    assert_eq!(starts.len(), 4);
+    for pair in starts.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(
+            gap >= Duration::from_millis(230),
+            "requests only {gap:?} apart"
+        );
+    }
+}

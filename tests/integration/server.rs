@@ -11,6 +11,7 @@ use std::time::Duration;
 pub struct Seen {
     pub path: String,
     pub headers: Vec<(String, String)>,
+    pub at: std::time::Instant,
 }
 
 impl Seen {
@@ -126,6 +127,7 @@ fn answer(request: tiny_http::Request, handler: &Handler, seen: &Mutex<Vec<Seen>
             .iter()
             .map(|h| (h.field.to_string(), h.value.to_string()))
             .collect(),
+        at: std::time::Instant::now(),
     };
     seen.lock().unwrap().push(info.clone());
     let reply = handler(&info);
