@@ -21,6 +21,12 @@ struct Daemon {
 
 impl Daemon {
     fn start(desk: &Desk, extra_env: &[(&str, &str)]) -> Daemon {
+        Daemon::start_with(desk, extra_env, false)
+    }
+
+    /// With `journal`, JOURNAL_STREAM names the log file, as systemd would
+    /// name the journal's stream.
+    fn start_with(desk: &Desk, extra_env: &[(&str, &str)], journal: bool) -> Daemon {
         let socket = desk
             .dir
             .path()
@@ -54,6 +60,11 @@ impl Daemon {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap());
+        if journal {
+            use std::os::unix::fs::MetadataExt;
+            let meta = std::fs::metadata(&log).unwrap();
+            command.env("JOURNAL_STREAM", format!("{}:{}", meta.dev(), meta.ino()));
+        }
         for (name, value) in extra_env {
             command.env(name, value);
         }
@@ -375,7 +386,7 @@ fn sigterm_during_a_slow_fetch_waits_for_it_within_the_grace_period() {
     )
     .unwrap();
     std::fs::remove_file(desk.db()).unwrap();
-    let mut daemon = Daemon::start(&desk, &[]);
+    let mut daemon = Daemon::start_with(&desk, &[], true);
     daemon.wait_for_notification("READY=1", Duration::from_secs(10));
     let before = requests_to(&server, "/slow");
     wait_until(Duration::from_secs(5), "the slow request", || {
