@@ -52,6 +52,8 @@ pub enum FetchError {
         "the body is larger than the {limit}-byte limit (raise [defaults] max_body_size if the feed is really that big)"
     )]
     TooLarge { limit: u64 },
+    #[error("the API rate limit is used up{}; a token raises it (NEWSDESK_GITHUB_TOKEN or the github-token credential)", retry_in.map(|d| format!(" until it resets in {} min", d.as_secs().div_ceil(60))).unwrap_or_default())]
+    RateLimited { retry_in: Option<Duration> },
     #[error("more than {0} redirects")]
     TooManyRedirects(usize),
     #[error("redirect without a usable Location: {0}")]
@@ -99,11 +101,22 @@ impl Fetcher {
     /// GETs `url`, conditionally when `validators` has something, within the
     /// configured time, size and redirect limits.
     pub async fn fetch(&self, url: &Url, validators: &Validators) -> FetchReport {
+        self.fetch_with(url, validators, &HeaderMap::new()).await
+    }
+
+    /// The same with extra request headers (API media types, a token
+    /// marked sensitive so it is never logged).
+    pub async fn fetch_with(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        headers: &HeaderMap,
+    ) -> FetchReport {
         let started = Instant::now();
         let mut seen = Seen::default();
         let result = tokio::time::timeout(
             self.timeout,
-            self.fetch_following(url, validators, &mut seen),
+            self.fetch_following(url, validators, headers, &mut seen),
         )
         .await
         .unwrap_or(Err(FetchError::Timeout(self.timeout)));
@@ -120,12 +133,18 @@ impl Fetcher {
         &self,
         url: &Url,
         validators: &Validators,
+        headers: &HeaderMap,
         seen: &mut Seen,
     ) -> Result<Fetched, FetchError> {
         let mut current = url.clone();
         let mut only_permanent_so_far = true;
         for _hop in 0..=self.max_redirects {
             let mut request = self.client.get(current.clone());
+            // Credentials go to the host they were meant for, never to
+            // where a redirect points.
+            if current.host_str() == url.host_str() {
+                request = request.headers(headers.clone());
+            }
             if let Some(etag) = &validators.etag {
                 request = request.header(header::IF_NONE_MATCH, etag);
             }
@@ -163,6 +182,18 @@ impl Fetcher {
             }
             if status == StatusCode::NOT_MODIFIED {
                 return Ok(Fetched::NotModified);
+            }
+            if matches!(
+                status,
+                StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS
+            ) && response
+                .headers()
+                .get("x-ratelimit-remaining")
+                .is_some_and(|v| v.as_bytes() == b"0")
+            {
+                return Err(FetchError::RateLimited {
+                    retry_in: seen.hints.retry_after,
+                });
             }
             if !status.is_success() {
                 return Err(FetchError::Status {

@@ -10,6 +10,7 @@ pub mod config;
 pub mod daemon;
 pub mod encoding;
 pub mod fetch;
+pub mod filter;
 pub mod normalize;
 pub mod poll;
 pub mod schedule;

@@ -12,15 +12,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use sha2::{Digest, Sha256};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::time::Instant;
 use url::Url;
 
-use crate::config::{Config, HostRule, Source, SourceId};
+use crate::config::{Adapter, Config, GithubTransport, HostRule, Source, SourceId};
 use crate::fetch::{Fetched, Fetcher, Validators};
+use crate::filter::Filters;
 use crate::schedule::{self, Hints};
-use crate::source::{IncomingEntry, SourceKind, feed, ical};
+use crate::source::{IncomingEntry, feed, github, html, ical};
 use crate::store::{Added, PollMemory, PollOutcome, PollRecord, Store, StoreError};
 
 /// How one source's poll ended.
@@ -162,6 +164,53 @@ impl Limits {
 pub struct Poller {
     fetcher: Fetcher,
     limits: Arc<Limits>,
+    global_filters: Arc<Filters>,
+    github: Arc<GithubAccess>,
+}
+
+/// How GitHub releases are fetched: the API (with headers, the token among
+/// them) or the public atom feed.
+struct GithubAccess {
+    api: Option<(Url, HeaderMap)>,
+}
+
+impl GithubAccess {
+    fn new(config: &Config) -> GithubAccess {
+        let token = match crate::secret::github_token() {
+            Ok(token) => token,
+            Err(err) => {
+                tracing::warn!("{err}");
+                None
+            }
+        };
+        let use_api = match config.github.transport {
+            GithubTransport::Api => true,
+            GithubTransport::Atom => false,
+            GithubTransport::Auto => token.is_some(),
+        };
+        if !use_api {
+            return GithubAccess { api: None };
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            ACCEPT,
+            HeaderValue::from_static("application/vnd.github+json"),
+        );
+        headers.insert(
+            "x-github-api-version",
+            HeaderValue::from_static("2022-11-28"),
+        );
+        if let Some(token) = token
+            && let Ok(mut value) =
+                HeaderValue::from_str(&format!("Bearer {}", token.secret.expose()))
+        {
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        GithubAccess {
+            api: Some((config.github.api_url.clone(), headers)),
+        }
+    }
 }
 
 impl Poller {
@@ -174,6 +223,8 @@ impl Poller {
                 rules: config.hosts.clone(),
                 hosts: Mutex::new(HashMap::new()),
             }),
+            global_filters: Arc::new(config.filters.clone()),
+            github: Arc::new(GithubAccess::new(config)),
         })
     }
 
@@ -182,7 +233,8 @@ impl Poller {
     /// the global slots other hosts could use; the global slot is kept
     /// until the writer has taken the result.
     pub async fn poll_into(&self, source: Source, memory: PollMemory, writer: &mpsc::Sender<Work>) {
-        let gate = self.limits.gate(&source.url);
+        let (url, headers) = self.request_for(&source);
+        let gate = self.limits.gate(&url);
         let host_permit = gate.enter().await;
         let _global = self
             .limits
@@ -191,19 +243,37 @@ impl Poller {
             .acquire_owned()
             .await
             .expect("semaphore never closed");
-        let work = self.poll_source(source, memory, host_permit).await;
+        let work = self
+            .poll_source(source, memory, &url, &headers, host_permit)
+            .await;
         // A closed channel means the writer failed; its error is reported there.
         let _ = writer.send(work).await;
+    }
+
+    /// Where a source's document comes from: its URL, or for GitHub
+    /// releases with API access, the API.
+    fn request_for(&self, source: &Source) -> (Url, HeaderMap) {
+        match (&source.adapter, &self.github.api) {
+            (Adapter::GithubReleases(options), Some((base, headers))) => {
+                (github::api_url(base, &options.repo), headers.clone())
+            }
+            _ => (source.url.clone(), HeaderMap::new()),
+        }
     }
 
     async fn poll_source(
         &self,
         source: Source,
         memory: PollMemory,
+        url: &Url,
+        headers: &HeaderMap,
         host_permit: OwnedSemaphorePermit,
     ) -> Work {
         let started_at = Utc::now();
-        let report = self.fetcher.fetch(&source.url, &memory.validators).await;
+        let report = self
+            .fetcher
+            .fetch_with(url, &memory.validators, headers)
+            .await;
         drop(host_permit);
         let mut bytes = 0;
         let mut hints = report.hints;
@@ -219,15 +289,34 @@ impl Poller {
                 if memory.body_sha.as_deref() == Some(body_sha.as_str()) {
                     WorkResult::Unchanged
                 } else {
-                    let kind = source.kind;
-                    let feed_url = report
-                        .moved_to
-                        .clone()
-                        .unwrap_or_else(|| source.url.clone());
-                    let parsed = tokio::task::spawn_blocking(move || match kind {
-                        SourceKind::Feed => feed::parse(&body, content_type.as_deref(), &feed_url),
-                        SourceKind::Ical => ical::parse(&body, &feed_url),
-                        other => unreachable!("configuration refuses unsupported kind {other}"),
+                    let adapter = source.adapter.clone();
+                    let filters = (source.filters.clone(), self.global_filters.clone());
+                    let from_api = !headers.is_empty();
+                    let document_url = report.moved_to.clone().unwrap_or_else(|| url.clone());
+                    let parsed = tokio::task::spawn_blocking(move || {
+                        let content_type = content_type.as_deref();
+                        let mut parsed = match &adapter {
+                            Adapter::Feed => feed::parse(&body, content_type, &document_url),
+                            Adapter::Ical { tracks } => ical::parse(&body, &document_url, tracks),
+                            Adapter::Html(selectors) => {
+                                html::parse(&body, content_type, &document_url, selectors)
+                            }
+                            Adapter::GithubReleases(options) if from_api => {
+                                github::from_api(&body, options)
+                            }
+                            Adapter::GithubReleases(options) => {
+                                github::from_atom(&body, content_type, &document_url, options)
+                            }
+                        }?;
+                        for entry in &mut parsed.entries {
+                            if entry.filtered.is_none() {
+                                entry.filtered = filters
+                                    .0
+                                    .rejects(entry)
+                                    .or_else(|| filters.1.rejects(entry));
+                            }
+                        }
+                        Ok::<_, crate::source::ParseError>(parsed)
                     })
                     .await
                     .expect("parser panicked");
@@ -292,7 +381,7 @@ pub async fn poll_once(
     sources: Vec<Source>,
     mut progress: Box<dyn Progress>,
 ) -> Result<(Vec<SourceResult>, Store), PollError> {
-    store.sync_sources(&config.sources)?;
+    store.sync_sources(config)?;
     let memory = store.poll_memory()?;
     let poller = Poller::new(config)?;
     progress.start(sources.len());

@@ -131,7 +131,7 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     }
     let database = paths.database(&config);
     let mut control = Store::open(&database)?;
-    control.sync_sources(&config.sources)?;
+    control.sync_sources(&config)?;
     let writer_store = Store::open(&database)?;
     let mut schedule = Schedule::load(&config, &control)?;
     let mut poller = Poller::new(&config)?;
@@ -307,7 +307,7 @@ fn reload(
         tracing::warn!("the database path changed in feeds.toml; it takes effect on restart");
     }
     let poller = Poller::new(&config)?;
-    control.sync_sources(&config.sources)?;
+    control.sync_sources(&config)?;
     let next = control.next_polls()?;
     let now = Utc::now();
     let mut fresh = Schedule {

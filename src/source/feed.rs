@@ -18,6 +18,28 @@ pub fn parse(
     content_type: Option<&str>,
     feed_url: &Url,
 ) -> Result<ParsedSource, ParseError> {
+    let feed = parse_model(body, content_type, feed_url)?;
+    let entries = feed
+        .entries
+        .into_iter()
+        .map(|entry| normalise_entry(entry, feed_url))
+        .collect();
+    Ok(ParsedSource {
+        title: feed.title.map(|t| text_of(&t)),
+        ttl: feed
+            .ttl
+            .map(|minutes| std::time::Duration::from_secs(u64::from(minutes) * 60)),
+        entries,
+    })
+}
+
+/// The feed as feed-rs reads it, after encoding repair; for adapters that
+/// need more than the normalised entries (GitHub release notes).
+pub(crate) fn parse_model(
+    body: &[u8],
+    content_type: Option<&str>,
+    feed_url: &Url,
+) -> Result<feed_rs::model::Feed, ParseError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
     }
@@ -39,18 +61,7 @@ pub fn parse(
             None => return Err(describe(first_error)),
         },
     };
-    let entries = feed
-        .entries
-        .into_iter()
-        .map(|entry| normalise_entry(entry, feed_url))
-        .collect();
-    Ok(ParsedSource {
-        title: feed.title.map(|t| text_of(&t)),
-        ttl: feed
-            .ttl
-            .map(|minutes| std::time::Duration::from_secs(u64::from(minutes) * 60)),
-        entries,
-    })
+    Ok(feed)
 }
 
 /// Removes the C0 control characters XML 1.0 forbids (a raw 0x08 in a title
@@ -160,7 +171,7 @@ fn main_link(links: &[Link]) -> Option<&Link> {
         })
 }
 
-fn normalise_entry(entry: Entry, feed_url: &Url) -> IncomingEntry {
+pub(crate) fn normalise_entry(entry: Entry, feed_url: &Url) -> IncomingEntry {
     let link = main_link(&entry.links)
         .and_then(|l| canonical_url(&l.href, Some(feed_url)).map(|c| (l, c)));
     let url = link.as_ref().map(|(l, _)| {
@@ -209,6 +220,13 @@ fn normalise_entry(entry: Entry, feed_url: &Url) -> IncomingEntry {
         summary,
         published: entry.published.or(entry.updated),
         updated: entry.updated,
+        categories: entry
+            .categories
+            .iter()
+            .map(|c| plain_text(c.label.as_deref().unwrap_or(&c.term)))
+            .filter(|c| !c.is_empty())
+            .collect(),
+        filtered: None,
     }
 }
 

@@ -9,8 +9,13 @@ use url::Url;
 use super::{IncomingEntry, ParseError, ParsedSource, SUMMARY_CHARS};
 use crate::normalize::{canonical_url, digest_hex, html_to_text, plain_text, truncate_chars};
 
-/// Parses a calendar document.
-pub fn parse(body: &[u8], calendar_url: &Url) -> Result<ParsedSource, ParseError> {
+/// Parses a calendar document; with `tracks`, sessions of other tracks
+/// are kept as filtered entries.
+pub fn parse(
+    body: &[u8],
+    calendar_url: &Url,
+    tracks: &[String],
+) -> Result<ParsedSource, ParseError> {
     let text = String::from_utf8_lossy(body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body));
     if text.trim().is_empty() {
         return Err(ParseError::Empty);
@@ -28,7 +33,21 @@ pub fn parse(body: &[u8], calendar_url: &Url) -> Result<ParsedSource, ParseError
         .components
         .iter()
         .filter_map(|component| match component {
-            CalendarComponent::Event(event) => Some(event_entry(event, calendar_url, is_sched)),
+            CalendarComponent::Event(event) => {
+                let mut entry = event_entry(event, calendar_url, is_sched);
+                if !tracks.is_empty()
+                    && !entry
+                        .categories
+                        .iter()
+                        .any(|c| tracks.contains(&c.trim().to_lowercase()))
+                {
+                    entry.filtered = Some(match entry.categories.first() {
+                        Some(track) => format!("track \"{track}\" is not in tracks"),
+                        None => "no track, and tracks are set".to_owned(),
+                    });
+                }
+                Some(entry)
+            }
             _ => None,
         })
         .collect();
@@ -150,6 +169,8 @@ fn event_entry(event: &icalendar::Event, calendar_url: &Url, is_sched: bool) -> 
         summary: Some(truncate_chars(&summary, SUMMARY_CHARS)).filter(|s| !s.is_empty()),
         published: start,
         updated: event.get_last_modified().or_else(|| event.get_timestamp()),
+        categories: event.get_categories().unwrap_or_default(),
+        filtered: None,
     }
 }
 

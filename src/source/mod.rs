@@ -4,6 +4,8 @@
 //! [`IncomingEntry`] values that the store deduplicates into candidates.
 
 pub mod feed;
+pub mod github;
+pub mod html;
 pub mod ical;
 
 use std::fmt;
@@ -38,24 +40,6 @@ impl SourceKind {
             SourceKind::Html => "html",
         }
     }
-
-    /// Whether this build has an adapter for the kind.
-    pub fn is_supported(self) -> bool {
-        matches!(self, SourceKind::Feed | SourceKind::Ical)
-    }
-
-    pub fn supported_names() -> Vec<&'static str> {
-        [
-            SourceKind::Feed,
-            SourceKind::GithubReleases,
-            SourceKind::Ical,
-            SourceKind::Html,
-        ]
-        .into_iter()
-        .filter(|k| k.is_supported())
-        .map(SourceKind::as_str)
-        .collect()
-    }
 }
 
 impl fmt::Display for SourceKind {
@@ -78,6 +62,10 @@ pub struct IncomingEntry {
     pub summary: Option<String>,
     pub published: Option<DateTime<Utc>>,
     pub updated: Option<DateTime<Utc>>,
+    /// Categories, tags or tracks the source gave it.
+    pub categories: Vec<String>,
+    /// Why a rule turned it away (kept as an entry, not queued).
+    pub filtered: Option<String>,
 }
 
 /// What an adapter read from one document.

@@ -22,6 +22,7 @@ use crate::source::IncomingEntry;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_adaptive_schedule.sql"),
+    include_str!("migrations/0003_filters_enrichment.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -223,26 +224,29 @@ impl Store {
     /// Makes the `sources` table match the configuration. Sources removed
     /// from the configuration keep their rows: their entries and candidates
     /// stay valid.
-    pub fn sync_sources(&mut self, sources: &[Source]) -> Result<()> {
+    pub fn sync_sources(&mut self, config: &crate::config::Config) -> Result<()> {
         let tx = self.conn.transaction()?;
         {
             let mut upsert = tx.prepare_cached(
-                "INSERT INTO sources (id, kind, url, section) VALUES (?1, ?2, ?3, ?4)
+                "INSERT INTO sources (id, kind, url, section, reading_fingerprint) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (id) DO UPDATE SET
                    kind = excluded.kind, section = excluded.section,
-                   -- a new URL makes the old validators and redirect meaningless
-                   etag = CASE WHEN url = excluded.url THEN etag END,
-                   last_modified = CASE WHEN url = excluded.url THEN last_modified END,
-                   body_sha = CASE WHEN url = excluded.url THEN body_sha END,
+                   -- a new URL makes the old validators and redirect meaningless,
+                   -- new reading rules make the last document worth reading again
+                   etag = CASE WHEN url = excluded.url AND reading_fingerprint IS excluded.reading_fingerprint THEN etag END,
+                   last_modified = CASE WHEN url = excluded.url AND reading_fingerprint IS excluded.reading_fingerprint THEN last_modified END,
+                   body_sha = CASE WHEN url = excluded.url AND reading_fingerprint IS excluded.reading_fingerprint THEN body_sha END,
                    moved_to = CASE WHEN url = excluded.url THEN moved_to END,
+                   reading_fingerprint = excluded.reading_fingerprint,
                    url = excluded.url",
             )?;
-            for source in sources {
+            for source in &config.sources {
                 upsert.execute(params![
                     source.id.0,
                     source.kind.as_str(),
                     source.url.as_str(),
-                    source.section
+                    source.section,
+                    source.reading_fingerprint(&config.filters)
                 ])?;
             }
         }
@@ -493,6 +497,8 @@ impl Store {
 
 /// Inserts the entries a source has not shown before and links each to a
 /// candidate: the existing one with the same canonical URL, or a new one.
+/// Entries already known are refreshed; one a rule turned away stays an
+/// entry without a candidate until the rules let it through.
 fn insert_entries(
     tx: &Transaction,
     source: &Source,
@@ -500,12 +506,23 @@ fn insert_entries(
     now: &str,
 ) -> Result<Added> {
     let mut added = Added::default();
-    let mut existing =
-        tx.prepare_cached("SELECT id FROM entries WHERE source_id = ?1 AND entry_key = ?2")?;
-    let mut refresh = tx.prepare_cached(
-        "UPDATE entries SET title = ?2, summary = ?3, updated = ?4
-         WHERE id = ?1 AND (title IS NOT ?2 OR summary IS NOT ?3 OR updated IS NOT ?4)",
+    let mut existing = tx.prepare_cached(
+        "SELECT id, candidate_id FROM entries WHERE source_id = ?1 AND entry_key = ?2",
     )?;
+    let mut refresh = tx.prepare_cached(
+        "UPDATE entries SET title = ?2, summary = ?3, updated = ?4, published = ?5, filtered_reason = ?6
+         WHERE id = ?1 AND (title IS NOT ?2 OR summary IS NOT ?3 OR updated IS NOT ?4 OR published IS NOT ?5
+                            OR filtered_reason IS NOT ?6)",
+    )?;
+    // A candidate still waiting for a decision follows its first source's
+    // changes (a moved session, an edited release); decided ones stay as
+    // the editor saw them.
+    let mut refresh_candidate = tx.prepare_cached(
+        "UPDATE candidates SET title = ?3, summary = COALESCE(?4, summary), published = COALESCE(?5, published)
+         WHERE id = ?1 AND source_id = ?2 AND status = 'new'
+           AND (title IS NOT ?3 OR summary IS NOT COALESCE(?4, summary) OR published IS NOT COALESCE(?5, published))",
+    )?;
+    let mut link = tx.prepare_cached("UPDATE entries SET candidate_id = ?2 WHERE id = ?1")?;
     let mut same_url = tx.prepare_cached("SELECT id FROM candidates WHERE canonical_url = ?1")?;
     let mut fill_summary = tx.prepare_cached(
         "UPDATE candidates SET summary = ?2 WHERE id = ?1 AND summary IS NULL AND ?2 IS NOT NULL",
@@ -516,44 +533,76 @@ fn insert_entries(
     )?;
     let mut new_entry = tx.prepare_cached(
         "INSERT INTO entries (source_id, entry_key, url, canonical_url, title, summary, published, updated,
-                              first_seen_at, candidate_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                              first_seen_at, candidate_id, filtered_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
+    let mut candidate_for =
+        |entry: &IncomingEntry, published: Option<&str>, added: &mut Added| -> Result<i64> {
+            let known = match &entry.canonical_url {
+                Some(url) => same_url
+                    .query_row([url], |row| row.get::<_, i64>(0))
+                    .optional()?,
+                None => None,
+            };
+            Ok(match known {
+                Some(id) => {
+                    fill_summary.execute(params![id, entry.summary])?;
+                    id
+                }
+                None => {
+                    new_candidate.execute(params![
+                        source.id.0,
+                        entry.canonical_url,
+                        entry.url,
+                        entry.title,
+                        entry.summary,
+                        published.unwrap_or(now),
+                        source.section,
+                        now
+                    ])?;
+                    added.candidates += 1;
+                    tx.last_insert_rowid()
+                }
+            })
+        };
     for entry in entries {
         let published = entry.published.map(timestamp);
         let updated = entry.updated.map(timestamp);
-        if let Some(id) = existing
-            .query_row(params![source.id.0, entry.key], |row| row.get::<_, i64>(0))
+        if let Some((id, candidate)) = existing
+            .query_row(params![source.id.0, entry.key], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, Option<i64>>(1)?))
+            })
             .optional()?
         {
-            refresh.execute(params![id, entry.title, entry.summary, updated])?;
+            refresh.execute(params![
+                id,
+                entry.title,
+                entry.summary,
+                updated,
+                published,
+                entry.filtered
+            ])?;
+            match candidate {
+                Some(candidate) => {
+                    refresh_candidate.execute(params![
+                        candidate,
+                        source.id.0,
+                        entry.title,
+                        entry.summary,
+                        published
+                    ])?;
+                }
+                None if entry.filtered.is_none() => {
+                    let candidate = candidate_for(entry, published.as_deref(), &mut added)?;
+                    link.execute(params![id, candidate])?;
+                }
+                None => {}
+            }
             continue;
         }
-        let known = match &entry.canonical_url {
-            Some(url) => same_url
-                .query_row([url], |row| row.get::<_, i64>(0))
-                .optional()?,
-            None => None,
-        };
-        let candidate_id = match known {
-            Some(id) => {
-                fill_summary.execute(params![id, entry.summary])?;
-                id
-            }
-            None => {
-                new_candidate.execute(params![
-                    source.id.0,
-                    entry.canonical_url,
-                    entry.url,
-                    entry.title,
-                    entry.summary,
-                    published.as_deref().unwrap_or(now),
-                    source.section,
-                    now
-                ])?;
-                added.candidates += 1;
-                tx.last_insert_rowid()
-            }
+        let candidate_id = match entry.filtered {
+            Some(_) => None,
+            None => Some(candidate_for(entry, published.as_deref(), &mut added)?),
         };
         new_entry.execute(params![
             source.id.0,
@@ -565,7 +614,8 @@ fn insert_entries(
             published,
             updated,
             now,
-            candidate_id
+            candidate_id,
+            entry.filtered
         ])?;
         added.entries += 1;
     }

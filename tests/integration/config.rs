@@ -32,17 +32,17 @@ fn check_names_file_line_and_column_of_every_problem() {
     let file = desk.config().display().to_string();
     assert!(stderr.contains("has 3 problems"), "{stderr}");
     assert!(
-        stderr.contains(&format!("{file}:19:11: source \"a\" names section \"gossip\", which is not defined (known sections: articles, releases)")),
+        stderr.contains(&format!("{file}:20:11: source \"a\" names section \"gossip\", which is not defined (known sections: articles, releases)")),
         "{stderr}"
     );
     assert!(
         stderr.contains(&format!(
-            "{file}:22:6: source id \"a\" is already used on line 16"
+            "{file}:23:6: source id \"a\" is already used on line 17"
         )),
         "{stderr}"
     );
     assert!(
-        stderr.contains(&format!("{file}:24:7: url \"ftp://example.org/feed\"")),
+        stderr.contains(&format!("{file}:25:7: url \"ftp://example.org/feed\"")),
         "{stderr}"
     );
     assert!(stderr.contains("help: "), "{stderr}");
@@ -57,7 +57,7 @@ fn unknown_keys_and_syntax_errors_point_at_the_line() {
     assert_eq!(output.status.code(), Some(1), "bad config: exit 1");
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
-        stderr.contains(":19:1: unknown field `intervall`"),
+        stderr.contains(":20:1: unknown field `intervall`"),
         "{stderr}"
     );
     assert!(

@@ -23,7 +23,7 @@ fn fixture_files(dir: &Path, found: &mut Vec<PathBuf>) {
 fn normalised(path: &Path, body: &[u8]) -> Value {
     let base = Url::parse("https://feeds.example.org/blog/feed.xml").unwrap();
     let parsed = if path.extension().is_some_and(|e| e == "ics") {
-        ical::parse(body, &base)
+        ical::parse(body, &base, &[])
     } else {
         feed::parse(body, None, &base)
     };

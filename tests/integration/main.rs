@@ -22,7 +22,7 @@ impl Desk {
     pub fn new(extra: &str) -> Desk {
         let dir = tempfile::tempdir().unwrap();
         let text = format!(
-            "[newsletter]\ntitle = \"Test Weekly\"\n\n[defaults]\ntimeout = \"3s\"\n\n\
+            "[newsletter]\ntitle = \"Test Weekly\"\n\n[defaults]\ntimeout = \"3s\"\nenrich = false\n\n\
              [[sections]]\nid = \"articles\"\ntitle = \"Notable Articles\"\n\n\
              [[sections]]\nid = \"releases\"\ntitle = \"Releases\"\n\n{extra}"
         );

@@ -10,11 +10,16 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+use crate::filter::Filters;
 use crate::source::SourceKind;
+
+mod adapter;
+pub use adapter::{Adapter, FieldSelector, GithubReleases, HtmlSelectors, Level};
 
 /// The User-Agent every request carries: servers can tell who polls them.
 pub const DEFAULT_USER_AGENT: &str = concat!(
@@ -42,8 +47,29 @@ pub struct Config {
     pub defaults: Defaults,
     pub daemon: Daemon,
     pub hosts: Vec<HostRule>,
+    /// Rules for every source, on top of each source's own.
+    pub filters: Filters,
+    pub github: Github,
     pub sections: Vec<Section>,
     pub sources: Vec<Source>,
+}
+
+/// How GitHub releases are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GithubTransport {
+    /// The REST API when a token is set (real pre-release flags), else
+    /// the public releases.atom feed.
+    Auto,
+    Atom,
+    Api,
+}
+
+/// `[github]`.
+#[derive(Debug, Clone)]
+pub struct Github {
+    pub api_url: Url,
+    pub transport: GithubTransport,
 }
 
 /// `[daemon]`: settings only the long-running process uses.
@@ -111,6 +137,8 @@ pub struct Defaults {
     /// First retry after an error, doubled per further error up to the max.
     pub backoff_start: Duration,
     pub backoff_max: Duration,
+    /// Whether sources fetch article pages for candidates without a summary.
+    pub enrich: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -130,6 +158,44 @@ pub struct Source {
     pub interval: Duration,
     pub tags: Vec<String>,
     pub enabled: bool,
+    /// Fetch the article page of candidates without a real summary.
+    pub enrich: bool,
+    pub adapter: Adapter,
+    pub filters: Filters,
+}
+
+impl Source {
+    /// Text that changes whenever the way this source's entries are read
+    /// or filtered changes (with the global rules), so stored validators
+    /// can be dropped and the next poll re-reads the document.
+    pub fn reading_fingerprint(&self, global: &Filters) -> String {
+        let adapter = match &self.adapter {
+            Adapter::Feed => "feed".to_owned(),
+            Adapter::GithubReleases(g) => format!(
+                "github {} {} {:?} {} {:?}",
+                g.repo,
+                g.display_name,
+                g.min_level,
+                g.prereleases,
+                g.tag_pattern.as_ref().map(Regex::as_str)
+            ),
+            Adapter::Ical { tracks } => format!("ical {tracks:?}"),
+            Adapter::Html(h) => format!(
+                "html {} {} {} {:?} {:?} {:?}",
+                h.item.text,
+                h.title.text,
+                h.link.text,
+                h.summary.as_ref().map(|s| &s.text),
+                h.date.as_ref().map(|s| &s.text),
+                h.date_format
+            ),
+        };
+        format!(
+            "{adapter}|{}|{}",
+            self.filters.fingerprint(),
+            global.fingerprint()
+        )
+    }
 }
 
 /// One problem in the configuration, with where it is and what to do.
@@ -183,6 +249,10 @@ struct RawConfig {
     #[serde(default)]
     daemon: RawDaemon,
     #[serde(default)]
+    filters: adapter::RawFilters,
+    #[serde(default)]
+    github: RawGithub,
+    #[serde(default)]
     hosts: std::collections::BTreeMap<String, RawHost>,
     #[serde(default)]
     sections: Vec<RawSection>,
@@ -213,6 +283,7 @@ struct RawDefaults {
     max_interval: Option<Spanned<String>>,
     backoff_start: Option<Spanned<String>>,
     backoff_max: Option<Spanned<String>>,
+    enrich: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -220,6 +291,13 @@ struct RawDefaults {
 struct RawDaemon {
     listen: Option<Spanned<String>>,
     grace_period: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawGithub {
+    api_url: Option<Spanned<String>>,
+    transport: Option<Spanned<GithubTransport>>,
 }
 
 #[derive(Deserialize)]
@@ -241,13 +319,33 @@ struct RawSection {
 struct RawSource {
     id: Spanned<String>,
     kind: Spanned<SourceKind>,
-    url: Spanned<String>,
+    url: Option<Spanned<String>>,
     section: Option<Spanned<String>>,
     interval: Option<Spanned<String>>,
     #[serde(default)]
     tags: Vec<Spanned<String>>,
     #[serde(default = "yes")]
     enabled: bool,
+    enrich: Option<bool>,
+    // github-releases
+    repo: Option<Spanned<String>>,
+    display_name: Option<Spanned<String>>,
+    min_level: Option<Spanned<Level>>,
+    prereleases: Option<bool>,
+    tag_pattern: Option<Spanned<String>>,
+    // ical
+    tracks: Option<Spanned<Vec<String>>>,
+    // html
+    selectors: Option<Spanned<adapter::RawSelectors>>,
+    // every kind
+    #[serde(default)]
+    include: Vec<Spanned<String>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    include_regex: Vec<Spanned<String>>,
+    #[serde(default)]
+    exclude_regex: Vec<Spanned<String>>,
 }
 
 fn yes() -> bool {
@@ -444,6 +542,188 @@ fn valid_id(id: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
+fn parse_http_url(problems: &mut Problems, value: &Spanned<String>, id: &str) -> Option<Url> {
+    let help =
+        || Some("write the full address, e.g. url = \"https://kubernetes.io/feed.xml\"".to_owned());
+    match Url::parse(value.get_ref().trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+            Some(url)
+        }
+        Ok(url) => {
+            problems.add(
+                value.span(),
+                format!(
+                    "url \"{}\" of source \"{id}\" is not an http(s) URL (scheme \"{}\")",
+                    value.get_ref(),
+                    url.scheme()
+                ),
+                help(),
+            );
+            None
+        }
+        Err(err) => {
+            problems.add(
+                value.span(),
+                format!(
+                    "url \"{}\" of source \"{id}\" is not a valid URL: {err}",
+                    value.get_ref()
+                ),
+                help(),
+            );
+            None
+        }
+    }
+}
+
+/// Reports a key that does not belong to the source's kind.
+fn only_for(
+    problems: &mut Problems,
+    span: Option<Range<usize>>,
+    key: &str,
+    kind: SourceKind,
+    owner: &str,
+) {
+    if let Some(span) = span {
+        problems.add(
+            span,
+            format!("`{key}` is a setting of kind = \"{owner}\" sources, not of kind = \"{kind}\""),
+            Some(format!("remove it, or change the kind to \"{owner}\"")),
+        );
+    }
+}
+
+/// The URL a source is fetched from and its kind-specific settings.
+fn source_url_and_adapter(
+    problems: &mut Problems,
+    s: &RawSource,
+    id: &str,
+    kind: SourceKind,
+) -> (Option<Url>, Option<Adapter>) {
+    let github_keys = [
+        ("repo", s.repo.as_ref().map(Spanned::span)),
+        ("display_name", s.display_name.as_ref().map(Spanned::span)),
+        ("min_level", s.min_level.as_ref().map(Spanned::span)),
+        ("tag_pattern", s.tag_pattern.as_ref().map(Spanned::span)),
+    ];
+    if kind != SourceKind::GithubReleases {
+        for (key, span) in github_keys {
+            only_for(problems, span, key, kind, "github-releases");
+        }
+    }
+    if kind != SourceKind::Ical {
+        only_for(
+            problems,
+            s.tracks.as_ref().map(Spanned::span),
+            "tracks",
+            kind,
+            "ical",
+        );
+    }
+    if kind != SourceKind::Html {
+        only_for(
+            problems,
+            s.selectors.as_ref().map(Spanned::span),
+            "selectors",
+            kind,
+            "html",
+        );
+    }
+    let url = s.url.as_ref().map(|u| parse_http_url(problems, u, id));
+    let required_url = |problems: &mut Problems, url: Option<Option<Url>>| match url {
+        Some(url) => url,
+        None => {
+            problems.add(
+                s.id.span(),
+                format!("source \"{id}\" has no `url`"),
+                Some(format!(
+                    "add url = \"https://…\" (kind = \"{kind}\" needs one)"
+                )),
+            );
+            None
+        }
+    };
+    match kind {
+        SourceKind::Feed => (required_url(problems, url), Some(Adapter::Feed)),
+        SourceKind::Ical => {
+            let tracks = s
+                .tracks
+                .as_ref()
+                .map(|t| {
+                    t.get_ref()
+                        .iter()
+                        .map(|t| t.trim().to_lowercase())
+                        .collect()
+                })
+                .unwrap_or_default();
+            (required_url(problems, url), Some(Adapter::Ical { tracks }))
+        }
+        SourceKind::Html => {
+            let selectors = match &s.selectors {
+                Some(raw) => adapter::selectors(problems, raw.get_ref()),
+                None => {
+                    problems.add(
+                        s.id.span(),
+                        format!("html source \"{id}\" has no `selectors`"),
+                        Some("add selectors = { item = \"article\", title = \"h2\", link = \"h2 a@href\" }".into()),
+                    );
+                    None
+                }
+            };
+            (
+                required_url(problems, url),
+                selectors.map(|s| Adapter::Html(Box::new(s))),
+            )
+        }
+        SourceKind::GithubReleases => {
+            let Some(repo) = &s.repo else {
+                problems.add(
+                    s.id.span(),
+                    format!("github-releases source \"{id}\" has no `repo`"),
+                    Some("add repo = \"OWNER/NAME\", e.g. repo = \"argoproj/argo-cd\"".into()),
+                );
+                return (None, None);
+            };
+            let name = repo
+                .get_ref()
+                .trim()
+                .trim_start_matches("https://github.com/")
+                .trim_end_matches('/');
+            if !adapter::valid_repo(name) {
+                problems.add(
+                    repo.span(),
+                    format!("repo \"{}\" is not OWNER/NAME", repo.get_ref()),
+                    Some("write it as on GitHub, e.g. repo = \"argoproj/argo-cd\"".into()),
+                );
+                return (None, None);
+            }
+            let url = match url {
+                Some(url) => url,
+                None => Url::parse(&format!("https://github.com/{name}/releases.atom")).ok(),
+            };
+            let tag_pattern = s
+                .tag_pattern
+                .as_ref()
+                .map(|p| adapter::regex(problems, p, "tag_pattern"));
+            let adapter = GithubReleases {
+                repo: name.to_owned(),
+                display_name: s
+                    .display_name
+                    .as_ref()
+                    .map(|d| d.get_ref().trim().to_owned())
+                    .unwrap_or_else(|| name.rsplit('/').next().unwrap_or(name).to_owned()),
+                min_level: s.min_level.as_ref().map_or(Level::Minor, |l| *l.get_ref()),
+                prereleases: s.prereleases.unwrap_or(false),
+                tag_pattern: match tag_pattern {
+                    Some(None) => return (url, None),
+                    Some(Some(re)) => Some(re),
+                    None => None,
+                },
+            };
+            (url, Some(Adapter::GithubReleases(adapter)))
+        }
+    }
+}
+
 fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) -> Config {
     let newsletter_raw = raw.newsletter.into_inner();
     if newsletter_raw.title.get_ref().trim().is_empty() {
@@ -538,6 +818,7 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
             .as_ref()
             .and_then(|v| parse_duration(problems, v, "backoff_max"))
             .unwrap_or(Duration::from_secs(24 * 3600)),
+        enrich: d.enrich.unwrap_or(true),
     };
 
     let daemon = Daemon {
@@ -560,6 +841,20 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
             .unwrap_or(Duration::from_secs(10)),
     };
 
+    let filters = adapter::filters(problems, &raw.filters.as_ref());
+    let github = Github {
+        api_url: raw
+            .github
+            .api_url
+            .as_ref()
+            .and_then(|u| parse_http_url(problems, u, "[github] api_url"))
+            .unwrap_or_else(|| Url::parse("https://api.github.com").expect("valid URL")),
+        transport: raw
+            .github
+            .transport
+            .as_ref()
+            .map_or(GithubTransport::Auto, |t| *t.get_ref()),
+    };
     let hosts = raw
         .hosts
         .iter()
@@ -628,51 +923,8 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
             source_lines.insert(id.clone(), line_column(problems.text, s.id.span().start).0);
         }
         let kind = *s.kind.get_ref();
-        if !kind.is_supported() {
-            problems.add(
-                s.kind.span(),
-                format!("kind \"{kind}\" is not supported by this version of newsdesk"),
-                Some(format!(
-                    "use one of: {}; a GitHub project's releases can be polled as kind = \"feed\" with url = \"https://github.com/OWNER/REPO/releases.atom\"",
-                    SourceKind::supported_names().join(", ")
-                )),
-            );
-            ok = false;
-        }
-        let url = match Url::parse(s.url.get_ref().trim()) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
-                Some(url)
-            }
-            Ok(url) => {
-                problems.add(
-                    s.url.span(),
-                    format!(
-                        "url \"{}\" of source \"{id}\" is not an http(s) URL (scheme \"{}\")",
-                        s.url.get_ref(),
-                        url.scheme()
-                    ),
-                    Some(
-                        "write the full address, e.g. url = \"https://kubernetes.io/feed.xml\""
-                            .into(),
-                    ),
-                );
-                None
-            }
-            Err(err) => {
-                problems.add(
-                    s.url.span(),
-                    format!(
-                        "url \"{}\" of source \"{id}\" is not a valid URL: {err}",
-                        s.url.get_ref()
-                    ),
-                    Some(
-                        "write the full address, e.g. url = \"https://kubernetes.io/feed.xml\""
-                            .into(),
-                    ),
-                );
-                None
-            }
-        };
+        let (url, adapter) = source_url_and_adapter(problems, &s, &id, kind);
+        ok &= url.is_some() && adapter.is_some();
         let section = s
             .section
             .as_ref()
@@ -712,7 +964,16 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
             .iter()
             .map(|t| t.get_ref().trim().to_owned())
             .collect();
-        if let (true, Some(url), Some(interval)) = (ok, url, interval) {
+        let filters = adapter::filters(
+            problems,
+            &adapter::RawFiltersRef {
+                include: &s.include,
+                exclude: &s.exclude,
+                include_regex: &s.include_regex,
+                exclude_regex: &s.exclude_regex,
+            },
+        );
+        if let (true, Some(url), Some(adapter), Some(interval)) = (ok, url, adapter, interval) {
             sources.push(Source {
                 id: SourceId(id),
                 schedule: crate::schedule::Policy {
@@ -729,6 +990,9 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
                 interval,
                 tags,
                 enabled: s.enabled,
+                enrich: s.enrich.unwrap_or(defaults.enrich),
+                adapter,
+                filters,
             });
         }
     }
@@ -739,6 +1003,8 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
         defaults,
         daemon,
         hosts,
+        filters,
+        github,
         sections,
         sources,
     }

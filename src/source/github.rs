@@ -1,0 +1,421 @@
+//! GitHub releases: from the public `releases.atom` feed, or from the REST
+//! API when a token is configured (which adds the real pre-release and
+//! draft flags). Either way each release becomes an entry keyed by its
+//! tag, titled like an editor would ("Argo CD v2.5.0"), summarised by the
+//! highlights of its notes, and filtered by version level.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
+use regex::Regex;
+use serde::Deserialize;
+use url::Url;
+
+use super::{IncomingEntry, ParseError, ParsedSource, feed};
+use crate::config::{GithubReleases, Level};
+use crate::normalize::{canonical_url, fold_whitespace, html_to_text, truncate_chars};
+
+const NOTES_CHARS: usize = 400;
+
+/// A version read from a tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    pub major: u64,
+    pub minor: u64,
+    pub patch: Option<u64>,
+    pub prerelease: bool,
+    /// The version as the tag writes it, without product prefixes
+    /// (`v2.5.0` of `app/v2.5.0`).
+    pub text: String,
+}
+
+impl Version {
+    pub fn level(&self) -> Level {
+        match (self.minor, self.patch.unwrap_or(0)) {
+            (_, p) if p != 0 => Level::Patch,
+            (m, _) if m != 0 => Level::Minor,
+            _ => Level::Major,
+        }
+    }
+}
+
+static VERSION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(v?)(\d+)\.(\d+)(?:\.(\d+))?([-.+~_]?[0-9a-z][0-9a-z.+~_-]*)?$")
+        .expect("valid regex")
+});
+static PRERELEASE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(rc|alpha|beta|pre|dev|preview|snapshot|nightly|canary|milestone|^-?m\d)")
+        .expect("valid regex")
+});
+
+/// Reads `v1.2.3`, `1.2.3`, `release-1.2`, `app/v1.2.3`, `v2.5.0-rc.1`…
+pub fn parse_tag(tag: &str) -> Option<Version> {
+    let last = tag.rsplit('/').next().unwrap_or(tag);
+    let caps = VERSION.captures(last)?;
+    let start = caps.get(0)?.start();
+    // `foo2.0` is not a version boundary; `release-1.2`, `v1.2` are.
+    if start > 0
+        && last[..start].ends_with(|c: char| c.is_ascii_alphanumeric())
+        && caps[1].is_empty()
+    {
+        return None;
+    }
+    let suffix = caps.get(5).map_or("", |m| m.as_str());
+    let build_only = suffix.starts_with('+');
+    Some(Version {
+        major: caps[2].parse().ok()?,
+        minor: caps[3].parse().ok()?,
+        patch: caps.get(4).and_then(|p| p.as_str().parse().ok()),
+        prerelease: !build_only
+            && !suffix.is_empty()
+            && (suffix.starts_with('-') || PRERELEASE.is_match(suffix)),
+        text: last[start..].to_owned(),
+    })
+}
+
+static NOTES_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)highlight|notable|what'?s new|major changes|key features|new features|summary")
+        .expect("valid regex")
+});
+
+/// The text under a "Highlights" / "Notable changes" heading of release
+/// notes in HTML, else all of it.
+pub fn notes_from_html(html: &str) -> String {
+    let fragment = scraper::Html::parse_fragment(html);
+    let headings = scraper::Selector::parse("h1, h2, h3, h4, h5, h6").expect("valid selector");
+    let level = |name: &str| name[1..].parse::<u8>().unwrap_or(6);
+    for heading in fragment.select(&headings) {
+        let title: String = heading.text().collect();
+        if !NOTES_HEADING.is_match(&title) {
+            continue;
+        }
+        let own = level(heading.value().name());
+        let mut text = String::new();
+        for sibling in heading.next_siblings() {
+            if let Some(element) = scraper::ElementRef::wrap(sibling) {
+                let name = element.value().name();
+                if name.len() == 2 && name.starts_with('h') && level(name) <= own {
+                    break;
+                }
+                text.push(' ');
+                text.push_str(&element.text().collect::<Vec<_>>().join(" "));
+            } else if let Some(t) = sibling.value().as_text() {
+                text.push_str(t);
+            }
+        }
+        let text = fold_whitespace(&text);
+        if !text.is_empty() {
+            return text;
+        }
+    }
+    html_to_text(html)
+}
+
+static MD_LINK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"!?\[([^\]]*)\]\([^)]*\)").expect("valid regex"));
+static MD_HEADING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(#{1,6})\s+(.*)$").expect("valid regex"));
+
+/// The same for Markdown release notes (the API's `body`).
+pub fn notes_from_markdown(markdown: &str) -> String {
+    let lines: Vec<&str> = markdown.lines().collect();
+    let mut chosen: Option<Vec<&str>> = None;
+    for (i, line) in lines.iter().enumerate() {
+        let Some(caps) = MD_HEADING.captures(line.trim()) else {
+            continue;
+        };
+        if !NOTES_HEADING.is_match(&caps[2]) {
+            continue;
+        }
+        let own = caps[1].len();
+        let section: Vec<&str> = lines[i + 1..]
+            .iter()
+            .take_while(|l| {
+                MD_HEADING
+                    .captures(l.trim())
+                    .is_none_or(|c| c[1].len() > own)
+            })
+            .copied()
+            .collect();
+        if section.iter().any(|l| !l.trim().is_empty()) {
+            chosen = Some(section);
+            break;
+        }
+    }
+    let text = chosen.unwrap_or(lines).join("\n");
+    let text = MD_LINK.replace_all(&text, "$1");
+    let cleaned: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let l = l
+                .trim()
+                .trim_start_matches(['*', '-', '+', '#', '>'])
+                .trim();
+            l.replace("**", "").replace('`', "")
+        })
+        .filter(|l| !l.is_empty())
+        .collect();
+    html_to_text(&cleaned.join(" "))
+}
+
+/// A release as either transport describes it.
+struct Release {
+    tag: String,
+    url: Option<String>,
+    published: Option<DateTime<Utc>>,
+    notes: String,
+    /// The API's flag; the atom feed has none.
+    prerelease: Option<bool>,
+    draft: bool,
+}
+
+/// Parses `releases.atom`.
+pub fn from_atom(
+    body: &[u8],
+    content_type: Option<&str>,
+    feed_url: &Url,
+    options: &GithubReleases,
+) -> Result<ParsedSource, ParseError> {
+    let model = feed::parse_model(body, content_type, feed_url)?;
+    let releases = model.entries.into_iter().filter_map(|entry| {
+        let link = entry
+            .links
+            .iter()
+            .find(|l| l.href.contains("/releases/tag/"))
+            .map(|l| l.href.clone());
+        let tag = link
+            .as_deref()
+            .and_then(|href| href.split("/releases/tag/").nth(1))
+            .map(|t| percent_decode(t.trim_end_matches('/')))
+            .or_else(|| entry.id.rsplit('/').next().map(str::to_owned))
+            .filter(|t| !t.is_empty())?;
+        let notes = entry
+            .content
+            .as_ref()
+            .and_then(|c| c.body.as_deref())
+            .map(notes_from_html)
+            .filter(|n| !n.is_empty() && n != "No content.")
+            .unwrap_or_default();
+        Some(Release {
+            tag,
+            url: link.and_then(|l| feed_url.join(&l).ok()).map(String::from),
+            published: entry.published.or(entry.updated),
+            notes,
+            prerelease: None,
+            draft: false,
+        })
+    });
+    Ok(ParsedSource {
+        title: model.title.map(|t| t.content),
+        ttl: None,
+        entries: releases.map(|r| entry_of(r, options)).collect(),
+    })
+}
+
+#[derive(Deserialize)]
+struct ApiRelease {
+    tag_name: String,
+    html_url: Option<String>,
+    published_at: Option<DateTime<Utc>>,
+    created_at: Option<DateTime<Utc>>,
+    body: Option<String>,
+    #[serde(default)]
+    prerelease: bool,
+    #[serde(default)]
+    draft: bool,
+}
+
+/// Parses the REST API's `/repos/{owner}/{repo}/releases` answer.
+pub fn from_api(body: &[u8], options: &GithubReleases) -> Result<ParsedSource, ParseError> {
+    let releases: Vec<ApiRelease> = serde_json::from_slice(body)
+        .map_err(|e| ParseError::Malformed(format!("not the GitHub releases JSON: {e}")))?;
+    Ok(ParsedSource {
+        title: Some(format!("{} releases", options.repo)),
+        ttl: None,
+        entries: releases
+            .into_iter()
+            .map(|r| {
+                entry_of(
+                    Release {
+                        tag: r.tag_name,
+                        url: r.html_url,
+                        published: r.published_at.or(r.created_at),
+                        notes: r
+                            .body
+                            .as_deref()
+                            .map(notes_from_markdown)
+                            .unwrap_or_default(),
+                        prerelease: Some(r.prerelease),
+                        draft: r.draft,
+                    },
+                    options,
+                )
+            })
+            .collect(),
+    })
+}
+
+/// The API URL of a repository's releases.
+pub fn api_url(api_base: &Url, repo: &str) -> Url {
+    let mut url = api_base.clone();
+    let base_path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&format!("{base_path}/repos/{repo}/releases"));
+    url.set_query(Some("per_page=30"));
+    url
+}
+
+fn percent_decode(text: &str) -> String {
+    url::form_urlencoded::parse(format!("t={}", text.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| text.to_owned())
+}
+
+fn entry_of(release: Release, options: &GithubReleases) -> IncomingEntry {
+    let version = parse_tag(&release.tag);
+    let prerelease = release
+        .prerelease
+        .unwrap_or_else(|| version.as_ref().is_some_and(|v| v.prerelease));
+    let filtered = if release.draft {
+        Some("draft release".to_owned())
+    } else if options
+        .tag_pattern
+        .as_ref()
+        .is_some_and(|re| !re.is_match(&release.tag))
+    {
+        Some(format!(
+            "tag \"{}\" does not match tag_pattern",
+            release.tag
+        ))
+    } else if prerelease && !options.prereleases {
+        Some("pre-release (prereleases = false)".to_owned())
+    } else {
+        match &version {
+            Some(v) if v.level() < options.min_level => Some(format!(
+                "{} release (min_level = {})",
+                level_name(v.level()),
+                level_name(options.min_level)
+            )),
+            _ => None,
+        }
+    };
+    let (title, mut summary) = match &version {
+        Some(v) => (
+            format!("{} {}", options.display_name, v.text),
+            String::new(),
+        ),
+        None => (
+            format!("{} {}", options.display_name, release.tag),
+            format!(
+                "Tag \"{}\" is not a version number, so its level is unknown. ",
+                release.tag
+            ),
+        ),
+    };
+    summary.push_str(&release.notes);
+    let canonical = release
+        .url
+        .as_deref()
+        .and_then(|u| canonical_url(u, None))
+        .map(String::from);
+    IncomingEntry {
+        key: format!("release:{}", release.tag),
+        url: release.url,
+        canonical_url: canonical,
+        title,
+        summary: Some(truncate_chars(summary.trim(), NOTES_CHARS)).filter(|s| !s.is_empty()),
+        published: release.published,
+        updated: release.published,
+        categories: if prerelease {
+            vec!["pre-release".to_owned()]
+        } else {
+            Vec::new()
+        },
+        filtered,
+    }
+}
+
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Major => "major",
+        Level::Minor => "minor",
+        Level::Patch => "patch",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_of_every_shape_are_read() {
+        let v = |tag: &str| {
+            parse_tag(tag).map(|v| {
+                (
+                    v.major,
+                    v.minor,
+                    v.patch,
+                    v.prerelease,
+                    v.text.clone(),
+                    v.level(),
+                )
+            })
+        };
+        assert_eq!(
+            v("v2.5.0"),
+            Some((2, 5, Some(0), false, "v2.5.0".into(), Level::Minor))
+        );
+        assert_eq!(
+            v("2.4.16"),
+            Some((2, 4, Some(16), false, "2.4.16".into(), Level::Patch))
+        );
+        assert_eq!(
+            v("v3.0.0"),
+            Some((3, 0, Some(0), false, "v3.0.0".into(), Level::Major))
+        );
+        assert_eq!(
+            v("release-1.2"),
+            Some((1, 2, None, false, "1.2".into(), Level::Minor))
+        );
+        assert_eq!(
+            v("app/v1.2.3"),
+            Some((1, 2, Some(3), false, "v1.2.3".into(), Level::Patch))
+        );
+        assert_eq!(
+            v("helm-chart-4.1.0"),
+            Some((4, 1, Some(0), false, "4.1.0".into(), Level::Minor))
+        );
+        assert!(parse_tag("v2.5.0-rc1").unwrap().prerelease);
+        assert!(parse_tag("v1.0.0-beta.2").unwrap().prerelease);
+        assert!(parse_tag("2.0.0alpha1").unwrap().prerelease);
+        assert!(!parse_tag("1.2.3+build.5").unwrap().prerelease);
+        assert_eq!(parse_tag("nightly"), None);
+        assert_eq!(parse_tag("latest"), None);
+    }
+
+    #[test]
+    fn highlights_are_preferred_in_notes() {
+        let html = "<h2>Changelog</h2><ul><li>fix a</li></ul><h2>Highlights</h2><p>Faster sync.</p><ul><li>New UI</li></ul><h2>Other</h2><p>x</p>";
+        assert_eq!(notes_from_html(html), "Faster sync. New UI");
+        assert_eq!(notes_from_html("<p>Just notes</p>"), "Just notes");
+        let md = "## Changes\n* a\n## Notable changes\n* **Faster** sync, see [docs](https://x)\n* `kubectl` fix\n### Detail\nsub\n## Contributors\nme";
+        assert_eq!(
+            notes_from_markdown(md),
+            "Faster sync, see docs kubectl fix Detail sub"
+        );
+    }
+
+    #[test]
+    fn api_urls() {
+        let base = Url::parse("https://api.github.com").unwrap();
+        assert_eq!(
+            api_url(&base, "argoproj/argo-cd").as_str(),
+            "https://api.github.com/repos/argoproj/argo-cd/releases?per_page=30"
+        );
+        let local = Url::parse("http://127.0.0.1:5000/api/v3/").unwrap();
+        assert_eq!(
+            api_url(&local, "o/r").as_str(),
+            "http://127.0.0.1:5000/api/v3/repos/o/r/releases?per_page=30"
+        );
+    }
+}
