@@ -37,7 +37,7 @@ backoff_start = "250ms"
 backoff_max = "500ms"'
 fi
 {
-  printf '[newsletter]\ntitle = "bench"\n\n[defaults]\nconcurrency = 16\nper_host = 16\n%s\n\n' "$schedule"
+  printf '[newsletter]\ntitle = "bench"\n\n[defaults]\nconcurrency = 16\nper_host = 16\nenrich = false\n%s\n\n' "$schedule"
   printf '[[sections]]\nid = "articles"\ntitle = "Articles"\n\n'
   i=0
   while read -r u; do

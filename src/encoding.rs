@@ -22,6 +22,44 @@ pub fn to_utf8<'a>(
     body: &'a [u8],
     content_type: Option<&str>,
 ) -> (Cow<'a, [u8]>, &'static Encoding) {
+    decode(body, content_type, None)
+}
+
+/// The same for HTML pages, which declare their charset in a `<meta>` tag
+/// (looked for in the first 8 KB; browsers stop at 1 KB, real pages don't).
+pub fn html_to_utf8<'a>(
+    body: &'a [u8],
+    content_type: Option<&str>,
+) -> (Cow<'a, [u8]>, &'static Encoding) {
+    decode(body, content_type, meta_charset(body))
+}
+
+fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
+    let head = &body[..body.len().min(8192)];
+    let text = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("<meta") {
+        let tag = &rest[start..];
+        let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+        if let Some(at) = tag.find("charset=") {
+            let value = tag[at + "charset=".len()..].trim_start_matches(['"', '\'', ' ']);
+            let end = value
+                .find(|c: char| matches!(c, '"' | '\'' | ' ' | ';' | '/' | '>'))
+                .unwrap_or(value.len());
+            if let Some(encoding) = Encoding::for_label(value[..end].as_bytes()) {
+                return Some(encoding);
+            }
+        }
+        rest = &rest[start + 5..];
+    }
+    None
+}
+
+fn decode<'a>(
+    body: &'a [u8],
+    content_type: Option<&str>,
+    in_document: Option<&'static Encoding>,
+) -> (Cow<'a, [u8]>, &'static Encoding) {
     if let Some((encoding, bom_len)) = Encoding::for_bom(body) {
         let (text, _) = encoding.decode_without_bom_handling(&body[bom_len..]);
         return (with_utf8_prolog(text.into_owned()), encoding);
@@ -29,6 +67,7 @@ pub fn to_utf8<'a>(
     let declared = content_type
         .and_then(charset_from_content_type)
         .or_else(|| prolog_encoding(body))
+        .or(in_document)
         .filter(|e| *e != UTF_8 && e.is_ascii_compatible());
     let encoding = match std::str::from_utf8(body) {
         Ok(_) => UTF_8,
@@ -143,6 +182,18 @@ mod tests {
             to_utf8(body, Some("text/xml")).0,
             Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn html_meta_charset_is_honoured() {
+        let page = b"<html><head><title>x</title><meta charset=\"iso-8859-1\"></head><body>Caf\xe9</body></html>";
+        let (text, encoding) = html_to_utf8(page, Some("text/html"));
+        assert_eq!(encoding, encoding_rs::WINDOWS_1252);
+        assert!(
+            String::from_utf8(text.into_owned())
+                .unwrap()
+                .contains("Café")
+        );
     }
 
     #[test]

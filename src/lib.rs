@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod encoding;
+pub mod enrich;
 pub mod fetch;
 pub mod filter;
 pub mod normalize;

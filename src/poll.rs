@@ -163,6 +163,8 @@ impl Limits {
 #[derive(Clone)]
 pub struct Poller {
     fetcher: Fetcher,
+    /// For article pages: the same, with a smaller body cap.
+    page_fetcher: Fetcher,
     limits: Arc<Limits>,
     global_filters: Arc<Filters>,
     github: Arc<GithubAccess>,
@@ -217,6 +219,10 @@ impl Poller {
     pub fn new(config: &Config) -> Result<Poller, PollError> {
         Ok(Poller {
             fetcher: Fetcher::new(&config.defaults)?,
+            page_fetcher: Fetcher::new(&crate::config::Defaults {
+                max_body_size: config.defaults.max_body_size.min(crate::enrich::PAGE_BYTES),
+                ..config.defaults.clone()
+            })?,
             limits: Arc::new(Limits {
                 global: Arc::new(Semaphore::new(config.defaults.concurrency)),
                 per_host: config.defaults.per_host,
@@ -248,6 +254,20 @@ impl Poller {
             .await;
         // A closed channel means the writer failed; its error is reported there.
         let _ = writer.send(work).await;
+    }
+
+    /// Fetches an article page within the same politeness limits as feeds.
+    pub async fn fetch_page(&self, url: &Url) -> crate::fetch::FetchReport {
+        let gate = self.limits.gate(url);
+        let _host = gate.enter().await;
+        let _global = self
+            .limits
+            .global
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("semaphore never closed");
+        self.page_fetcher.fetch(url, &Validators::default()).await
     }
 
     /// Where a source's document comes from: its URL, or for GitHub
@@ -373,14 +393,15 @@ pub fn spawn_writer(
     (tx, handle)
 }
 
-/// Polls `sources` once, storing every result in `store`; returns the
-/// per-source results in the order they finished, and the store.
+/// Polls `sources` once, storing every result in `store`, then (with
+/// `enrich`) enriches candidates that need it.
 pub async fn poll_once(
     config: &Config,
     mut store: Store,
     sources: Vec<Source>,
     mut progress: Box<dyn Progress>,
-) -> Result<(Vec<SourceResult>, Store), PollError> {
+    enrich: bool,
+) -> Result<PollReport, PollError> {
     store.sync_sources(config)?;
     let memory = store.poll_memory()?;
     let poller = Poller::new(config)?;
@@ -406,9 +427,24 @@ pub async fn poll_once(
             std::panic::resume_unwind(err.into_panic());
         }
     }
-    let store = writer.join().expect("writer thread panicked")?;
+    let mut store = writer.join().expect("writer thread panicked")?;
     let results = std::mem::take(&mut *results.lock().expect("results lock"));
-    Ok((results, store))
+    let enriched = match enrich {
+        true => crate::enrich::enrich_pending(&poller, &mut store, config, ENRICH_PER_POLL).await?,
+        false => crate::enrich::Enriched::default(),
+    };
+    Ok(PollReport { results, enriched })
+}
+
+/// Article pages fetched after one `poll` at most; the rest wait for the
+/// next poll (the daemon works through them as it goes).
+pub const ENRICH_PER_POLL: usize = 100;
+
+/// What `poll_once` did.
+pub struct PollReport {
+    /// Per source, in the order they finished.
+    pub results: Vec<SourceResult>,
+    pub enriched: crate::enrich::Enriched,
 }
 
 fn sha256_hex(body: &[u8]) -> String {

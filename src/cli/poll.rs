@@ -7,7 +7,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Cli, CliError, human_bytes};
-use crate::poll::{Outcome, Progress, SourceResult, poll_once};
+use crate::poll::{Outcome, PollReport, Progress, SourceResult, poll_once};
 
 /// Fetch sources once, now, then exit.
 ///
@@ -18,12 +18,17 @@ use crate::poll::{Outcome, Progress, SourceResult, poll_once};
 /// when the poll ran, even if some sources failed (see `newsdesk sources`).
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  newsdesk poll\n  newsdesk poll --source kubernetes-blog --source cncf-blog"
+    after_help = "Examples:\n  newsdesk poll\n  newsdesk poll --source kubernetes-blog --source cncf-blog\n  newsdesk poll --enrich"
 )]
 pub struct PollArgs {
     /// Poll only this source (repeatable); disabled sources can be polled this way.
     #[arg(long = "source", value_name = "ID")]
     sources: Vec<String>,
+    /// Afterwards, fetch the article pages of up to 100 candidates without a
+    /// real summary (sources with enrich = false excepted). The daemon does
+    /// this by itself as it goes.
+    #[arg(long)]
+    enrich: bool,
 }
 
 pub fn run(cli: &Cli, args: &PollArgs) -> Result<(), CliError> {
@@ -60,8 +65,8 @@ pub fn run(cli: &Cli, args: &PollArgs) -> Result<(), CliError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let (results, _store) = runtime.block_on(poll_once(&config, store, selected, progress))?;
-    print_summary(&results, started.elapsed())?;
+    let report = runtime.block_on(poll_once(&config, store, selected, progress, args.enrich))?;
+    print_summary(&report, started.elapsed())?;
     Ok(())
 }
 
@@ -156,7 +161,8 @@ impl Drop for BarProgress {
     }
 }
 
-fn print_summary(results: &[SourceResult], elapsed: Duration) -> io::Result<()> {
+fn print_summary(report: &PollReport, elapsed: Duration) -> io::Result<()> {
+    let results = &report.results;
     let count = |outcome| results.iter().filter(|r| r.outcome == outcome).count();
     let entries: usize = results.iter().map(|r| r.added.entries).sum();
     let candidates: usize = results.iter().map(|r| r.added.candidates).sum();
@@ -175,6 +181,14 @@ fn print_summary(results: &[SourceResult], elapsed: Duration) -> io::Result<()> 
     writeln!(out, "  new entries    {:>6}", entries)?;
     writeln!(out, "  new candidates {:>6}", candidates)?;
     writeln!(out, "  downloaded     {:>6}", human_bytes(bytes))?;
+    let enriched = report.enriched;
+    if enriched.pages > 0 {
+        writeln!(
+            out,
+            "  enriched       {:>6} (summaries from {} article pages, {} failed)",
+            enriched.summaries, enriched.pages, enriched.failed
+        )?;
+    }
     let failed: Vec<&SourceResult> = results
         .iter()
         .filter(|r| r.outcome == Outcome::Failed)

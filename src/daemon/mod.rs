@@ -171,6 +171,7 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     let tick_every = watchdog.map_or(HEALTH_TICK, |w| (w / 2).min(HEALTH_TICK));
     let mut tick = tokio::time::interval(tick_every);
     let mut last_prune: Option<tokio::time::Instant> = None;
+    let mut enrichment: Option<tokio::task::JoinHandle<()>> = None;
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     let notifier = Notifier::start();
@@ -215,6 +216,9 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
                 if alive {
                     let status = refresh_status(&control, &schedule, &metrics, &in_flight);
                     notifier.send(Note::Watchdog(status));
+                    if enrichment.as_ref().is_none_or(|task| task.is_finished()) {
+                        enrichment = Some(tokio::spawn(enrich(poller.clone(), config.clone(), database.clone())));
+                    }
                     if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
                         last_prune = Some(tokio::time::Instant::now());
                         match control.prune_fetch_log(Utc::now() - chrono::Duration::days(FETCH_LOG_DAYS)) {
@@ -246,6 +250,9 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     notifier.send(Note::Stopping(
         "stopping: finishing in-flight fetches".into(),
     ));
+    if let Some(task) = enrichment {
+        task.abort();
+    }
     let grace = config.daemon.grace_period;
     tracing::info!(in_flight = in_flight.len(), grace = ?grace, "stopping");
     let finished =
@@ -272,6 +279,27 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     writer_result?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Article pages fetched per health tick at most.
+const ENRICH_PER_TICK: usize = 20;
+
+/// One enrichment pass on a connection of its own, beside the writer.
+async fn enrich(poller: Poller, config: Config, database: PathBuf) {
+    let pass = async {
+        let mut store = Store::open(&database)?;
+        crate::enrich::enrich_pending(&poller, &mut store, &config, ENRICH_PER_TICK).await
+    };
+    match pass.await {
+        Ok(done) if done.pages > 0 => tracing::info!(
+            pages = done.pages,
+            summaries = done.summaries,
+            failed = done.failed,
+            "enriched candidates from their article pages"
+        ),
+        Ok(_) => {}
+        Err(err) => tracing::warn!("enrichment failed: {err}"),
+    }
 }
 
 fn log_result(result: &SourceResult) {

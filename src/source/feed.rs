@@ -181,21 +181,29 @@ pub(crate) fn normalise_entry(entry: Entry, feed_url: &Url) -> IncomingEntry {
     });
     let canonical = link.map(|(_, c)| String::from(c));
 
-    let summary_text = entry
+    let summary = entry
         .summary
         .as_ref()
         .map(text_of)
-        .filter(|s| !s.is_empty())
-        .or_else(|| {
-            let content = entry.content.as_ref()?;
-            let body = content.body.as_deref()?;
-            let text = if content.content_type.subty().as_str().contains("html") {
-                html_to_text(body)
-            } else {
-                plain_text(body)
-            };
-            Some(text).filter(|s| !s.is_empty())
-        });
+        .filter(|s| !s.is_empty());
+    let content = || {
+        let content = entry.content.as_ref()?;
+        let body = content.body.as_deref()?;
+        let text = if content.content_type.subty().as_str().contains("html") {
+            html_to_text(body)
+        } else {
+            plain_text(body)
+        };
+        Some(text).filter(|s| !s.is_empty())
+    };
+    // A one-line teaser next to the full content: the content says more.
+    let summary_text = match summary {
+        Some(teaser) if teaser.chars().count() < crate::enrich::THIN_SUMMARY_CHARS => content()
+            .filter(|c| c.chars().count() > teaser.chars().count())
+            .or(Some(teaser)),
+        Some(summary) => Some(summary),
+        None => content(),
+    };
     let title = entry
         .title
         .as_ref()

@@ -21,7 +21,7 @@ pub fn parse(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
     }
-    let (utf8, _) = encoding::to_utf8(body, content_type);
+    let (utf8, _) = encoding::html_to_utf8(body, content_type);
     let document = Html::parse_document(&String::from_utf8_lossy(&utf8));
     let items: Vec<ElementRef> = document.select(&selectors.item.selector).collect();
     if items.is_empty() {
