@@ -44,9 +44,9 @@ fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
         if let Some(at) = tag.find("charset=") {
             let value = tag[at + "charset=".len()..].trim_start_matches(['"', '\'', ' ']);
             let end = value
-                .find(|c: char| matches!(c, '"' | '\'' | ' ' | ';' | '/' | '>'))
+                .find(['"', '\'', ' ', ';', '/', '>'])
                 .unwrap_or(value.len());
-            if let Some(encoding) = Encoding::for_label(value[..end].as_bytes()) {
+            if let Some(encoding) = Encoding::for_label(&value.as_bytes()[..end]) {
                 return Some(encoding);
             }
         }

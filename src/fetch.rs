@@ -262,9 +262,19 @@ fn hints_of(headers: &HeaderMap, status: StatusCode) -> Hints {
         ),
         retry_after: matches!(
             status,
-            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE | StatusCode::FORBIDDEN
         )
-        .then(|| schedule::retry_after(text(header::RETRY_AFTER), now))
+        .then(|| {
+            schedule::retry_after(text(header::RETRY_AFTER), now).or_else(|| {
+                // GitHub: x-ratelimit-reset is when the quota refills (epoch seconds).
+                let remaining = text(header::HeaderName::from_static("x-ratelimit-remaining"));
+                let reset: i64 = text(header::HeaderName::from_static("x-ratelimit-reset"))?
+                    .parse()
+                    .ok()?;
+                (remaining == Some("0"))
+                    .then(|| Duration::from_secs((reset - now.timestamp()).max(0) as u64))
+            })
+        })
         .flatten(),
     }
 }

@@ -5,7 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use newsdesk::source::{feed, ical};
+use newsdesk::config::{GithubReleases, Level};
+use newsdesk::source::{feed, github, ical};
 use serde_json::{Value, json};
 use url::Url;
 
@@ -14,7 +15,7 @@ fn fixture_files(dir: &Path, found: &mut Vec<PathBuf>) {
         let path = entry.unwrap().path();
         if path.is_dir() {
             fixture_files(&path, found);
-        } else if path.extension().is_some_and(|e| e != "md") {
+        } else if path.extension().is_some_and(|e| e != "md" && e != "html") {
             found.push(path);
         }
     }
@@ -22,8 +23,20 @@ fn fixture_files(dir: &Path, found: &mut Vec<PathBuf>) {
 
 fn normalised(path: &Path, body: &[u8]) -> Value {
     let base = Url::parse("https://feeds.example.org/blog/feed.xml").unwrap();
-    let parsed = if path.extension().is_some_and(|e| e == "ics") {
+    let name = path.file_name().unwrap().to_string_lossy();
+    let releases = GithubReleases {
+        repo: "owner/project".into(),
+        display_name: "Project".into(),
+        min_level: Level::Minor,
+        prereleases: false,
+        tag_pattern: None,
+    };
+    let parsed = if name.ends_with(".ics") {
         ical::parse(body, &base, &[])
+    } else if name.starts_with("github-api-") {
+        github::from_api(body, &releases)
+    } else if name.starts_with("github-") || path.parent().unwrap().ends_with("github") {
+        github::from_atom(body, None, &base, &releases)
     } else {
         feed::parse(body, None, &base)
     };
@@ -38,6 +51,8 @@ fn normalised(path: &Path, body: &[u8]) -> Value {
                 "summary": e.summary,
                 "published": e.published.map(|d| d.to_rfc3339()),
                 "updated": e.updated.map(|d| d.to_rfc3339()),
+                "categories": e.categories,
+                "filtered": e.filtered,
             })).collect::<Vec<_>>(),
         }),
         Err(err) => json!({ "error": err.to_string() }),

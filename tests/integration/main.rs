@@ -4,6 +4,7 @@
 mod config;
 mod daemon;
 mod golden;
+mod kinds;
 mod poll;
 mod server;
 
