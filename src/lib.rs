@@ -8,12 +8,14 @@
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod dedup;
 pub mod encoding;
 pub mod enrich;
 pub mod fetch;
 pub mod filter;
 pub mod normalize;
 pub mod poll;
+pub mod published;
 pub mod schedule;
 pub mod secret;
 pub mod source;

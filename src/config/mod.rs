@@ -50,6 +50,7 @@ pub struct Config {
     /// Rules for every source, on top of each source's own.
     pub filters: Filters,
     pub github: Github,
+    pub dedup: Dedup,
     pub sections: Vec<Section>,
     pub sources: Vec<Source>,
 }
@@ -71,6 +72,16 @@ pub struct Github {
     pub api_url: Url,
     pub transport: GithubTransport,
 }
+
+/// `[dedup]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dedup {
+    /// Titles at least this similar (0–1) are one story.
+    pub title_similarity: f64,
+}
+
+/// Chosen on the labelled pairs in tests/fixtures/dedup/title-pairs.tsv.
+pub const DEFAULT_TITLE_SIMILARITY: f64 = 0.6;
 
 /// `[daemon]`: settings only the long-running process uses.
 #[derive(Debug, Clone)]
@@ -160,6 +171,9 @@ pub struct Source {
     pub enabled: bool,
     /// Fetch the article page of candidates without a real summary.
     pub enrich: bool,
+    /// When one story comes from several sources, the title and summary of
+    /// the highest priority source are shown (original over aggregator).
+    pub priority: i64,
     pub adapter: Adapter,
     pub filters: Filters,
 }
@@ -253,6 +267,8 @@ struct RawConfig {
     #[serde(default)]
     github: RawGithub,
     #[serde(default)]
+    dedup: RawDedup,
+    #[serde(default)]
     hosts: std::collections::BTreeMap<String, RawHost>,
     #[serde(default)]
     sections: Vec<RawSection>,
@@ -295,6 +311,12 @@ struct RawDaemon {
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
+struct RawDedup {
+    title_similarity: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct RawGithub {
     api_url: Option<Spanned<String>>,
     transport: Option<Spanned<GithubTransport>>,
@@ -327,6 +349,7 @@ struct RawSource {
     #[serde(default = "yes")]
     enabled: bool,
     enrich: Option<bool>,
+    priority: Option<i64>,
     // github-releases
     repo: Option<Spanned<String>>,
     display_name: Option<Spanned<String>>,
@@ -855,6 +878,22 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
             .as_ref()
             .map_or(GithubTransport::Auto, |t| *t.get_ref()),
     };
+    let dedup = Dedup {
+        title_similarity: match &raw.dedup.title_similarity {
+            Some(v) if (0.0..=1.0).contains(v.get_ref()) && *v.get_ref() > 0.0 => *v.get_ref(),
+            Some(v) => {
+                problems.add(
+                    v.span(),
+                    format!("`title_similarity` = {} is out of range", v.get_ref()),
+                    Some(
+                        "use a number above 0 and at most 1; 1 merges identical titles only".into(),
+                    ),
+                );
+                DEFAULT_TITLE_SIMILARITY
+            }
+            None => DEFAULT_TITLE_SIMILARITY,
+        },
+    };
     let hosts = raw
         .hosts
         .iter()
@@ -991,6 +1030,7 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
                 tags,
                 enabled: s.enabled,
                 enrich: s.enrich.unwrap_or(defaults.enrich),
+                priority: s.priority.unwrap_or(0),
                 adapter,
                 filters,
             });
@@ -1005,6 +1045,7 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
         hosts,
         filters,
         github,
+        dedup,
         sections,
         sources,
     }

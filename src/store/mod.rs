@@ -12,17 +12,20 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::config::{Source, SourceId};
 use crate::fetch::Validators;
 use crate::source::IncomingEntry;
 
+mod ingest;
+
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_adaptive_schedule.sql"),
     include_str!("migrations/0003_filters_enrichment.sql"),
+    include_str!("migrations/0004_dedup.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -194,6 +197,8 @@ pub struct CandidateFilter {
 
 pub struct Store {
     conn: Connection,
+    /// Titles at least this similar are one story.
+    title_similarity: f64,
 }
 
 impl Store {
@@ -219,7 +224,10 @@ impl Store {
         }
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
             .map_err(open_err)?;
-        let mut store = Store { conn };
+        let mut store = Store {
+            conn,
+            title_similarity: crate::config::DEFAULT_TITLE_SIMILARITY,
+        };
         store.migrate(path)?;
         Ok(store)
     }
@@ -240,7 +248,23 @@ impl Store {
         for migration in &MIGRATIONS[version as usize..] {
             tx.execute_batch(migration)?;
         }
+        if version < 4 {
+            ingest::backfill_dedup_keys(&tx)?;
+        }
         tx.pragma_update(None, "user_version", known)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// How similar titles must be to count as one story.
+    pub fn set_title_similarity(&mut self, threshold: f64) {
+        self.title_similarity = threshold;
+    }
+
+    /// Replaces what is known of past issues with `links`.
+    pub fn replace_published(&mut self, links: &[crate::published::PublishedLink]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        ingest::replace_published(&tx, links)?;
         tx.commit()?;
         Ok(())
     }
@@ -323,7 +347,9 @@ impl Store {
         let tx = self.conn.transaction()?;
         let now = timestamp(Utc::now());
         let added = match &poll.outcome {
-            PollOutcome::Parsed { entries, .. } => insert_entries(&tx, poll.source, entries, &now)?,
+            PollOutcome::Parsed { entries, .. } => {
+                ingest::insert_entries(&tx, poll.source, entries, &now, self.title_similarity)?
+            }
             _ => Added::default(),
         };
         let source_id = &poll.source.id.0;
@@ -567,131 +593,4 @@ impl Store {
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
-}
-
-/// Inserts the entries a source has not shown before and links each to a
-/// candidate: the existing one with the same canonical URL, or a new one.
-/// Entries already known are refreshed; one a rule turned away stays an
-/// entry without a candidate until the rules let it through.
-fn insert_entries(
-    tx: &Transaction,
-    source: &Source,
-    entries: &[IncomingEntry],
-    now: &str,
-) -> Result<Added> {
-    let mut added = Added::default();
-    let mut existing = tx.prepare_cached(
-        "SELECT id, candidate_id FROM entries WHERE source_id = ?1 AND entry_key = ?2",
-    )?;
-    let mut refresh = tx.prepare_cached(
-        "UPDATE entries SET title = ?2, summary = ?3, updated = ?4, published = ?5, filtered_reason = ?6
-         WHERE id = ?1 AND (title IS NOT ?2 OR summary IS NOT ?3 OR updated IS NOT ?4 OR published IS NOT ?5
-                            OR filtered_reason IS NOT ?6)",
-    )?;
-    // A candidate still waiting for a decision follows its first source's
-    // changes (a moved session, an edited release); decided ones stay as
-    // the editor saw them.
-    let mut refresh_candidate = tx.prepare_cached(
-        "UPDATE candidates SET title = ?3, summary = COALESCE(?4, summary), published = COALESCE(?5, published)
-         WHERE id = ?1 AND source_id = ?2 AND status = 'new'
-           AND (title IS NOT ?3 OR summary IS NOT COALESCE(?4, summary) OR published IS NOT COALESCE(?5, published))",
-    )?;
-    let mut link = tx.prepare_cached("UPDATE entries SET candidate_id = ?2 WHERE id = ?1")?;
-    let mut same_url = tx.prepare_cached("SELECT id FROM candidates WHERE canonical_url = ?1")?;
-    let mut fill_summary = tx.prepare_cached(
-        "UPDATE candidates SET summary = ?2 WHERE id = ?1 AND summary IS NULL AND ?2 IS NOT NULL",
-    )?;
-    let mut new_candidate = tx.prepare_cached(
-        "INSERT INTO candidates (source_id, canonical_url, url, title, summary, published, section, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
-    let mut new_entry = tx.prepare_cached(
-        "INSERT INTO entries (source_id, entry_key, url, canonical_url, title, summary, published, updated,
-                              first_seen_at, candidate_id, filtered_reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?;
-    let mut candidate_for =
-        |entry: &IncomingEntry, published: Option<&str>, added: &mut Added| -> Result<i64> {
-            let known = match &entry.canonical_url {
-                Some(url) => same_url
-                    .query_row([url], |row| row.get::<_, i64>(0))
-                    .optional()?,
-                None => None,
-            };
-            Ok(match known {
-                Some(id) => {
-                    fill_summary.execute(params![id, entry.summary])?;
-                    id
-                }
-                None => {
-                    new_candidate.execute(params![
-                        source.id.0,
-                        entry.canonical_url,
-                        entry.url,
-                        entry.title,
-                        entry.summary,
-                        published.unwrap_or(now),
-                        source.section,
-                        now
-                    ])?;
-                    added.candidates += 1;
-                    tx.last_insert_rowid()
-                }
-            })
-        };
-    for entry in entries {
-        let published = entry.published.map(timestamp);
-        let updated = entry.updated.map(timestamp);
-        if let Some((id, candidate)) = existing
-            .query_row(params![source.id.0, entry.key], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, Option<i64>>(1)?))
-            })
-            .optional()?
-        {
-            refresh.execute(params![
-                id,
-                entry.title,
-                entry.summary,
-                updated,
-                published,
-                entry.filtered
-            ])?;
-            match candidate {
-                Some(candidate) => {
-                    refresh_candidate.execute(params![
-                        candidate,
-                        source.id.0,
-                        entry.title,
-                        entry.summary,
-                        published
-                    ])?;
-                }
-                None if entry.filtered.is_none() => {
-                    let candidate = candidate_for(entry, published.as_deref(), &mut added)?;
-                    link.execute(params![id, candidate])?;
-                }
-                None => {}
-            }
-            continue;
-        }
-        let candidate_id = match entry.filtered {
-            Some(_) => None,
-            None => Some(candidate_for(entry, published.as_deref(), &mut added)?),
-        };
-        new_entry.execute(params![
-            source.id.0,
-            entry.key,
-            entry.url,
-            entry.canonical_url,
-            entry.title,
-            entry.summary,
-            published,
-            updated,
-            now,
-            candidate_id,
-            entry.filtered
-        ])?;
-        added.entries += 1;
-    }
-    Ok(added)
 }

@@ -1,0 +1,493 @@
+//! One story, one candidate: keys under which the same story compares
+//! equal although feeds spell it differently.
+//!
+//! - [`url_key`]: canonical URLs made looser (scheme, `www.`/`amp.`,
+//!   `/index.html`, AMP and `?ref=` variants, GitHub's API URL of a release).
+//! - [`release_key`]: "project version" read from a title, so the GitHub
+//!   release and the blog post announcing it meet.
+//! - [`TitleKey`]: normalised title, character-trigram shingles and a
+//!   MinHash signature whose LSH bands find near-identical titles among
+//!   100,000 without comparing each pair; the exact similarity decides, and
+//!   titles whose numbers differ (v2.5 vs v2.4, #212 vs #213) never match.
+
+use std::collections::BTreeSet;
+use std::hash::{Hash, Hasher};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use url::Url;
+
+/// Query parameters that name where a link was shared from, not what it is.
+const REFERRER_PARAMS: &[&str] = &[
+    "ref",
+    "ref_src",
+    "ref_url",
+    "source",
+    "amp",
+    "outputtype",
+    "share",
+];
+
+/// The key under which equivalent URLs of one story compare equal.
+pub fn url_key(canonical: &Url) -> String {
+    let host = canonical.host_str().unwrap_or("").to_ascii_lowercase();
+    let mut host = host.as_str();
+    for prefix in ["www.", "amp.", "m."] {
+        if let Some(rest) = host.strip_prefix(prefix)
+            && rest.contains('.')
+        {
+            host = rest;
+        }
+    }
+    let mut path = canonical.path().to_owned();
+    // GitHub's API URL of a release is the same release as its page.
+    if host == "api.github.com"
+        && let Some(rest) = path.strip_prefix("/repos/")
+        && let Some((repo, tag)) = rest.split_once("/releases/tags/")
+    {
+        return format!("github.com/{repo}/releases/tag/{tag}");
+    }
+    loop {
+        let before = path.len();
+        for suffix in [
+            "/index.html",
+            "/index.htm",
+            "/index.php",
+            "/amp",
+            "/amp.html",
+            "/",
+        ] {
+            if path.len() > suffix.len() && path.ends_with(suffix) {
+                path.truncate(path.len() - suffix.len());
+            }
+        }
+        if path == "/" || path.len() == before {
+            break;
+        }
+    }
+    if path == "/" {
+        path.clear();
+    }
+    let query: Vec<String> = canonical
+        .query_pairs()
+        .filter(|(name, _)| !REFERRER_PARAMS.contains(&name.to_ascii_lowercase().as_str()))
+        .map(|(n, v)| {
+            if v.is_empty() {
+                n.into_owned()
+            } else {
+                format!("{n}={v}")
+            }
+        })
+        .collect();
+    if query.is_empty() {
+        format!("{host}{path}")
+    } else {
+        format!("{host}{path}?{}", query.join("&"))
+    }
+}
+
+/// Full-width ASCII (Ｋｕｂｅｒｎｅｔｅｓ, ＃１２) and the ideographic space
+/// folded to ASCII.
+fn fold_width(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .collect()
+}
+
+static SITE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\s*\|\s*|\s[\-–—:]\s|\s::\s)\s*([^|–—]{1,30})$").expect("valid regex")
+});
+static VERSION_OR_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"v?(\d+(?:\.\d+)*)").expect("valid regex"));
+
+/// Words that announce rather than name a story.
+const FILLER: &[&str] = &[
+    "announcing",
+    "introducing",
+    "announced",
+    "announces",
+    "released",
+    "release",
+    "releases",
+    "is",
+    "now",
+    "available",
+    "out",
+    "the",
+    "a",
+    "an",
+    "new",
+    "what",
+    "s",
+    "whats",
+    "in",
+    "here",
+    "its",
+];
+
+/// Known suffixes of sites and feeds; anything else after a separator is
+/// kept (it may be the subtitle).
+fn strip_site_suffix(title: &str) -> &str {
+    match SITE_SUFFIX.captures(title) {
+        Some(caps) => {
+            let tail = caps[1].trim();
+            let head_len = caps.get(0).map_or(title.len(), |m| m.start());
+            let words = tail.split_whitespace().count();
+            let looks_like_site = (words <= 2
+                || (words <= 4 && tail.to_lowercase().contains("blog")))
+                && (tail.contains('.')
+                    || tail.chars().next().is_some_and(char::is_uppercase)
+                    || !tail.is_ascii())
+                && head_len >= 12
+                && !VERSION_OR_NUMBER.is_match(tail);
+            if looks_like_site {
+                &title[..head_len]
+            } else {
+                title
+            }
+        }
+        None => title,
+    }
+}
+
+static VERSION_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^v?\d+(?:\.\d+)+$").expect("valid regex"));
+
+fn numbers_text(word: &str) -> String {
+    numbers(word)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| word.to_owned())
+}
+
+/// Numbers in a title, versions normalised (`v1.35.0` = `1.35`).
+fn numbers(text: &str) -> BTreeSet<String> {
+    VERSION_OR_NUMBER
+        .captures_iter(text)
+        .map(|c| {
+            let mut parts: Vec<&str> = c[1].split('.').collect();
+            while parts.len() > 2 && parts.last() == Some(&"0") {
+                parts.pop();
+            }
+            parts
+                .iter()
+                .map(|p| p.trim_start_matches('0'))
+                .map(|p| if p.is_empty() { "0" } else { p })
+                .collect::<Vec<_>>()
+                .join(".")
+        })
+        .collect()
+}
+
+/// A title prepared for comparison.
+#[derive(Debug, Clone)]
+pub struct TitleKey {
+    /// Lower-case words and CJK runs without punctuation, site suffix or
+    /// filler words.
+    pub text: String,
+    pub numbers: BTreeSet<String>,
+    /// "project version" when the title names a release.
+    pub release: Option<String>,
+    /// Content words: ASCII words, katakana and kanji runs (particles and
+    /// filler left out).
+    words: BTreeSet<String>,
+    shingles: BTreeSet<u64>,
+}
+
+/// Splits text into runs of one script; hiragana runs (particles,
+/// inflections) are dropped.
+fn content_words(text: &str) -> BTreeSet<String> {
+    #[derive(PartialEq, Clone, Copy)]
+    enum Script {
+        Latin,
+        Katakana,
+        Kanji,
+        Hiragana,
+        Other,
+    }
+    let script = |c: char| match c {
+        'a'..='z' | '0'..='9' | '.' => Script::Latin,
+        '\u{30A0}'..='\u{30FF}' => Script::Katakana,
+        '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' => Script::Kanji,
+        '\u{3040}'..='\u{309F}' => Script::Hiragana,
+        _ => Script::Other,
+    };
+    let mut words = BTreeSet::new();
+    let mut current = String::new();
+    let mut kind = Script::Other;
+    for c in text.chars().chain(std::iter::once(' ')) {
+        let k = script(c);
+        if k != kind || k == Script::Other {
+            let word = current.trim_matches('.');
+            let keep = match kind {
+                Script::Latin => word.len() >= 2 && !FILLER.contains(&word),
+                Script::Katakana | Script::Kanji => !word.is_empty(),
+                _ => false,
+            };
+            // Plurals: "Containers" and "Container" are one word.
+            let word = match kind {
+                Script::Latin if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") => {
+                    &word[..word.len() - 1]
+                }
+                _ => word,
+            };
+            let keep = keep
+                && match kind {
+                    Script::Latin => word.len() >= 2 && !FILLER.contains(&word),
+                    Script::Katakana | Script::Kanji => !word.is_empty(),
+                    _ => false,
+                };
+            if keep {
+                words.insert(word.to_owned());
+            }
+            current.clear();
+            kind = k;
+        }
+        if k != Script::Other {
+            current.push(c);
+        }
+    }
+    words
+}
+
+const SIGNATURE: usize = 64;
+const BAND_ROWS: usize = 4;
+
+impl TitleKey {
+    pub fn new(title: &str) -> TitleKey {
+        let folded = fold_width(title);
+        let body = strip_site_suffix(folded.trim()).to_lowercase();
+        let numbers = numbers(&body);
+        let words: Vec<String> = body
+            .split(|c: char| !(c.is_alphanumeric() || c == '.'))
+            .map(|w| w.trim_matches('.'))
+            .filter(|w| !w.is_empty() && !FILLER.contains(w))
+            .map(|w| match VERSION_WORD.is_match(w) {
+                // `v1.35.0` and `1.35` are the same version.
+                true => numbers_text(w),
+                false => w.to_owned(),
+            })
+            .collect();
+        let text = words.join(" ");
+        let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let shingles = if chars.len() < 3 {
+            BTreeSet::from([hash_of(&text)])
+        } else {
+            chars
+                .windows(3)
+                .map(|w| hash_of(&w.iter().collect::<String>()))
+                .collect()
+        };
+        let release = release_of(&text);
+        let words = content_words(&text);
+        TitleKey {
+            text,
+            numbers,
+            release,
+            words,
+            shingles,
+        }
+    }
+
+    /// How alike two titles are, 0 to 1: the larger of Jaccard similarity
+    /// and a discounted containment (one title is the other plus a
+    /// subtitle). Titles with different numbers score 0.
+    pub fn similarity(&self, other: &TitleKey) -> f64 {
+        if self.numbers != other.numbers {
+            return 0.0;
+        }
+        // One word swapped for another ("Alpha"/"Beta", "EKS"/"GKE",
+        // "Cilium 1.17"/"Istio 1.17") is another story; a word only one
+        // side has (a subtitle, a site name) is not.
+        let only_here = self.words.difference(&other.words).next().is_some();
+        let only_there = other.words.difference(&self.words).next().is_some();
+        if only_here && only_there {
+            return 0.0;
+        }
+        let common = self.shingles.intersection(&other.shingles).count() as f64;
+        let union = (self.shingles.len() + other.shingles.len()) as f64 - common;
+        let smaller = self.shingles.len().min(other.shingles.len()) as f64;
+        if union == 0.0 || smaller == 0.0 {
+            return 0.0;
+        }
+        let jaccard = common / union;
+        let containment = common / smaller;
+        // Containment of a very short title says little.
+        let weight = if smaller >= 6.0 { 0.9 } else { 0.0 };
+        jaccard.max(containment * weight)
+    }
+
+    /// LSH band keys of the MinHash signature: titles sharing a band are
+    /// compared; similar titles share one with high probability.
+    pub fn bands(&self) -> Vec<i64> {
+        let signature: Vec<u64> = (0..SIGNATURE as u64)
+            .map(|seed| {
+                self.shingles
+                    .iter()
+                    .map(|s| mix(s ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+                    .min()
+                    .unwrap_or(0)
+            })
+            .collect();
+        signature
+            .chunks(BAND_ROWS)
+            .enumerate()
+            .map(|(band, rows)| {
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                band.hash(&mut hasher);
+                rows.hash(&mut hasher);
+                hasher.finish() as i64
+            })
+            .collect()
+    }
+}
+
+fn hash_of(text: &str) -> u64 {
+    // FNV-1a: stable across runs and builds (band keys are stored).
+    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn mix(mut x: u64) -> u64 {
+    // splitmix64 finaliser.
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// "project version" when the title announces a release: at most three
+/// words (filler removed) before the first version number, at most three
+/// after it.
+pub fn release_key(title: &str) -> Option<String> {
+    TitleKey::new(title).release
+}
+
+fn release_of(text: &str) -> Option<String> {
+    static VERSION: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?:^|\s)v?(\d+\.\d+(?:\.\d+)?)(?:\s|$|:)").expect("valid regex")
+    });
+    let caps = VERSION.captures(text)?;
+    let whole = caps.get(0)?;
+    let project: Vec<&str> = text[..whole.start()].split_whitespace().collect();
+    // A release announcement names the project, the version and perhaps a
+    // codename; "Kubernetes 1.35 の新機能まとめ …" is an article about it.
+    let after = text[whole.end()..].split_whitespace().count();
+    if project.is_empty() || project.len() > 3 || after > 3 {
+        return None;
+    }
+    let project = project.join(" ");
+    let version = numbers(&caps[1]).into_iter().next()?;
+    Some(format!("{project} {version}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(url: &str) -> String {
+        url_key(&Url::parse(url).unwrap())
+    }
+
+    #[test]
+    fn equivalent_urls_share_a_key() {
+        let same = [
+            "https://www.example.com/blog/post/",
+            "http://example.com/blog/post",
+            "https://example.com/blog/post/index.html",
+            "https://amp.example.com/blog/post/amp/",
+            "https://example.com/blog/post?ref=hackernews",
+        ];
+        for url in same {
+            assert_eq!(key(url), "example.com/blog/post", "{url}");
+        }
+        assert_eq!(key("https://example.com/?p=12&ref=x"), "example.com?p=12");
+        assert_ne!(key("https://example.com/a"), key("https://example.com/b"));
+        assert_eq!(
+            key("https://api.github.com/repos/argoproj/argo-cd/releases/tags/v2.5.0"),
+            key("https://github.com/argoproj/argo-cd/releases/tag/v2.5.0")
+        );
+    }
+
+    #[test]
+    fn titles_are_compared_without_noise_but_numbers_must_agree() {
+        let sim = |a: &str, b: &str| TitleKey::new(a).similarity(&TitleKey::new(b));
+        assert!(
+            sim(
+                "Announcing Argo CD v2.5",
+                "Argo CD 2.5 is now available | CNCF"
+            ) > 0.8
+        );
+        assert_eq!(sim("Argo CD v2.5 released", "Argo CD v2.4 released"), 0.0);
+        assert_eq!(
+            sim(
+                "This week in Kubernetes #212",
+                "This week in Kubernetes #213"
+            ),
+            0.0
+        );
+        assert!(
+            sim(
+                "Ｋｕｂｅｒｎｅｔｅｓ 1.35 の新機能まとめ",
+                "Kubernetes 1.35 の新機能まとめ｜Zenn"
+            ) > 0.95
+        );
+        assert!(sim("Cilium 1.17 release notes", "Istio 1.17 release notes") < 0.5);
+        assert_eq!(
+            TitleKey::new("Kubernetes - The Hard Way").text,
+            "kubernetes hard way"
+        );
+    }
+
+    #[test]
+    fn similar_titles_share_a_band() {
+        let a = TitleKey::new(
+            "Dynamic Resource Allocation goes GA: what cluster operators need to know",
+        );
+        let b = TitleKey::new(
+            "Kubernetes Dynamic Resource Allocation Goes GA: What Cluster Operators Need to Know",
+        );
+        let shared = a
+            .bands()
+            .iter()
+            .filter(|band| b.bands().contains(band))
+            .count();
+        assert!(shared > 0);
+        assert_eq!(
+            a.bands(),
+            TitleKey::new(
+                "Dynamic Resource Allocation goes GA: what cluster operators need to know"
+            )
+            .bands()
+        );
+    }
+
+    #[test]
+    fn release_keys() {
+        assert_eq!(
+            release_key("Argo CD v2.5.0").as_deref(),
+            Some("argo cd 2.5")
+        );
+        assert_eq!(
+            release_key("Announcing Argo CD 2.5").as_deref(),
+            Some("argo cd 2.5")
+        );
+        assert_eq!(
+            release_key("What's new in Argo CD v2.5.0?").as_deref(),
+            Some("argo cd 2.5")
+        );
+        assert_eq!(
+            release_key("Kubernetes v1.35: Harbor Lights").as_deref(),
+            Some("kubernetes 1.35")
+        );
+        assert_eq!(
+            release_key("Argo CD v2.5.1").as_deref(),
+            Some("argo cd 2.5.1")
+        );
+        assert_eq!(release_key("Migrating to Kubernetes"), None);
+    }
+}

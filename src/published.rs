@@ -1,0 +1,146 @@
+//! What the newsletter has already published: every link (and its title)
+//! in the Markdown of past issues under the drafts directory, so a story
+//! that ran three weeks ago is not queued again.
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use std::time::SystemTime;
+
+use regex::Regex;
+
+use crate::normalize::canonical_url;
+
+/// One link of a past issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedLink {
+    pub url: String,
+    pub title: Option<String>,
+    /// The issue's file, relative to the drafts directory.
+    pub file: String,
+    /// YYYY-MM-DD from front matter or the file name, when there is one.
+    pub issue_date: Option<String>,
+}
+
+static MARKDOWN_LINK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\[([^\]\n]*)\]\((https?://[^)\s]+)\)").expect("valid regex"));
+static BARE_URL_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^\s*<?(https?://[^\s>]+)>?\s*$").expect("valid regex"));
+static HTML_LINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"<a\s[^>]*href="(https?://[^"]+)"[^>]*>([^<]*)</a>"#).expect("valid regex")
+});
+static DATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d{4}-\d{2}-\d{2})").expect("valid regex"));
+static FRONT_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?m)^(?:published_at|date):\s*["']?(\d{4}-\d{2}-\d{2})"#).expect("valid regex")
+});
+
+/// Links of one issue's Markdown.
+pub fn links_in(markdown: &str, file: &str) -> Vec<PublishedLink> {
+    let issue_date = FRONT_DATE
+        .captures(markdown)
+        .or_else(|| DATE.captures(file))
+        .map(|c| c[1].to_owned());
+    let link = |url: &str, title: Option<&str>| PublishedLink {
+        url: url.to_owned(),
+        title: title
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned),
+        file: file.to_owned(),
+        issue_date: issue_date.clone(),
+    };
+    let mut found: Vec<PublishedLink> = MARKDOWN_LINK
+        .captures_iter(markdown)
+        .map(|c| link(&c[2], Some(&c[1])))
+        .collect();
+    found.extend(
+        HTML_LINK
+            .captures_iter(markdown)
+            .map(|c| link(&c[1], Some(&c[2]))),
+    );
+    found.extend(
+        BARE_URL_LINE
+            .captures_iter(markdown)
+            .map(|c| link(&c[1], None)),
+    );
+    found.retain(|l| canonical_url(&l.url, None).is_some());
+    found
+}
+
+/// Markdown files under `dir` (any depth), sorted.
+fn markdown_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            markdown_files(&path, found);
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "md" || e == "markdown")
+        {
+            found.push(path);
+        }
+    }
+}
+
+/// Changes whenever a Markdown file under `dir` is added, removed or
+/// modified: rescanning is skipped while it stays the same.
+pub fn fingerprint(dir: &Path) -> String {
+    let mut files = Vec::new();
+    markdown_files(dir, &mut files);
+    files.sort();
+    let newest = files
+        .iter()
+        .filter_map(|f| f.metadata().and_then(|m| m.modified()).ok())
+        .max()
+        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    format!("{}:{newest}", files.len())
+}
+
+/// Every link of every issue under `dir`.
+pub fn scan(dir: &Path) -> Vec<PublishedLink> {
+    let mut files = Vec::new();
+    markdown_files(dir, &mut files);
+    files.sort();
+    files
+        .iter()
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(path).ok()?;
+            let relative = path.strip_prefix(dir).unwrap_or(path).display().to_string();
+            Some(links_in(&text, &relative))
+        })
+        .flatten()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_of_a_zenn_issue() {
+        let issue = "---\ntitle: \"Weekly (2022-11-02号)\"\npublished_at: \"2022-11-02 09:00\"\n---\n\n\
+            ## Notable Articles\n### [Kubernetes v1.25: Combiner](https://kubernetes.io/blog/2022/08/23/kubernetes-v1-25-release/)\n\
+            comment\n\nhttps://zenn.dev/someone/articles/abc123def456\n\n<a href=\"https://example.org/x\">HTML link</a>\n";
+        let links = links_in(issue, "articles/weekly-2022-11-02.md");
+        assert_eq!(links.len(), 3);
+        assert_eq!(
+            links[0].title.as_deref(),
+            Some("Kubernetes v1.25: Combiner")
+        );
+        assert_eq!(links[0].issue_date.as_deref(), Some("2022-11-02"));
+        assert_eq!(links[1].url, "https://example.org/x");
+        assert_eq!(
+            links[2].url,
+            "https://zenn.dev/someone/articles/abc123def456"
+        );
+        assert_eq!(links[2].title, None);
+    }
+}
