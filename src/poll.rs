@@ -403,6 +403,8 @@ pub async fn poll_once(
     enrich: bool,
 ) -> Result<PollReport, PollError> {
     store.sync_sources(config)?;
+    store.set_title_similarity(config.dedup.title_similarity);
+    refresh_published(&mut store, config)?;
     let memory = store.poll_memory()?;
     let poller = Poller::new(config)?;
     progress.start(sources.len());
@@ -445,6 +447,19 @@ pub struct PollReport {
     /// Per source, in the order they finished.
     pub results: Vec<SourceResult>,
     pub enriched: crate::enrich::Enriched,
+}
+
+/// Reads the links of past issues from the drafts directory (absent: none
+/// published yet).
+pub fn refresh_published(store: &mut Store, config: &Config) -> Result<usize, StoreError> {
+    let dir = &config.newsletter.drafts_dir;
+    if !dir.is_dir() {
+        return Ok(0);
+    }
+    let links = crate::published::scan(dir);
+    store.replace_published(&links)?;
+    tracing::debug!(links = links.len(), dir = %dir.display(), "links of past issues read");
+    Ok(links.len())
 }
 
 fn sha256_hex(body: &[u8]) -> String {

@@ -17,6 +17,52 @@ pub struct ReviewArgs {
 #[derive(Debug, Subcommand)]
 enum ReviewCommand {
     List(ListArgs),
+    Show(ShowArgs),
+    Accept(AcceptArgs),
+    Reject(DecideArgs),
+    Defer(DecideArgs),
+}
+
+/// Show one candidate: everything known, every place it was seen and why
+/// those were merged into it.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  newsdesk review show 42\n  newsdesk review show 42 --json | jq '.seen_at[].reason'"
+)]
+struct ShowArgs {
+    id: i64,
+    /// Print JSON: the fields of `review list --json` plus `seen_at`
+    /// (source, url, title, first_seen_at, reason).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Accept candidates for the next issue.
+///
+/// All ids are decided in one transaction: an unknown id or a candidate
+/// already in a draft changes nothing and exits 1.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  newsdesk review accept 42 --section releases --note \"Server-side diff by default.\"\n  newsdesk review accept 7 8 9"
+)]
+struct AcceptArgs {
+    #[arg(required = true)]
+    ids: Vec<i64>,
+    /// The section to put them in (an id from [[sections]]); default: the
+    /// section of their source.
+    #[arg(long, value_name = "S")]
+    section: Option<String>,
+    /// The editor's comment that goes under the link in the draft.
+    #[arg(long, value_name = "TEXT")]
+    note: Option<String>,
+}
+
+/// Reject or defer candidates (all in one transaction, as for accept).
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  newsdesk review reject 12 13\n  newsdesk review defer 14")]
+struct DecideArgs {
+    #[arg(required = true)]
+    ids: Vec<i64>,
 }
 
 /// List candidates, newest first.
@@ -44,24 +90,120 @@ struct ListArgs {
 pub fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), CliError> {
     match &args.command {
         ReviewCommand::List(list) => run_list(cli, list),
+        ReviewCommand::Show(show) => run_show(cli, show),
+        ReviewCommand::Accept(accept) => {
+            let config = cli.load_config()?;
+            if let Some(section) = &accept.section {
+                known_section(&config, section)?;
+            }
+            let mut store = cli.open_store(&config)?;
+            store.decide(
+                &accept.ids,
+                Status::Accepted,
+                accept.section.as_deref(),
+                accept.note.as_deref(),
+            )?;
+            decided(&accept.ids, "accepted")
+        }
+        ReviewCommand::Reject(args) => decide(cli, &args.ids, Status::Rejected),
+        ReviewCommand::Defer(args) => decide(cli, &args.ids, Status::Deferred),
     }
+}
+
+fn decide(cli: &Cli, ids: &[i64], status: Status) -> Result<(), CliError> {
+    let config = cli.load_config()?;
+    let mut store = cli.open_store(&config)?;
+    store.decide(ids, status, None, None)?;
+    decided(ids, status.as_str())
+}
+
+fn decided(ids: &[i64], what: &str) -> Result<(), CliError> {
+    let list: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
+    writeln!(io::stdout(), "{what}: {}", list.join(", "))?;
+    Ok(())
+}
+
+fn known_section(config: &crate::config::Config, section: &str) -> Result<(), CliError> {
+    if config.sections.iter().any(|s| s.id == section) {
+        return Ok(());
+    }
+    Err(CliError::Input(format!(
+        "no section \"{section}\" in {}; known sections: {}",
+        config.path.display(),
+        config
+            .sections
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+}
+
+#[derive(serde::Serialize)]
+struct Shown {
+    #[serde(flatten)]
+    candidate: crate::store::CandidateView,
+    seen_at: Vec<crate::store::Sighting>,
+}
+
+fn run_show(cli: &Cli, args: &ShowArgs) -> Result<(), CliError> {
+    let config = cli.load_config()?;
+    let store = cli.open_store(&config)?;
+    let Some(candidate) = store.candidate(args.id)? else {
+        return Err(CliError::Input(format!(
+            "no candidate #{}\n  help: `newsdesk review list` shows the ids",
+            args.id
+        )));
+    };
+    let shown = Shown {
+        seen_at: store.sightings(args.id)?,
+        candidate,
+    };
+    if args.json {
+        return print_json(&shown);
+    }
+    let c = &shown.candidate;
+    let mut out = io::stdout().lock();
+    writeln!(out, "#{} {}", c.id, c.title)?;
+    writeln!(out, "  url:       {}", c.url.as_deref().unwrap_or("-"))?;
+    writeln!(
+        out,
+        "  status:    {}{}",
+        c.status,
+        c.decided_at
+            .as_deref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default()
+    )?;
+    writeln!(out, "  section:   {}", c.section.as_deref().unwrap_or("-"))?;
+    writeln!(out, "  published: {}", c.published)?;
+    if let Some(note) = &c.note {
+        writeln!(out, "  note:      {note}")?;
+    }
+    if let Some(summary) = &c.summary {
+        writeln!(out, "  summary:   {summary}")?;
+    }
+    writeln!(out, "  seen at:")?;
+    for s in &shown.seen_at {
+        let reason = s
+            .reason
+            .as_deref()
+            .map(|r| format!(" — {r}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "    {} {}{reason}",
+            s.source,
+            s.url.as_deref().unwrap_or("-")
+        )?;
+    }
+    Ok(())
 }
 
 fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
     let config = cli.load_config()?;
-    if let Some(section) = &args.section
-        && !config.sections.iter().any(|s| &s.id == section)
-    {
-        return Err(CliError::Input(format!(
-            "no section \"{section}\" in {}; known sections: {}",
-            config.path.display(),
-            config
-                .sections
-                .iter()
-                .map(|s| s.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+    if let Some(section) = &args.section {
+        known_section(&config, section)?;
     }
     let store = cli.open_store(&config)?;
     let candidates = store.list_candidates(&CandidateFilter {

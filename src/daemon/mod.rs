@@ -132,7 +132,10 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     let database = paths.database(&config);
     let mut control = Store::open(&database)?;
     control.sync_sources(&config)?;
-    let writer_store = Store::open(&database)?;
+    let mut writer_store = Store::open(&database)?;
+    writer_store.set_title_similarity(config.dedup.title_similarity);
+    crate::poll::refresh_published(&mut control, &config)?;
+    let mut published_fingerprint = crate::published::fingerprint(&config.newsletter.drafts_dir);
     let mut schedule = Schedule::load(&config, &control)?;
     let mut poller = Poller::new(&config)?;
     let metrics = Metrics::default();
@@ -216,6 +219,13 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
                 if alive {
                     let status = refresh_status(&control, &schedule, &metrics, &in_flight);
                     notifier.send(Note::Watchdog(status));
+                    let fingerprint = crate::published::fingerprint(&config.newsletter.drafts_dir);
+                    if fingerprint != published_fingerprint {
+                        published_fingerprint = fingerprint;
+                        if let Err(err) = crate::poll::refresh_published(&mut control, &config) {
+                            tracing::warn!("cannot read past issues: {err}");
+                        }
+                    }
                     if enrichment.as_ref().is_none_or(|task| task.is_finished()) {
                         enrichment = Some(tokio::spawn(enrich(poller.clone(), config.clone(), database.clone())));
                     }

@@ -85,7 +85,7 @@ fn place(
     let url_key = url_key_of(entry.canonical_url.as_deref());
     if let Some(key) = &url_key
         && let Some(id) = tx
-            .prepare_cached("SELECT id FROM candidates WHERE url_key = ?1 ORDER BY id LIMIT 1")?
+            .prepare_cached("SELECT candidate_id FROM entries WHERE url_key = ?1 AND candidate_id IS NOT NULL ORDER BY id LIMIT 1")?
             .query_row([key], |row| row.get::<_, i64>(0))
             .optional()?
     {
@@ -164,19 +164,19 @@ fn place(
     }
     tx.prepare_cached(
         "INSERT INTO candidates (source_id, canonical_url, url, title, summary, published, section, created_at,
-                                 url_key, release_key, priority)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                 release_key, priority)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         source.id.0,
         entry.canonical_url,
-        entry.url,
+        // The link the newsletter shows: without tracking parameters.
+        entry.canonical_url.as_ref().or(entry.url.as_ref()),
         entry.title,
         entry.summary,
         published.unwrap_or(now),
         source.section,
         now,
-        url_key,
         title.release,
         source.priority
     ])?;
@@ -208,7 +208,7 @@ fn merge_into(tx: &Transaction, id: i64, source: &Source, entry: &IncomingEntry)
                 source_id = ?6, priority = ?2
          WHERE id = ?1 AND status = 'new' AND priority < ?2",
     )?
-    .execute(params![id, source.priority, entry.title, entry.url, entry.summary, source.id.0])?;
+    .execute(params![id, source.priority, entry.title, entry.canonical_url.as_ref().or(entry.url.as_ref()), entry.summary, source.id.0])?;
     tx.prepare_cached(
         "UPDATE candidates SET summary = ?2 WHERE id = ?1 AND summary IS NULL AND ?2 IS NOT NULL",
     )?
@@ -275,9 +275,9 @@ pub(super) fn insert_entries(
                         Placement::Published(reason) => (None, None, Some(reason)),
                     };
                     tx.prepare_cached(
-                        "UPDATE entries SET candidate_id = ?2, dedup_reason = ?3, filtered_reason = ?4 WHERE id = ?1",
+                        "UPDATE entries SET candidate_id = ?2, dedup_reason = ?3, filtered_reason = ?4, url_key = ?5 WHERE id = ?1",
                     )?
-                    .execute(params![entry_id, candidate, reason, kept_out])?;
+                    .execute(params![entry_id, candidate, reason, kept_out, url_key_of(entry.canonical_url.as_deref())])?;
                 }
                 None => {}
             }
@@ -304,8 +304,8 @@ pub(super) fn insert_entries(
         };
         tx.prepare_cached(
             "INSERT INTO entries (source_id, entry_key, url, canonical_url, title, summary, published, updated,
-                                  first_seen_at, candidate_id, filtered_reason, dedup_reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                  first_seen_at, candidate_id, filtered_reason, dedup_reason, url_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?
         .execute(params![
             source.id.0,
@@ -319,7 +319,8 @@ pub(super) fn insert_entries(
             now,
             candidate,
             filtered,
-            reason
+            reason,
+            url_key_of(entry.canonical_url.as_deref())
         ])?;
         added.entries += 1;
     }
@@ -328,21 +329,31 @@ pub(super) fn insert_entries(
 
 /// Keys and bands for candidates stored before deduplication existed.
 pub(super) fn backfill_dedup_keys(tx: &Transaction) -> Result<()> {
-    let rows: Vec<(i64, Option<String>, String)> = tx
-        .prepare("SELECT id, canonical_url, title FROM candidates")?
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+    let rows: Vec<(i64, String)> = tx
+        .prepare("SELECT id, title FROM candidates")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    for (id, canonical, title) in rows {
+    for (id, title) in rows {
         let key = TitleKey::new(&title);
         tx.execute(
-            "UPDATE candidates SET url_key = ?2, release_key = ?3 WHERE id = ?1",
-            params![id, url_key_of(canonical.as_deref()), key.release],
+            "UPDATE candidates SET release_key = ?2 WHERE id = ?1",
+            params![id, key.release],
         )?;
         insert_bands(
             tx,
             "INSERT INTO title_bands (band, candidate_id) VALUES (?1, ?2)",
             &key.bands(),
             id,
+        )?;
+    }
+    let entries: Vec<(i64, Option<String>)> = tx
+        .prepare("SELECT id, canonical_url FROM entries")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, canonical) in entries {
+        tx.execute(
+            "UPDATE entries SET url_key = ?2 WHERE id = ?1",
+            params![id, url_key_of(canonical.as_deref())],
         )?;
     }
     Ok(())

@@ -188,6 +188,18 @@ impl Enrichment {
     }
 }
 
+/// One place a candidate was seen.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sighting {
+    pub source: String,
+    pub url: Option<String>,
+    pub title: String,
+    pub first_seen_at: String,
+    /// Why this entry joined the candidate ("same URL as #12", …); `None`
+    /// for the entry that created it.
+    pub reason: Option<String>,
+}
+
 /// Which candidates to list.
 #[derive(Debug, Clone, Default)]
 pub struct CandidateFilter {
@@ -561,36 +573,116 @@ impl Store {
 
     /// Candidates, newest first.
     pub fn list_candidates(&self, filter: &CandidateFilter) -> Result<Vec<CandidateView>> {
-        let mut stmt = self.conn.prepare(
+        self.candidates_where(
+            "WHERE (?1 IS NULL OR c.status = ?1) AND (?2 IS NULL OR c.section = ?2) AND ?3 IS NULL",
+            params![
+                filter.status.map(Status::as_str),
+                filter.section,
+                None::<i64>
+            ],
+        )
+    }
+
+    /// One candidate, `None` when there is no such id.
+    pub fn candidate(&self, id: i64) -> Result<Option<CandidateView>> {
+        Ok(self
+            .candidates_where(
+                "WHERE ?1 IS NULL AND ?2 IS NULL AND c.id = ?3",
+                params![None::<String>, None::<String>, id],
+            )?
+            .into_iter()
+            .next())
+    }
+
+    /// Every place a candidate was seen, first first.
+    pub fn sightings(&self, id: i64) -> Result<Vec<Sighting>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT source_id, url, title, first_seen_at, dedup_reason FROM entries WHERE candidate_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([id], |row| {
+            Ok(Sighting {
+                source: row.get(0)?,
+                url: row.get(1)?,
+                title: row.get(2)?,
+                first_seen_at: row.get(3)?,
+                reason: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Sets `status` (and for accepts the section and note) on every id, in
+    /// one transaction: an unknown id or a drafted candidate changes nothing.
+    pub fn decide(
+        &mut self,
+        ids: &[i64],
+        status: Status,
+        section: Option<&str>,
+        note: Option<&str>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let now = timestamp(Utc::now());
+        for id in ids {
+            let current: Option<String> = tx
+                .query_row("SELECT status FROM candidates WHERE id = ?1", [id], |row| {
+                    row.get(0)
+                })
+                .optional()?;
+            match current.as_deref() {
+                None => {
+                    return Err(StoreError::Invalid(format!(
+                        "no candidate #{id}; nothing was changed\n  help: `newsdesk review list` shows the ids"
+                    )));
+                }
+                Some("drafted") => {
+                    return Err(StoreError::Invalid(format!(
+                        "candidate #{id} is already in a draft; nothing was changed\n  help: edit the draft instead"
+                    )));
+                }
+                Some(_) => {}
+            }
+            tx.execute(
+                "UPDATE candidates SET status = ?2, section = COALESCE(?3, section), note = COALESCE(?4, note), decided_at = ?5
+                 WHERE id = ?1",
+                params![id, status.as_str(), section, note, now],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn candidates_where(
+        &self,
+        condition: &str,
+        values: impl rusqlite::Params,
+    ) -> Result<Vec<CandidateView>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT c.id, c.title, c.url, c.source_id, c.section, c.status, c.published, c.summary,
                     c.note, c.decided_at, c.created_at,
                     (SELECT json_group_array(source_id) FROM
                         (SELECT source_id, MIN(id) AS first FROM entries
                           WHERE candidate_id = c.id GROUP BY source_id ORDER BY first))
              FROM candidates c
-             WHERE (?1 IS NULL OR c.status = ?1) AND (?2 IS NULL OR c.section = ?2)
-             ORDER BY c.published DESC, c.id DESC",
-        )?;
-        let rows = stmt.query_map(
-            params![filter.status.map(Status::as_str), filter.section],
-            |row| {
-                let seen_in: String = row.get(11)?;
-                Ok(CandidateView {
-                    id: row.get(0)?,
-                    title: row.get(1)?,
-                    url: row.get(2)?,
-                    source: row.get(3)?,
-                    section: row.get(4)?,
-                    status: row.get(5)?,
-                    published: row.get(6)?,
-                    summary: row.get(7)?,
-                    note: row.get(8)?,
-                    decided_at: row.get(9)?,
-                    created_at: row.get(10)?,
-                    seen_in: serde_json::from_str(&seen_in).unwrap_or_default(),
-                })
-            },
-        )?;
+             {condition}
+             ORDER BY c.published DESC, c.id DESC"
+        ))?;
+        let rows = stmt.query_map(values, |row| {
+            let seen_in: String = row.get(11)?;
+            Ok(CandidateView {
+                id: row.get(0)?,
+                title: row.get(1)?,
+                url: row.get(2)?,
+                source: row.get(3)?,
+                section: row.get(4)?,
+                status: row.get(5)?,
+                published: row.get(6)?,
+                summary: row.get(7)?,
+                note: row.get(8)?,
+                decided_at: row.get(9)?,
+                created_at: row.get(10)?,
+                seen_in: serde_json::from_str(&seen_in).unwrap_or_default(),
+            })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }

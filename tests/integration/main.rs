@@ -3,6 +3,7 @@
 
 mod config;
 mod daemon;
+mod dedup;
 mod dedup_quality;
 mod golden;
 mod kinds;

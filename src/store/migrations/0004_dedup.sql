@@ -1,13 +1,14 @@
 -- Looser keys of a candidate (see dedup.rs), filled by newsdesk itself.
-ALTER TABLE candidates ADD COLUMN url_key TEXT;
 ALTER TABLE candidates ADD COLUMN release_key TEXT;
 -- The priority of the source whose title and summary the candidate shows.
 ALTER TABLE candidates ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX candidates_by_url_key ON candidates(url_key);
 CREATE INDEX candidates_by_release_key ON candidates(release_key);
 
 -- Why an entry joined an existing candidate ("same URL as #12", …).
 ALTER TABLE entries ADD COLUMN dedup_reason TEXT;
+-- Every URL a story was seen at finds it again.
+ALTER TABLE entries ADD COLUMN url_key TEXT;
+CREATE INDEX entries_by_url_key ON entries(url_key);
 
 -- LSH bands of candidate titles: candidates sharing a band are compared.
 CREATE TABLE title_bands (
