@@ -383,15 +383,33 @@ pub fn spawn_writer(
     let handle = std::thread::Builder::new()
         .name("newsdesk-writer".into())
         .spawn(move || {
-            while let Some(work) = rx.blocking_recv() {
-                let result = record(&mut store, work)?;
-                on_result(&result);
+            while let Some(first) = rx.blocking_recv() {
+                // Polls that queued up while the last batch was written go
+                // into one transaction: one commit instead of many.
+                let mut works = vec![first];
+                while works.len() < WRITE_BATCH
+                    && let Ok(work) = rx.try_recv()
+                {
+                    works.push(work);
+                }
+                let results = store.in_batch(|batch| {
+                    works
+                        .into_iter()
+                        .map(|work| record(batch, work))
+                        .collect::<Result<Vec<_>, _>>()
+                })?;
+                for result in &results {
+                    on_result(result);
+                }
             }
             Ok(store)
         })
         .expect("spawn the writer thread");
     (tx, handle)
 }
+
+/// At most this many polls are written in one transaction.
+const WRITE_BATCH: usize = 64;
 
 /// Polls `sources` once, storing every result in `store`, then (with
 /// `enrich`) enriches candidates that need it.
@@ -469,7 +487,7 @@ fn sha256_hex(body: &[u8]) -> String {
         .collect()
 }
 
-fn record(store: &mut Store, work: Work) -> Result<SourceResult, StoreError> {
+fn record(store: &mut crate::store::Batch, work: Work) -> Result<SourceResult, StoreError> {
     let moved_to = work.moved_to.as_ref().map(Url::to_string);
     let (outcome, error) = match &work.result {
         WorkResult::NotModified => (PollOutcome::NotModified, None),

@@ -7,7 +7,7 @@
 //!
 //! Each merge records its reason on the entry.
 
-use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
+use rusqlite::{OptionalExtension, Transaction, params};
 use url::Url;
 
 use super::{Added, Result, timestamp};
@@ -34,38 +34,175 @@ fn url_key_of(canonical: Option<&str>) -> Option<String> {
         .map(|u| dedup::url_key(&u))
 }
 
-fn band_query(table: &str, column: &str, bands: usize) -> String {
-    let marks = vec!["?"; bands].join(", ");
-    format!(
-        "SELECT DISTINCT {column} FROM {table} WHERE band IN ({marks}) ORDER BY {column} DESC LIMIT 200"
-    )
+/// The most recent owners of each band: a band that hundreds of titles
+/// share (a template such as "Debugging … in production") says little, and
+/// reading all of them for every entry would make ingest quadratic.
+fn band_query(table: &str, column: &str) -> String {
+    format!("SELECT {column} FROM {table} WHERE band = ?1 ORDER BY rowid DESC LIMIT 16")
 }
 
+/// Owners sharing the most bands first. Candidate bands come from the
+/// in-memory index (loaded once), past issues' from the database.
+fn band_neighbours(
+    tx: &Transaction,
+    table: &str,
+    column: &str,
+    bands: &[i64],
+    memo: &mut Memo,
+) -> Result<Vec<i64>> {
+    let mut shared: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    if table == "title_bands" {
+        let index = memo.bands(tx)?;
+        for band in bands {
+            for owner in index.get(band).into_iter().flatten() {
+                *shared.entry(*owner).or_default() += 1;
+            }
+        }
+    } else {
+        let mut stmt = tx.prepare_cached(&band_query(table, column))?;
+        for band in bands {
+            for owner in stmt.query_map([band], |row| row.get::<_, i64>(0))? {
+                *shared.entry(owner?).or_default() += 1;
+            }
+        }
+    }
+    let mut ranked: Vec<(i64, usize)> = shared.into_iter().collect();
+    ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+    Ok(ranked.into_iter().take(8).map(|(owner, _)| owner).collect())
+}
+
+/// The fortnight (since 1970) of an RFC 3339 time; titles are compared
+/// with titles of the same and the neighbouring fortnights.
+fn week_of(time: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(time)
+        .map(|t| t.timestamp().div_euclid(14 * 86_400))
+        .unwrap_or_default()
+}
+
+/// What the writer keeps between polls: prepared titles by text (a title
+/// is prepared once however often it is compared) and the LSH index of
+/// candidate titles, read from `title_bands` once and kept up to date.
+#[derive(Default)]
+pub(super) struct Memo {
+    titles: std::collections::HashMap<String, TitleKey>,
+    bands: Option<std::collections::HashMap<i64, Vec<i64>>>,
+    /// Candidates created since the index was loaded.
+    candidates: std::collections::HashMap<i64, KnownCandidate>,
+}
+
+struct KnownCandidate {
+    title: String,
+    day: i64,
+    source: String,
+}
+
+/// Days since 1970 of an RFC 3339 time.
+fn day_of(time: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(time)
+        .map(|t| t.timestamp().div_euclid(86_400))
+        .unwrap_or_default()
+}
+
+const TITLE_CACHE_MAX: usize = 2_000;
+/// Candidates remembered for title comparison; older ones are looked up.
+const KNOWN_CANDIDATES_MAX: usize = 50_000;
+/// Owners kept per band in memory: the most recent, as in [`band_query`].
+const BAND_OWNERS: usize = 16;
+
+impl Memo {
+    fn bands(&mut self, tx: &Transaction) -> Result<&mut std::collections::HashMap<i64, Vec<i64>>> {
+        if self.bands.is_none() {
+            let mut index: std::collections::HashMap<i64, Vec<i64>> =
+                std::collections::HashMap::new();
+            let mut stmt =
+                tx.prepare("SELECT band, candidate_id FROM title_bands ORDER BY rowid")?;
+            for row in
+                stmt.query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)))?
+            {
+                let (band, owner) = row?;
+                push_owner(
+                    index.entry(band).or_insert_with(|| Vec::with_capacity(1)),
+                    owner,
+                );
+            }
+            self.bands = Some(index);
+        }
+        Ok(self.bands.as_mut().expect("just loaded"))
+    }
+
+    fn title(&mut self, text: String) -> &TitleKey {
+        if self.titles.len() >= TITLE_CACHE_MAX {
+            self.titles.clear();
+        }
+        self.titles
+            .entry(text)
+            .or_insert_with_key(|t| TitleKey::new(t))
+    }
+}
+
+fn push_owner(owners: &mut Vec<i64>, owner: i64) {
+    if owners.len() >= BAND_OWNERS {
+        owners.remove(0);
+    }
+    owners.push(owner);
+}
+
+/// Cross-posts appear within days of each other; the same title months
+/// apart is another story (a weekly column, a template).
+const TITLE_WINDOW_DAYS: i64 = 14;
+
 /// The most similar of the titles sharing an LSH band with `title`.
+/// Where band owners and their titles are looked up.
+struct Owners<'q> {
+    table: &'q str,
+    column: &'q str,
+    titles_of: &'q str,
+}
+
 fn best_title_match(
     tx: &Transaction,
     title: &TitleKey,
     bands: &[i64],
-    table: &str,
-    column: &str,
-    titles_of: &str,
+    owners: Owners,
     source_id: &str,
+    when: &str,
+    cache: &mut Memo,
 ) -> Result<Option<(i64, f64)>> {
-    let ids: Vec<i64> = tx
-        .prepare_cached(&band_query(table, column, bands.len()))?
-        .query_map(params_from_iter(bands), |row| row.get(0))?
-        .collect::<Result<_, _>>()?;
+    let Owners {
+        table,
+        column,
+        titles_of,
+    } = owners;
+    let ids = band_neighbours(tx, table, column, bands, cache)?;
     let mut lookup = tx.prepare_cached(titles_of)?;
     let mut best: Option<(i64, f64)> = None;
+    let day = day_of(when);
     for id in ids {
+        // Candidates known to the writer are checked from memory: same
+        // source (by the source that created it) and the date window.
+        if table == "title_bands"
+            && let Some(known) = cache.candidates.get(&id)
+        {
+            if known.source == source_id || (known.day - day).abs() > TITLE_WINDOW_DAYS {
+                continue;
+            }
+            let other = known.title.clone();
+            let similarity = title.similarity(cache.title(other));
+            if best.is_none_or(|(_, b)| similarity > b) {
+                best = Some((id, similarity));
+            }
+            continue;
+        }
         let Some(other): Option<String> = lookup
-            .query_row(params![id, source_id], |row| row.get(0))
+            .query_row(params![id, source_id, when, TITLE_WINDOW_DAYS], |row| {
+                row.get(0)
+            })
             .optional()?
             .flatten()
         else {
             continue;
         };
-        let similarity = title.similarity(&TitleKey::new(&other));
+        let similarity = title.similarity(cache.title(other));
         if best.is_none_or(|(_, b)| similarity > b) {
             best = Some((id, similarity));
         }
@@ -73,15 +210,27 @@ fn best_title_match(
     Ok(best)
 }
 
+/// What every placement in one poll shares.
+struct Placing<'a> {
+    tx: &'a Transaction<'a>,
+    source: &'a Source,
+    now: &'a str,
+    threshold: f64,
+}
+
 fn place(
-    tx: &Transaction,
-    source: &Source,
+    placing: &Placing,
     entry: &IncomingEntry,
     published: Option<&str>,
-    now: &str,
-    threshold: f64,
     added: &mut Added,
+    cache: &mut Memo,
 ) -> Result<Placement> {
+    let Placing {
+        tx,
+        source,
+        now,
+        threshold,
+    } = *placing;
     let url_key = url_key_of(entry.canonical_url.as_deref());
     if let Some(key) = &url_key
         && let Some(id) = tx
@@ -114,15 +263,24 @@ fn place(
         });
     }
     let bands = title.bands();
+    let week = week_of(published.unwrap_or(now));
+    let nearby: Vec<i64> = (week - 1..=week + 1)
+        .flat_map(|w| dedup::dated_bands(&bands, w))
+        .collect();
     if let Some((id, similarity)) = best_title_match(
         tx,
         &title,
-        &bands,
-        "title_bands",
-        "candidate_id",
-        "SELECT c.title FROM candidates c WHERE c.id = ?1
+        &nearby,
+        Owners {
+            table: "title_bands",
+            column: "candidate_id",
+            titles_of: "SELECT c.title FROM candidates c WHERE c.id = ?1
+           AND abs(julianday(c.published) - julianday(?3)) <= ?4
            AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.candidate_id = c.id AND e.source_id = ?2)",
+        },
         &source.id.0,
+        published.unwrap_or(now),
+        cache,
     )? && similarity >= threshold
     {
         return Ok(Placement::Existing {
@@ -146,10 +304,14 @@ fn place(
         tx,
         &title,
         &bands,
-        "published_bands",
-        "published_id",
-        "SELECT title FROM published WHERE id = ?1 AND ?2 IS NOT NULL",
+        Owners {
+            table: "published_bands",
+            column: "published_id",
+            titles_of: "SELECT title FROM published WHERE id = ?1 AND ?2 IS NOT NULL AND ?3 IS NOT NULL AND ?4 IS NOT NULL",
+        },
         &source.id.0,
+        now,
+        cache,
     )? && similarity >= threshold
     {
         let (file, date, other): (String, Option<String>, String) = tx.query_row(
@@ -181,12 +343,31 @@ fn place(
         source.priority
     ])?;
     let id = tx.last_insert_rowid();
+    let dated = dedup::dated_bands(&bands, week);
     insert_bands(
         tx,
         "INSERT INTO title_bands (band, candidate_id) VALUES (?1, ?2)",
-        &bands,
+        &dated,
         id,
     )?;
+    let index = cache.bands(tx)?;
+    for band in dated {
+        push_owner(
+            index.entry(band).or_insert_with(|| Vec::with_capacity(1)),
+            id,
+        );
+    }
+    if cache.candidates.len() >= KNOWN_CANDIDATES_MAX {
+        cache.candidates.clear();
+    }
+    cache.candidates.insert(
+        id,
+        KnownCandidate {
+            title: entry.title.clone(),
+            day: day_of(published.unwrap_or(now)),
+            source: source.id.0.clone(),
+        },
+    );
     added.candidates += 1;
     Ok(Placement::New(id))
 }
@@ -226,8 +407,15 @@ pub(super) fn insert_entries(
     entries: &[IncomingEntry],
     now: &str,
     threshold: f64,
+    cache: &mut Memo,
 ) -> Result<Added> {
     let mut added = Added::default();
+    let placing = Placing {
+        tx,
+        source,
+        now,
+        threshold,
+    };
     for entry in entries {
         let published = entry.published.map(timestamp);
         let updated = entry.updated.map(timestamp);
@@ -258,22 +446,15 @@ pub(super) fn insert_entries(
                     .execute(params![candidate, source.id.0, entry.title, entry.summary, published])?;
                 }
                 None if entry.filtered.is_none() => {
-                    let (candidate, reason, kept_out) = match place(
-                        tx,
-                        source,
-                        entry,
-                        published.as_deref(),
-                        now,
-                        threshold,
-                        &mut added,
-                    )? {
-                        Placement::Existing { id, reason } => {
-                            merge_into(tx, id, source, entry)?;
-                            (Some(id), Some(reason), None)
-                        }
-                        Placement::New(id) => (Some(id), None, None),
-                        Placement::Published(reason) => (None, None, Some(reason)),
-                    };
+                    let (candidate, reason, kept_out) =
+                        match place(&placing, entry, published.as_deref(), &mut added, cache)? {
+                            Placement::Existing { id, reason } => {
+                                merge_into(tx, id, source, entry)?;
+                                (Some(id), Some(reason), None)
+                            }
+                            Placement::New(id) => (Some(id), None, None),
+                            Placement::Published(reason) => (None, None, Some(reason)),
+                        };
                     tx.prepare_cached(
                         "UPDATE entries SET candidate_id = ?2, dedup_reason = ?3, filtered_reason = ?4, url_key = ?5 WHERE id = ?1",
                     )?
@@ -285,15 +466,7 @@ pub(super) fn insert_entries(
         }
         let (candidate, reason, filtered) = match &entry.filtered {
             Some(rule) => (None, None, Some(rule.clone())),
-            None => match place(
-                tx,
-                source,
-                entry,
-                published.as_deref(),
-                now,
-                threshold,
-                &mut added,
-            )? {
+            None => match place(&placing, entry, published.as_deref(), &mut added, cache)? {
                 Placement::Existing { id, reason } => {
                     merge_into(tx, id, source, entry)?;
                     (Some(id), Some(reason), None)
@@ -329,11 +502,11 @@ pub(super) fn insert_entries(
 
 /// Keys and bands for candidates stored before deduplication existed.
 pub(super) fn backfill_dedup_keys(tx: &Transaction) -> Result<()> {
-    let rows: Vec<(i64, String)> = tx
-        .prepare("SELECT id, title FROM candidates")?
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+    let rows: Vec<(i64, String, String)> = tx
+        .prepare("SELECT id, title, published FROM candidates")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
         .collect::<Result<_, _>>()?;
-    for (id, title) in rows {
+    for (id, title, published) in rows {
         let key = TitleKey::new(&title);
         tx.execute(
             "UPDATE candidates SET release_key = ?2 WHERE id = ?1",
@@ -342,7 +515,7 @@ pub(super) fn backfill_dedup_keys(tx: &Transaction) -> Result<()> {
         insert_bands(
             tx,
             "INSERT INTO title_bands (band, candidate_id) VALUES (?1, ?2)",
-            &key.bands(),
+            &dedup::dated_bands(&key.bands(), week_of(&published)),
             id,
         )?;
     }

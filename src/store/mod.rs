@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use crate::config::{Source, SourceId};
@@ -211,6 +211,7 @@ pub struct Store {
     conn: Connection,
     /// Titles at least this similar are one story.
     title_similarity: f64,
+    memo: ingest::Memo,
 }
 
 impl Store {
@@ -234,11 +235,14 @@ impl Store {
                 "database is not in WAL mode; readers may wait for writers"
             );
         }
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+        // 8 MiB of page cache: deduplication looks up titles and keys at
+        // random, and SQLite's 2 MB default turns that into reads.
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192; PRAGMA wal_autocheckpoint = 10000;")
             .map_err(open_err)?;
         let mut store = Store {
             conn,
             title_similarity: crate::config::DEFAULT_TITLE_SIMILARITY,
+            memo: ingest::Memo::default(),
         };
         store.migrate(path)?;
         Ok(store)
@@ -356,83 +360,21 @@ impl Store {
         poll: &PollRecord,
         schedule: impl FnOnce(Added) -> crate::schedule::Next,
     ) -> Result<(Added, crate::schedule::Next)> {
+        self.in_batch(|batch| batch.record_poll(poll, schedule))
+    }
+
+    /// Runs `work` in one transaction: all of it is stored, or none. The
+    /// writer records several polls per transaction when they queue up.
+    pub fn in_batch<T>(&mut self, work: impl FnOnce(&mut Batch) -> Result<T>) -> Result<T> {
         let tx = self.conn.transaction()?;
-        let now = timestamp(Utc::now());
-        let added = match &poll.outcome {
-            PollOutcome::Parsed { entries, .. } => {
-                ingest::insert_entries(&tx, poll.source, entries, &now, self.title_similarity)?
-            }
-            _ => Added::default(),
+        let mut batch = Batch {
+            tx: &tx,
+            memo: &mut self.memo,
+            title_similarity: self.title_similarity,
         };
-        let source_id = &poll.source.id.0;
-        match &poll.outcome {
-            PollOutcome::Failed { error } => {
-                tx.prepare_cached(
-                    "UPDATE sources SET last_attempt_at = ?2, last_status = ?3, last_error = ?4,
-                       last_error_at = ?2, failing_since = COALESCE(failing_since, ?2),
-                       consecutive_failures = consecutive_failures + 1,
-                       moved_to = COALESCE(?5, moved_to)
-                     WHERE id = ?1",
-                )?
-                .execute(params![
-                    source_id,
-                    now,
-                    poll.http_status,
-                    error,
-                    poll.moved_to
-                ])?;
-            }
-            outcome => {
-                tx.prepare_cached(
-                    "UPDATE sources SET last_attempt_at = ?2, last_success_at = ?2, last_status = ?3,
-                       failing_since = NULL, consecutive_failures = 0, moved_to = ?4
-                     WHERE id = ?1",
-                )?
-                .execute(params![source_id, now, poll.http_status, poll.moved_to])?;
-                if let PollOutcome::Parsed {
-                    validators,
-                    body_sha,
-                    ..
-                } = outcome
-                {
-                    tx.prepare_cached(
-                        "UPDATE sources SET etag = ?2, last_modified = ?3, body_sha = ?4 WHERE id = ?1",
-                    )?
-                    .execute(params![source_id, validators.etag, validators.last_modified, body_sha])?;
-                }
-            }
-        }
-        let (outcome, error) = match &poll.outcome {
-            PollOutcome::NotModified => ("not-modified", None),
-            PollOutcome::Unchanged => ("unchanged", None),
-            PollOutcome::Parsed { .. } => ("fetched", None),
-            PollOutcome::Failed { error } => ("failed", Some(*error)),
-        };
-        let next = schedule(added);
-        tx.prepare_cached(
-            "UPDATE sources SET next_poll_at = ?2, current_interval_secs = ?3 WHERE id = ?1",
-        )?
-        .execute(params![
-            source_id,
-            timestamp(next.at),
-            next.interval.as_secs() as i64
-        ])?;
-        tx.prepare_cached(
-            "INSERT INTO fetch_log (source_id, started_at, outcome, http_status, bytes, duration_ms, new_entries, error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?
-        .execute(params![
-            source_id,
-            timestamp(poll.started_at),
-            outcome,
-            poll.http_status,
-            poll.bytes as i64,
-            poll.duration.as_millis() as i64,
-            added.entries as i64,
-            error
-        ])?;
+        let out = work(&mut batch)?;
         tx.commit()?;
-        Ok((added, next))
+        Ok(out)
     }
 
     /// Every configured source's health, in the order given.
@@ -684,5 +626,104 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// Writes inside one transaction (see [`Store::in_batch`]).
+pub struct Batch<'a> {
+    tx: &'a Transaction<'a>,
+    memo: &'a mut ingest::Memo,
+    title_similarity: f64,
+}
+
+impl Batch<'_> {
+    /// Records one poll of one source, with its entries and its next poll
+    /// time (decided by `schedule` from what the poll added).
+    pub fn record_poll(
+        &mut self,
+        poll: &PollRecord,
+        schedule: impl FnOnce(Added) -> crate::schedule::Next,
+    ) -> Result<(Added, crate::schedule::Next)> {
+        let tx = self.tx;
+        let now = timestamp(Utc::now());
+        let added = match &poll.outcome {
+            PollOutcome::Parsed { entries, .. } => ingest::insert_entries(
+                tx,
+                poll.source,
+                entries,
+                &now,
+                self.title_similarity,
+                self.memo,
+            )?,
+            _ => Added::default(),
+        };
+        let source_id = &poll.source.id.0;
+        match &poll.outcome {
+            PollOutcome::Failed { error } => {
+                tx.prepare_cached(
+                    "UPDATE sources SET last_attempt_at = ?2, last_status = ?3, last_error = ?4,
+                       last_error_at = ?2, failing_since = COALESCE(failing_since, ?2),
+                       consecutive_failures = consecutive_failures + 1,
+                       moved_to = COALESCE(?5, moved_to)
+                     WHERE id = ?1",
+                )?
+                .execute(params![
+                    source_id,
+                    now,
+                    poll.http_status,
+                    error,
+                    poll.moved_to
+                ])?;
+            }
+            outcome => {
+                tx.prepare_cached(
+                    "UPDATE sources SET last_attempt_at = ?2, last_success_at = ?2, last_status = ?3,
+                       failing_since = NULL, consecutive_failures = 0, moved_to = ?4
+                     WHERE id = ?1",
+                )?
+                .execute(params![source_id, now, poll.http_status, poll.moved_to])?;
+                if let PollOutcome::Parsed {
+                    validators,
+                    body_sha,
+                    ..
+                } = outcome
+                {
+                    tx.prepare_cached(
+                        "UPDATE sources SET etag = ?2, last_modified = ?3, body_sha = ?4 WHERE id = ?1",
+                    )?
+                    .execute(params![source_id, validators.etag, validators.last_modified, body_sha])?;
+                }
+            }
+        }
+        let (outcome, error) = match &poll.outcome {
+            PollOutcome::NotModified => ("not-modified", None),
+            PollOutcome::Unchanged => ("unchanged", None),
+            PollOutcome::Parsed { .. } => ("fetched", None),
+            PollOutcome::Failed { error } => ("failed", Some(*error)),
+        };
+        let next = schedule(added);
+        tx.prepare_cached(
+            "UPDATE sources SET next_poll_at = ?2, current_interval_secs = ?3 WHERE id = ?1",
+        )?
+        .execute(params![
+            source_id,
+            timestamp(next.at),
+            next.interval.as_secs() as i64
+        ])?;
+        tx.prepare_cached(
+            "INSERT INTO fetch_log (source_id, started_at, outcome, http_status, bytes, duration_ms, new_entries, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            source_id,
+            timestamp(poll.started_at),
+            outcome,
+            poll.http_status,
+            poll.bytes as i64,
+            poll.duration.as_millis() as i64,
+            added.entries as i64,
+            error
+        ])?;
+        Ok((added, next))
     }
 }
