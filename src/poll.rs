@@ -240,15 +240,7 @@ impl Poller {
     /// until the writer has taken the result.
     pub async fn poll_into(&self, source: Source, memory: PollMemory, writer: &mpsc::Sender<Work>) {
         let (url, headers) = self.request_for(&source);
-        let gate = self.limits.gate(&url);
-        let host_permit = gate.enter().await;
-        let _global = self
-            .limits
-            .global
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("semaphore never closed");
+        let (host_permit, _global) = self.permits(&url).await;
         let work = self
             .poll_source(source, memory, &url, &headers, host_permit)
             .await;
@@ -256,17 +248,23 @@ impl Poller {
         let _ = writer.send(work).await;
     }
 
-    /// Fetches an article page within the same politeness limits as feeds.
-    pub async fn fetch_page(&self, url: &Url) -> crate::fetch::FetchReport {
-        let gate = self.limits.gate(url);
-        let _host = gate.enter().await;
-        let _global = self
+    /// The host's permit first, then a global one: waiting for a busy host
+    /// must not hold a global slot other hosts could use.
+    async fn permits(&self, url: &Url) -> (OwnedSemaphorePermit, OwnedSemaphorePermit) {
+        let host = self.limits.gate(url).enter().await;
+        let global = self
             .limits
             .global
             .clone()
             .acquire_owned()
             .await
             .expect("semaphore never closed");
+        (host, global)
+    }
+
+    /// Fetches an article page within the same politeness limits as feeds.
+    pub async fn fetch_page(&self, url: &Url) -> crate::fetch::FetchReport {
+        let _permits = self.permits(url).await;
         self.page_fetcher.fetch(url, &Validators::default()).await
     }
 

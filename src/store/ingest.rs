@@ -397,6 +397,25 @@ fn merge_into(tx: &Transaction, id: i64, source: &Source, entry: &IncomingEntry)
     Ok(())
 }
 
+/// Places `entry`, merging it into an existing candidate when it joins
+/// one: (candidate, why it joined, why it was kept out).
+fn place_and_merge(
+    placing: &Placing,
+    entry: &IncomingEntry,
+    published: Option<&str>,
+    added: &mut Added,
+    cache: &mut Memo,
+) -> Result<(Option<i64>, Option<String>, Option<String>)> {
+    Ok(match place(placing, entry, published, added, cache)? {
+        Placement::Existing { id, reason } => {
+            merge_into(placing.tx, id, placing.source, entry)?;
+            (Some(id), Some(reason), None)
+        }
+        Placement::New(id) => (Some(id), None, None),
+        Placement::Published(reason) => (None, None, Some(reason)),
+    })
+}
+
 /// Inserts the entries a source has not shown before and places each (see
 /// the module docs). Entries already known are refreshed; one a rule or a
 /// past issue kept out stays an entry without a candidate until that
@@ -447,14 +466,7 @@ pub(super) fn insert_entries(
                 }
                 None if entry.filtered.is_none() => {
                     let (candidate, reason, kept_out) =
-                        match place(&placing, entry, published.as_deref(), &mut added, cache)? {
-                            Placement::Existing { id, reason } => {
-                                merge_into(tx, id, source, entry)?;
-                                (Some(id), Some(reason), None)
-                            }
-                            Placement::New(id) => (Some(id), None, None),
-                            Placement::Published(reason) => (None, None, Some(reason)),
-                        };
+                        place_and_merge(&placing, entry, published.as_deref(), &mut added, cache)?;
                     tx.prepare_cached(
                         "UPDATE entries SET candidate_id = ?2, dedup_reason = ?3, filtered_reason = ?4, url_key = ?5 WHERE id = ?1",
                     )?
@@ -466,14 +478,7 @@ pub(super) fn insert_entries(
         }
         let (candidate, reason, filtered) = match &entry.filtered {
             Some(rule) => (None, None, Some(rule.clone())),
-            None => match place(&placing, entry, published.as_deref(), &mut added, cache)? {
-                Placement::Existing { id, reason } => {
-                    merge_into(tx, id, source, entry)?;
-                    (Some(id), Some(reason), None)
-                }
-                Placement::New(id) => (Some(id), None, None),
-                Placement::Published(reason) => (None, None, Some(reason)),
-            },
+            None => place_and_merge(&placing, entry, published.as_deref(), &mut added, cache)?,
         };
         tx.prepare_cached(
             "INSERT INTO entries (source_id, entry_key, url, canonical_url, title, summary, published, updated,
