@@ -16,6 +16,7 @@ pub mod filter;
 pub mod normalize;
 pub mod poll;
 pub mod published;
+pub mod rank;
 pub mod schedule;
 pub mod secret;
 pub mod source;

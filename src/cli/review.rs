@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use clap::{Args, Subcommand};
 
 use super::{Cli, CliError, print_json};
+use crate::rank::{Model, Ranker};
 use crate::store::{CandidateFilter, Status};
 
 /// Look through and decide on candidates.
@@ -65,7 +66,13 @@ struct DecideArgs {
     ids: Vec<i64>,
 }
 
-/// List candidates, newest first.
+/// List candidates, best first.
+///
+/// The score adds: `[ranking] keywords` found in title or summary, the
+/// source's `weight` − 1, ln(number of sources), 2 points halving every
+/// week of age, and — once at least 3 candidates were accepted and 3
+/// rejected — what past decisions say of its words (±4 at most).
+/// `review show ID` lists the parts.
 ///
 /// With --json, prints one JSON array; each candidate has `id`, `title`,
 /// `url`, `source` (where it was first seen), `section`, `status`,
@@ -110,6 +117,28 @@ pub fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), CliError> {
     }
 }
 
+/// The ranking rules of `config` and a model of the decisions so far.
+fn ranker<'a>(
+    config: &'a crate::config::Config,
+    store: &crate::store::Store,
+) -> Result<Ranker<'a>, CliError> {
+    let decisions = store.decisions()?;
+    Ok(Ranker {
+        keywords: &config.ranking_keywords,
+        source_weights: config
+            .sources
+            .iter()
+            .map(|s| (s.id.0.as_str(), s.weight))
+            .collect(),
+        model: Model::train(
+            decisions
+                .iter()
+                .map(|(text, taken)| (text.as_str(), *taken)),
+        ),
+        now: chrono::Utc::now(),
+    })
+}
+
 fn decide(cli: &Cli, ids: &[i64], status: Status) -> Result<(), CliError> {
     let config = cli.load_config()?;
     let mut store = cli.open_store(&config)?;
@@ -144,20 +173,25 @@ struct Shown {
     #[serde(flatten)]
     candidate: crate::store::CandidateView,
     seen_at: Vec<crate::store::Sighting>,
+    /// What the score is made of.
+    score_parts: Vec<crate::rank::Part>,
 }
 
 fn run_show(cli: &Cli, args: &ShowArgs) -> Result<(), CliError> {
     let config = cli.load_config()?;
     let store = cli.open_store(&config)?;
-    let Some(candidate) = store.candidate(args.id)? else {
+    let Some(mut candidate) = store.candidate(args.id)? else {
         return Err(CliError::Input(format!(
             "no candidate #{}\n  help: `newsdesk review list` shows the ids",
             args.id
         )));
     };
+    let score = ranker(&config, &store)?.score(&candidate);
+    candidate.score = Some((score.total * 100.0).round() / 100.0);
     let shown = Shown {
         seen_at: store.sightings(args.id)?,
         candidate,
+        score_parts: score.parts,
     };
     if args.json {
         return print_json(&shown);
@@ -183,6 +217,10 @@ fn run_show(cli: &Cli, args: &ShowArgs) -> Result<(), CliError> {
     if let Some(summary) = &c.summary {
         writeln!(out, "  summary:   {summary}")?;
     }
+    writeln!(out, "  score:     {:.2}", c.score.unwrap_or(0.0))?;
+    for part in &shown.score_parts {
+        writeln!(out, "    {:+6.2}  {}", part.points, part.reason)?;
+    }
     writeln!(out, "  seen at:")?;
     for s in &shown.seen_at {
         let reason = s
@@ -206,24 +244,31 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
         known_section(&config, section)?;
     }
     let store = cli.open_store(&config)?;
-    let candidates = store.list_candidates(&CandidateFilter {
+    let mut candidates = store.list_candidates(&CandidateFilter {
         status: args.status,
         section: args.section.clone(),
     })?;
+    let ranker = ranker(&config, &store)?;
+    for candidate in &mut candidates {
+        candidate.score = Some((ranker.score(candidate).total * 100.0).round() / 100.0);
+    }
+    // Best first; ties newest first (the order they came in).
+    candidates.sort_by(|a, b| b.score.unwrap_or(0.0).total_cmp(&a.score.unwrap_or(0.0)));
     if args.json {
         return print_json(&candidates);
     }
     let mut out = io::stdout().lock();
     writeln!(
         out,
-        "{:>6}  {:<9}  {:<10}  {:<10}  {:<18}  TITLE",
-        "ID", "STATUS", "SECTION", "PUBLISHED", "SEEN IN"
+        "{:>6}  {:>6}  {:<9}  {:<10}  {:<10}  {:<18}  TITLE",
+        "ID", "SCORE", "STATUS", "SECTION", "PUBLISHED", "SEEN IN"
     )?;
     for c in &candidates {
         writeln!(
             out,
-            "{:>6}  {:<9}  {:<10}  {:<10}  {:<18}  {}",
+            "{:>6}  {:>6.2}  {:<9}  {:<10}  {:<10}  {:<18}  {}",
             c.id,
+            c.score.unwrap_or(0.0),
             c.status,
             c.section.as_deref().unwrap_or("-"),
             c.published.get(..10).unwrap_or(&c.published),

@@ -51,6 +51,8 @@ pub struct Config {
     pub filters: Filters,
     pub github: Github,
     pub dedup: Dedup,
+    /// `[ranking] keywords`: lower-cased keyword and its points.
+    pub ranking_keywords: Vec<(String, f64)>,
     pub sections: Vec<Section>,
     pub sources: Vec<Source>,
 }
@@ -174,6 +176,8 @@ pub struct Source {
     /// When one story comes from several sources, the title and summary of
     /// the highest priority source are shown (original over aggregator).
     pub priority: i64,
+    /// Ranking: stories from this source score `weight - 1` more.
+    pub weight: f64,
     pub adapter: Adapter,
     pub filters: Filters,
 }
@@ -269,6 +273,8 @@ struct RawConfig {
     #[serde(default)]
     dedup: RawDedup,
     #[serde(default)]
+    ranking: RawRanking,
+    #[serde(default)]
     hosts: std::collections::BTreeMap<String, RawHost>,
     #[serde(default)]
     sections: Vec<RawSection>,
@@ -307,6 +313,13 @@ struct RawDefaults {
 struct RawDaemon {
     listen: Option<Spanned<String>>,
     grace_period: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRanking {
+    #[serde(default)]
+    keywords: std::collections::BTreeMap<String, f64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -350,6 +363,7 @@ struct RawSource {
     enabled: bool,
     enrich: Option<bool>,
     priority: Option<i64>,
+    weight: Option<f64>,
     // github-releases
     repo: Option<Spanned<String>>,
     display_name: Option<Spanned<String>>,
@@ -1031,6 +1045,7 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
                 enabled: s.enabled,
                 enrich: s.enrich.unwrap_or(defaults.enrich),
                 priority: s.priority.unwrap_or(0),
+                weight: s.weight.unwrap_or(1.0),
                 adapter,
                 filters,
             });
@@ -1046,6 +1061,12 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
         filters,
         github,
         dedup,
+        ranking_keywords: raw
+            .ranking
+            .keywords
+            .iter()
+            .map(|(k, w)| (k.trim().to_lowercase(), *w))
+            .collect(),
         sections,
         sources,
     }

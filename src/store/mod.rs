@@ -162,6 +162,9 @@ pub struct CandidateView {
     pub note: Option<String>,
     pub decided_at: Option<String>,
     pub created_at: String,
+    /// Ranking score, when the listing was ranked (higher first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
 }
 
 /// What fetching an article page found (or why it failed).
@@ -525,6 +528,17 @@ impl Store {
         )
     }
 
+    /// Title and summary of every decided candidate, and whether the
+    /// editor took it (accepted or drafted) or not (rejected).
+    pub fn decisions(&self) -> Result<Vec<(String, bool)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT title || char(10) || COALESCE(summary, ''), status != 'rejected' FROM candidates
+             WHERE status IN ('accepted', 'drafted', 'rejected')",
+        )?;
+        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// One candidate, `None` when there is no such id.
     pub fn candidate(&self, id: i64) -> Result<Option<CandidateView>> {
         Ok(self
@@ -623,6 +637,7 @@ impl Store {
                 decided_at: row.get(9)?,
                 created_at: row.get(10)?,
                 seen_in: serde_json::from_str(&seen_in).unwrap_or_default(),
+                score: None,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

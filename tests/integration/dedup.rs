@@ -393,3 +393,122 @@ fn decisions_are_all_or_nothing_and_say_what_was_wrong() {
     let output = desk.cmd().args(["review", "show", "42"]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
 }
+
+#[test]
+fn the_queue_ranks_what_the_editor_takes_above_what_they_turn_away() {
+    let mut map = HashMap::new();
+    map.insert(
+        "/past".to_owned(),
+        rss(&[
+            (
+                "p1",
+                "Cilium eBPF networking deep dive",
+                "https://e.example/p1",
+            ),
+            (
+                "p2",
+                "eBPF observability with Hubble",
+                "https://e.example/p2",
+            ),
+            ("p3", "Tracing the kernel with eBPF", "https://e.example/p3"),
+            (
+                "p4",
+                "Webinar: our enterprise platform",
+                "https://e.example/p4",
+            ),
+            ("p5", "Join the enterprise webinar", "https://e.example/p5"),
+            (
+                "p6",
+                "Enterprise pricing webinar replay",
+                "https://e.example/p6",
+            ),
+        ]),
+    );
+    map.insert(
+        "/new".to_owned(),
+        rss(&[
+            (
+                "n1",
+                "Another enterprise webinar next week",
+                "https://e.example/n1",
+            ),
+            (
+                "n2",
+                "Writing eBPF programs in Rust",
+                "https://e.example/n2",
+            ),
+            ("n3", "Kubernetes SIG Node update", "https://e.example/n3"),
+        ]),
+    );
+    let (server, _) = feeds(map);
+    let desk = Desk::new(
+        &(source("past", &server.url("/past"), "articles")
+            + &source("fresh", &server.url("/new"), "articles")),
+    );
+    std::fs::write(
+        desk.config(),
+        std::fs::read_to_string(desk.config()).unwrap()
+            + "\n[ranking]\nkeywords = { kubernetes = 3.0 }\n",
+    )
+    .unwrap();
+    desk.ok(&["poll", "--source", "past"]);
+    let id_of = |desk: &Desk, title: &str| -> String {
+        list(desk).iter().find(|c| c["title"] == title).unwrap()["id"].to_string()
+    };
+    for title in [
+        "Cilium eBPF networking deep dive",
+        "eBPF observability with Hubble",
+        "Tracing the kernel with eBPF",
+    ] {
+        desk.ok(&["review", "accept", &id_of(&desk, title)]);
+    }
+    for title in [
+        "Webinar: our enterprise platform",
+        "Join the enterprise webinar",
+        "Enterprise pricing webinar replay",
+    ] {
+        desk.ok(&["review", "reject", &id_of(&desk, title)]);
+    }
+    desk.ok(&["poll", "--source", "fresh"]);
+    let queue = desk.json(&["review", "list", "--status", "new", "--json"]);
+    let titles: Vec<&str> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Kubernetes SIG Node update",
+            "Writing eBPF programs in Rust",
+            "Another enterprise webinar next week"
+        ],
+        "{queue:#}"
+    );
+    let scores: Vec<f64> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    let explained = desk.ok(&[
+        "review",
+        "show",
+        &id_of(&desk, "Another enterprise webinar next week"),
+    ]);
+    assert!(
+        explained.contains("past decisions (") && explained.contains("webinar -"),
+        "{explained}"
+    );
+    let explained = desk.ok(&[
+        "review",
+        "show",
+        &id_of(&desk, "Kubernetes SIG Node update"),
+    ]);
+    assert!(
+        explained.contains("+3.00  keyword \"kubernetes\""),
+        "{explained}"
+    );
+}

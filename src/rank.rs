@@ -1,0 +1,224 @@
+//! Best first: a transparent score per candidate, the sum of parts that
+//! `review show` lists — configured keyword weights, the source's weight,
+//! how many sources carried the story, how recent it is, and what this
+//! editor accepted and rejected before (naive Bayes over title and summary
+//! words, trained from the database's decisions; without enough decisions
+//! the rules alone rank).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::store::CandidateView;
+
+/// Decisions needed on each side before the learned part counts.
+const MIN_DECISIONS: usize = 3;
+/// The learned part is kept within ±this, so rules still matter.
+const LEARNED_CAP: f64 = 4.0;
+
+/// One contribution to a score.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Part {
+    pub reason: String,
+    pub points: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Score {
+    pub total: f64,
+    pub parts: Vec<Part>,
+}
+
+/// Words of a text for the model: ASCII words of two letters or more, and
+/// overlapping pairs of CJK characters (Japanese has no spaces).
+pub fn tokens(text: &str) -> Vec<String> {
+    let lower = text.to_lowercase();
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut cjk: Vec<char> = Vec::new();
+    let flush_cjk = |cjk: &mut Vec<char>, out: &mut Vec<String>| {
+        for pair in cjk.windows(2) {
+            out.push(pair.iter().collect());
+        }
+        cjk.clear();
+    };
+    for c in lower.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_alphanumeric() {
+            word.push(c);
+            flush_cjk(&mut cjk, &mut out);
+        } else {
+            if word.len() >= 2 {
+                out.push(std::mem::take(&mut word));
+            }
+            word.clear();
+            if matches!(c, '\u{3040}'..='\u{30FF}' | '\u{4E00}'..='\u{9FFF}') {
+                cjk.push(c);
+            } else {
+                flush_cjk(&mut cjk, &mut out);
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Naive Bayes over accepted vs rejected candidates.
+#[derive(Debug, Default)]
+pub struct Model {
+    accepted: HashMap<String, u32>,
+    rejected: HashMap<String, u32>,
+    accepted_docs: usize,
+    rejected_docs: usize,
+}
+
+impl Model {
+    pub fn train<'a>(decisions: impl IntoIterator<Item = (&'a str, bool)>) -> Model {
+        let mut model = Model::default();
+        for (text, accepted) in decisions {
+            let counts = if accepted {
+                model.accepted_docs += 1;
+                &mut model.accepted
+            } else {
+                model.rejected_docs += 1;
+                &mut model.rejected
+            };
+            for token in tokens(text) {
+                *counts.entry(token).or_default() += 1;
+            }
+        }
+        model
+    }
+
+    pub fn is_trained(&self) -> bool {
+        self.accepted_docs >= MIN_DECISIONS && self.rejected_docs >= MIN_DECISIONS
+    }
+
+    /// Each known word's log-odds of acceptance (Laplace smoothed).
+    fn weight(&self, token: &str) -> Option<f64> {
+        let a = f64::from(*self.accepted.get(token).unwrap_or(&0));
+        let r = f64::from(*self.rejected.get(token).unwrap_or(&0));
+        if a + r == 0.0 {
+            return None;
+        }
+        let pa = (a + 1.0) / (self.accepted_docs as f64 + 2.0);
+        let pr = (r + 1.0) / (self.rejected_docs as f64 + 2.0);
+        Some((pa / pr).ln())
+    }
+
+    /// The learned points of a text and the words that weighed most.
+    pub fn judge(&self, text: &str) -> (f64, Vec<(String, f64)>) {
+        let mut weighed: Vec<(String, f64)> = tokens(text)
+            .into_iter()
+            .filter_map(|t| self.weight(&t).map(|w| (t, w)))
+            .collect();
+        let total: f64 = weighed.iter().map(|(_, w)| w).sum();
+        weighed.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        weighed.truncate(3);
+        (total.clamp(-LEARNED_CAP, LEARNED_CAP), weighed)
+    }
+}
+
+/// The rules from feeds.toml and the learned model.
+pub struct Ranker<'a> {
+    pub keywords: &'a [(String, f64)],
+    pub source_weights: HashMap<&'a str, f64>,
+    pub model: Model,
+    pub now: DateTime<Utc>,
+}
+
+impl Ranker<'_> {
+    pub fn score(&self, candidate: &CandidateView) -> Score {
+        let text = format!(
+            "{}\n{}",
+            candidate.title,
+            candidate.summary.as_deref().unwrap_or("")
+        );
+        let lower = text.to_lowercase();
+        let mut parts = Vec::new();
+        for (keyword, weight) in self.keywords {
+            if lower.contains(keyword.as_str()) {
+                parts.push(Part {
+                    reason: format!("keyword \"{keyword}\""),
+                    points: *weight,
+                });
+            }
+        }
+        let source_weight = self
+            .source_weights
+            .get(candidate.source.as_str())
+            .copied()
+            .unwrap_or(1.0);
+        if source_weight != 1.0 {
+            parts.push(Part {
+                reason: format!("source {} (weight {source_weight})", candidate.source),
+                points: source_weight - 1.0,
+            });
+        }
+        if candidate.seen_in.len() > 1 {
+            parts.push(Part {
+                reason: format!("seen in {} sources", candidate.seen_in.len()),
+                points: (candidate.seen_in.len() as f64).ln(),
+            });
+        }
+        let age_days = DateTime::parse_from_rfc3339(&candidate.published)
+            .map(|p| (self.now - p.with_timezone(&Utc)).num_hours().max(0) as f64 / 24.0)
+            .unwrap_or(0.0);
+        parts.push(Part {
+            reason: format!("{age_days:.0} days old"),
+            points: 2.0 * 0.5f64.powf(age_days / 7.0),
+        });
+        if self.model.is_trained() {
+            let (points, words) = self.model.judge(&text);
+            let listed: Vec<String> = words.iter().map(|(w, p)| format!("{w} {p:+.1}")).collect();
+            parts.push(Part {
+                reason: format!("past decisions ({})", listed.join(", ")),
+                points,
+            });
+        }
+        Score {
+            total: parts.iter().map(|p| p.points).sum(),
+            parts,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_of_english_and_japanese() {
+        assert_eq!(
+            tokens("Argo CD v2.5 & Kubernetes"),
+            ["argo", "cd", "kubernetes", "v2"]
+        );
+        assert_eq!(
+            tokens("新機能まとめ"),
+            ["まと", "とめ", "新機", "機能", "能ま"]
+                .map(String::from)
+                .into_iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn the_model_learns_what_the_editor_takes() {
+        let model = Model::train([
+            ("Cilium eBPF networking deep dive", true),
+            ("eBPF observability with Cilium Hubble", true),
+            ("Kubernetes networking with eBPF", true),
+            ("Webinar: buy our enterprise platform", false),
+            ("Sponsored webinar on enterprise platform", false),
+            ("Enterprise platform pricing webinar", false),
+        ]);
+        assert!(model.is_trained());
+        let (good, _) = model.judge("A new eBPF feature in Cilium");
+        let (bad, why) = model.judge("Join our enterprise webinar");
+        assert!(good > 0.0 && bad < 0.0, "{good} {bad}");
+        assert!(why.iter().any(|(w, _)| w == "webinar"));
+    }
+}
