@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Scale: ingest ~100,000 entries with every deduplication layer on, then
+# time `review list` (ranking included) over them.
+#
+#   benches/scale.sh [N]     # N feeds (default 3000, about 100,000 entries)
+#
+# Uses ../shared/bench/feedserver.py like benches/poll.sh (no slow feeds).
+set -euo pipefail
+N=${1:-3000}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH_DIR=${BENCH_DIR:-$ROOT/../shared/bench}
+WORK=${BENCH_WORK:-/tmp/newsdesk-bench}/scale-$N
+BIN=$ROOT/target/release/newsdesk
+[ -f "$BENCH_DIR/feedserver.py" ] || { echo "no feedserver.py in $BENCH_DIR (set BENCH_DIR)" >&2; exit 2; }
+(cd "$ROOT" && cargo build --release --quiet)
+rm -rf "$WORK"; mkdir -p "$WORK"
+PORT=$((20000 + RANDOM % 20000))
+python3 "$BENCH_DIR/feedserver.py" --n "$N" --port "$PORT" --slow-frac 0 --min-entries 30 --max-entries 50 >"$WORK/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+BASE=http://127.0.0.1:$PORT
+for _ in $(seq 1 600); do curl -sf "$BASE/urls.txt" -o "$WORK/urls.txt" && break; sleep 0.1; done
+{
+  printf '[newsletter]\ntitle = "bench"\n\n[defaults]\nconcurrency = 16\nper_host = 16\nenrich = false\n\n'
+  printf '[ranking]\nkeywords = { kubernetes = 2.0, ebpf = 1.0 }\n\n[[sections]]\nid = "articles"\ntitle = "Articles"\n\n'
+  i=0
+  while read -r u; do
+    i=$((i + 1))
+    printf '[[source]]\nid = "f%d"\nkind = "feed"\nurl = "%s"\nsection = "articles"\n\n' "$i" "$u"
+  done <"$WORK/urls.txt"
+} >"$WORK/feeds.toml"
+nd() { "$BIN" --config "$WORK/feeds.toml" --db "$WORK/newsdesk.db" "$@"; }
+
+/usr/bin/time -f "%e %M" -o "$WORK/ingest.time" "$BIN" --config "$WORK/feeds.toml" --db "$WORK/newsdesk.db" poll >"$WORK/poll.out" 2>/dev/null
+read -r secs kb <"$WORK/ingest.time"
+entries=$(sqlite3 "$WORK/newsdesk.db" 'SELECT COUNT(*) FROM entries')
+candidates=$(sqlite3 "$WORK/newsdesk.db" 'SELECT COUNT(*) FROM candidates')
+echo "ingest: $entries entries ($candidates candidates) in $secs s = $(awk -v e="$entries" -v s="$secs" 'BEGIN {printf "%.0f", e / s}') entries/s; peak RSS $((kb / 1024)) MB"
+
+# Some decisions, so the learned part of the ranking is trained too.
+ids=$(sqlite3 "$WORK/newsdesk.db" 'SELECT id FROM candidates ORDER BY id LIMIT 40')
+nd review accept $(echo "$ids" | head -20) >/dev/null
+nd review reject $(echo "$ids" | tail -20) >/dev/null
+for what in "list --json" "list --status new" "list --status accepted --json"; do
+  # shellcheck disable=SC2086
+  /usr/bin/time -f "%e %M" -o "$WORK/list.time" "$BIN" --config "$WORK/feeds.toml" --db "$WORK/newsdesk.db" review $what >/dev/null
+  read -r secs kb <"$WORK/list.time"
+  echo "review $what: $secs s, peak RSS $((kb / 1024)) MB"
+done
