@@ -106,6 +106,8 @@ fn day_of(time: &str) -> i64 {
 const TITLE_CACHE_MAX: usize = 2_000;
 /// Candidates remembered for title comparison; older ones are looked up.
 const KNOWN_CANDIDATES_MAX: usize = 50_000;
+/// Band keys kept in memory at most (about 60 MB).
+const BAND_KEYS_MAX: usize = 1_000_000;
 /// Owners kept per band in memory: the most recent, as in [`band_query`].
 const BAND_OWNERS: usize = 16;
 
@@ -356,6 +358,10 @@ fn place(
             index.entry(band).or_insert_with(|| Vec::with_capacity(1)),
             id,
         );
+    }
+    if index.len() > BAND_KEYS_MAX {
+        // Re-read on next use: the daemon prunes bands of old candidates.
+        cache.bands = None;
     }
     if cache.candidates.len() >= KNOWN_CANDIDATES_MAX {
         cache.candidates.clear();

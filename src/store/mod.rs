@@ -452,8 +452,14 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Deletes fetch-log rows older than `before`; returns how many.
+    /// Deletes fetch-log rows older than `before`, and the title bands of
+    /// candidates published before it; returns how many log rows went.
     pub fn prune_fetch_log(&self, before: DateTime<Utc>) -> Result<usize> {
+        // New entries are compared with titles of the last weeks only.
+        self.conn.execute(
+            "DELETE FROM title_bands WHERE candidate_id IN (SELECT id FROM candidates WHERE published < ?1)",
+            [timestamp(before)],
+        )?;
         Ok(self.conn.execute(
             "DELETE FROM fetch_log WHERE started_at < ?1",
             [timestamp(before)],
