@@ -935,8 +935,10 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
                 Some("use letters, digits, '-', '_' or '.', e.g. id = \"releases\"".into()),
             );
         }
-        let line = line_column(problems.text, s.id.span().start).0;
+        // Offsets, not lines: counting lines for every id would make
+        // loading a file of thousands of sources quadratic.
         if let Some(first) = section_lines.get(&id) {
+            let first = line_column(problems.text, *first).0;
             problems.add(
                 s.id.span(),
                 format!("section id \"{id}\" is already used on line {first}"),
@@ -944,7 +946,7 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
             );
             continue;
         }
-        section_lines.insert(id.clone(), line);
+        section_lines.insert(id.clone(), s.id.span().start);
         sections.push(Section {
             id,
             title: s.title.get_ref().clone(),
@@ -966,6 +968,7 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
             ok = false;
         }
         if let Some(first) = source_lines.get(&id) {
+            let first = line_column(problems.text, *first).0;
             problems.add(
                 s.id.span(),
                 format!("source id \"{id}\" is already used on line {first}"),
@@ -973,7 +976,7 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
             );
             ok = false;
         } else {
-            source_lines.insert(id.clone(), line_column(problems.text, s.id.span().start).0);
+            source_lines.insert(id.clone(), s.id.span().start);
         }
         let kind = *s.kind.get_ref();
         let (url, adapter) = source_url_and_adapter(problems, &s, &id, kind);

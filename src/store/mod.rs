@@ -620,16 +620,12 @@ impl Store {
     ) -> Result<Vec<CandidateView>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT c.id, c.title, c.url, c.source_id, c.section, c.status, c.published, c.summary,
-                    c.note, c.decided_at, c.created_at,
-                    (SELECT json_group_array(source_id) FROM
-                        (SELECT source_id, MIN(id) AS first FROM entries
-                          WHERE candidate_id = c.id GROUP BY source_id ORDER BY first))
+                    c.note, c.decided_at, c.created_at
              FROM candidates c
              {condition}
              ORDER BY c.published DESC, c.id DESC"
         ))?;
         let rows = stmt.query_map(values, |row| {
-            let seen_in: String = row.get(11)?;
             Ok(CandidateView {
                 id: row.get(0)?,
                 title: row.get(1)?,
@@ -642,11 +638,49 @@ impl Store {
                 note: row.get(8)?,
                 decided_at: row.get(9)?,
                 created_at: row.get(10)?,
-                seen_in: serde_json::from_str(&seen_in).unwrap_or_default(),
+                seen_in: Vec::new(),
                 score: None,
             })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut candidates: Vec<CandidateView> = rows.collect::<Result<_, _>>()?;
+        self.fill_seen_in(&mut candidates)?;
+        Ok(candidates)
+    }
+
+    /// Every source that carried each candidate, first first: one lookup
+    /// per candidate for a few, one pass over the entries for many.
+    fn fill_seen_in(&self, candidates: &mut [CandidateView]) -> Result<()> {
+        let add = |seen: &mut Vec<String>, source: String| {
+            if !seen.contains(&source) {
+                seen.push(source);
+            }
+        };
+        if candidates.len() <= 500 {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT source_id FROM entries WHERE candidate_id = ?1 ORDER BY id",
+            )?;
+            for candidate in candidates.iter_mut() {
+                for source in stmt.query_map([candidate.id], |row| row.get::<_, String>(0))? {
+                    add(&mut candidate.seen_in, source?);
+                }
+            }
+            return Ok(());
+        }
+        let index: HashMap<i64, usize> = candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, i))
+            .collect();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT candidate_id, source_id FROM entries WHERE candidate_id IS NOT NULL ORDER BY id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            if let Some(&i) = index.get(&row.get::<_, i64>(0)?) {
+                add(&mut candidates[i].seen_in, row.get(1)?);
+            }
+        }
+        Ok(())
     }
 }
 
