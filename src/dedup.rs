@@ -122,6 +122,60 @@ const ANNOUNCE: &[&str] = &[
 ];
 /// Grammar that says nothing about the story.
 const GRAMMAR: &[&str] = &["is", "the", "a", "an", "what", "s", "whats", "in", "its"];
+/// Linking words that a rephrased headline moves around ("Beyla donated
+/// to OpenTelemetry by Grafana Labs"): not content when comparing word
+/// sets.
+const LINKING: &[&str] = &[
+    "to", "from", "by", "of", "for", "with", "and", "on", "at", "as", "into",
+];
+/// Stems of words that announce a story in any title, with or without a
+/// version ("CNCF Announces Crossplane's Graduation").
+const ANNOUNCE_STEMS: &[&str] = &["announc", "introduc", "unveil"];
+/// Spelled-out names and their short forms, folded before words are
+/// compared.
+const PHRASES: &[(&str, &str)] = &[
+    ("cloud native computing foundation", "cncf"),
+    ("call for proposals", "cfp"),
+    ("call for papers", "cfp"),
+    ("generally available", "ga"),
+    ("general availability", "ga"),
+];
+/// Suffixes cut from English words so "graduates", "graduated" and
+/// "graduation" (or "donates"/"donated") compare equal; the first that
+/// leaves a stem of four letters or more wins.
+const SUFFIXES: &[&str] = &[
+    "ations", "ation", "ators", "ator", "ates", "ated", "ating", "ate", "ings", "ing", "ions",
+    "ion", "ed", "es", "s", "e",
+];
+
+/// A word without its inflection (see [`SUFFIXES`]).
+fn stem(word: &str) -> &str {
+    if !word.bytes().all(|b| b.is_ascii_lowercase()) {
+        return word;
+    }
+    SUFFIXES
+        .iter()
+        .find_map(|suffix| {
+            word.strip_suffix(suffix)
+                .filter(|stem| stem.len() >= 4 && !word.ends_with("ss"))
+        })
+        .unwrap_or(word)
+}
+
+/// Content words of a title, stemmed, short forms folded, linking and
+/// announcing words left out: the set two phrasings of one headline share.
+fn stems(text: &str, drop_announce: bool) -> BTreeSet<String> {
+    let mut text = format!(" {text} ");
+    for (long, short) in PHRASES {
+        text = text.replace(&format!(" {long} "), &format!(" {short} "));
+    }
+    content_words(&text, drop_announce)
+        .into_iter()
+        .filter(|w| !LINKING.contains(&w.as_str()))
+        .map(|w| stem(&w).to_owned())
+        .filter(|w| !ANNOUNCE_STEMS.contains(&w.as_str()))
+        .collect()
+}
 
 /// Known suffixes of sites and feeds; anything else after a separator is
 /// kept (it may be the subtitle).
@@ -261,6 +315,10 @@ fn content_words(text: &str, drop_announce: bool) -> BTreeSet<String> {
 /// index lookups per fortnight compared.
 const SIGNATURE: usize = 24;
 const BAND_ROWS: usize = 3;
+/// 4 bands of 2 rows over the stemmed words: word sets with Jaccard
+/// similarity 0.75 share a band with probability 0.96.
+const WORD_SIGNATURE: usize = 8;
+const WORD_BAND_ROWS: usize = 2;
 
 impl TitleKey {
     pub fn new(title: &str) -> TitleKey {
@@ -281,7 +339,7 @@ impl TitleKey {
         // CD 3.0 released" / "Announcing Argo CD 3.0") but do elsewhere
         // ("Migrating from release to …" / "Migrating from ingress to …").
         let words_text = words.join(" ");
-        let words_for_veto = content_words(&words_text, !numbers.is_empty());
+        let words_for_veto = stems(&words_text, !numbers.is_empty());
         let text = words
             .iter()
             .filter(|w| !ANNOUNCE.contains(&w.as_str()))
@@ -333,9 +391,31 @@ impl TitleKey {
         }
         let jaccard = common / union;
         let containment = common / smaller;
-        // Containment of a very short title says little.
-        let weight = if smaller >= 6.0 { 0.9 } else { 0.0 };
-        jaccard.max(containment * weight)
+        // Containment of a very short title says little, and neither does
+        // one whose longer side adds more words than the two share ("Karpenter
+        // v1.6 Released" / "Karpenter v1.6 の Spot 中断処理を検証する").
+        let shared_words = self.words.intersection(&other.words).count();
+        let extra_words = self.words.len().max(other.words.len()) - shared_words;
+        let weight = if smaller >= 6.0 && extra_words <= shared_words {
+            0.9
+        } else {
+            0.0
+        };
+        jaccard
+            .max(containment * weight)
+            .max(self.word_similarity(other))
+    }
+
+    /// Jaccard similarity of the stemmed word sets, for headlines that say
+    /// the same in another order ("Grafana Labs Donates Beyla to
+    /// OpenTelemetry" / "Beyla donated to OpenTelemetry by Grafana Labs").
+    /// Sets of fewer than three words say too little.
+    fn word_similarity(&self, other: &TitleKey) -> f64 {
+        if self.words.len() < 3 || other.words.len() < 3 {
+            return 0.0;
+        }
+        let common = self.words.intersection(&other.words).count() as f64;
+        common / ((self.words.len() + other.words.len()) as f64 - common)
     }
 
     /// LSH band keys of the MinHash signature: titles sharing a band are
@@ -350,8 +430,25 @@ impl TitleKey {
                     .unwrap_or(0)
             })
             .collect();
+        // Headlines reworded in another order share few trigrams but most
+        // words: a MinHash of the stemmed words adds bands of its own.
+        let words: Vec<u64> = self.words.iter().map(|w| hash_of(w)).collect();
+        let word_signature: Vec<u64> = if self.words.len() < 3 {
+            Vec::new()
+        } else {
+            (0..WORD_SIGNATURE as u64)
+                .map(|seed| {
+                    words
+                        .iter()
+                        .map(|w| mix(w ^ (seed + 101).wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+                        .min()
+                        .unwrap_or(0)
+                })
+                .collect()
+        };
         signature
             .chunks(BAND_ROWS)
+            .chain(word_signature.chunks(WORD_BAND_ROWS))
             .enumerate()
             .map(|(band, rows)| {
                 let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -507,6 +604,18 @@ mod tests {
             )
             .bands()
         );
+        // Reworded in another order: few trigrams in common, the same words.
+        let donated = TitleKey::new("Grafana Labs Donates Beyla to OpenTelemetry");
+        let reworded = TitleKey::new("Beyla donated to OpenTelemetry by Grafana Labs");
+        assert!(donated.similarity(&reworded) >= 0.99);
+        assert!(
+            donated
+                .bands()
+                .iter()
+                .any(|band| reworded.bands().contains(band))
+        );
+        let other = TitleKey::new("Grafana Labs Donates Alloy to OpenTelemetry");
+        assert!(donated.similarity(&other) < 0.5);
     }
 
     #[test]

@@ -122,6 +122,72 @@ fn a_story_seen_in_four_places_is_one_candidate_with_every_source_and_reason() {
 }
 
 #[test]
+fn a_headline_reworded_in_another_order_is_the_same_story() {
+    let mut map = HashMap::new();
+    map.insert(
+        "/grafana".into(),
+        rss(&[(
+            "g1",
+            "Grafana Labs Donates Beyla to OpenTelemetry",
+            "https://grafana.example.org/blog/beyla-donation/",
+        )]),
+    );
+    map.insert(
+        "/news".into(),
+        rss(&[
+            (
+                "n1",
+                "Beyla donated to OpenTelemetry by Grafana Labs",
+                "https://news.example.org/2026/beyla",
+            ),
+            (
+                "n2",
+                "Cloud Native Computing Foundation Announces Crossplane's Graduation",
+                "https://news.example.org/2026/crossplane",
+            ),
+            (
+                "n3",
+                "Grafana Labs Donates Alloy to OpenTelemetry",
+                "https://news.example.org/2026/alloy",
+            ),
+        ]),
+    );
+    map.insert(
+        "/cncf".into(),
+        rss(&[(
+            "c1",
+            "Crossplane graduates from the CNCF",
+            "https://cncf.example.org/blog/crossplane-graduates/",
+        )]),
+    );
+    let (server, _) = feeds(map);
+    let desk = Desk::new(
+        &["grafana", "news", "cncf"]
+            .iter()
+            .map(|id| source(id, &server.url(&format!("/{id}")), "articles"))
+            .collect::<String>(),
+    );
+    for id in ["grafana", "news", "cncf"] {
+        desk.ok(&["poll", "--source", id]);
+    }
+    let candidates = list(&desk);
+    let titles: Vec<(&str, usize)> = candidates
+        .iter()
+        .map(|c| {
+            (
+                c["title"].as_str().unwrap(),
+                c["seen_in"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    assert_eq!(candidates.len(), 3, "{titles:?}");
+    for (title, sources) in titles {
+        let expected = if title.contains("Alloy") { 1 } else { 2 };
+        assert_eq!(sources, expected, "{title}");
+    }
+}
+
+#[test]
 fn versions_guid_churn_japanese_titles_and_rejections() {
     let mut map = HashMap::new();
     map.insert(

@@ -76,8 +76,11 @@ fn default_title_threshold_is_precise_and_finds_most_duplicates() {
         same.precision
     );
     assert!(
-        same.recall >= 0.85,
+        same.recall >= 0.9,
         "same-language recall {:.3}",
         same.recall
     );
+    // Translations between Japanese and English are beyond a lexical
+    // measure; the rest must still be found.
+    assert!(all.recall >= 0.85, "recall {:.3}", all.recall);
 }
