@@ -169,12 +169,32 @@ fn stems(text: &str, drop_announce: bool) -> BTreeSet<String> {
     for (long, short) in PHRASES {
         text = text.replace(&format!(" {long} "), &format!(" {short} "));
     }
-    content_words(&text, drop_announce)
-        .into_iter()
-        .filter(|w| !LINKING.contains(&w.as_str()))
-        .map(|w| stem(&w).to_owned())
-        .filter(|w| !ANNOUNCE_STEMS.contains(&w.as_str()))
-        .collect()
+    // "Migrating from Helm to Kustomize" is not "… from Kustomize to
+    // Helm": the word a move goes to keeps that role.
+    let mut words = BTreeSet::new();
+    let mut towards = false;
+    for word in text.split_whitespace() {
+        if matches!(word, "to" | "into") {
+            towards = true;
+            continue;
+        }
+        for content in content_words(word, drop_announce) {
+            if LINKING.contains(&content.as_str()) || GRAMMAR.contains(&content.as_str()) {
+                continue;
+            }
+            let stemmed = stem(&content);
+            if drop_announce && ANNOUNCE_STEMS.contains(&stemmed) {
+                continue;
+            }
+            words.insert(if towards {
+                format!("→{stemmed}")
+            } else {
+                stemmed.to_owned()
+            });
+            towards = false;
+        }
+    }
+    words
 }
 
 /// Known suffixes of sites and feeds; anything else after a separator is
@@ -243,6 +263,12 @@ pub struct TitleKey {
     /// Content words: ASCII words, katakana and kanji runs (particles and
     /// filler left out).
     words: BTreeSet<String>,
+    /// Digest of the title's words in sorted order: two titles with the
+    /// same words merely swapped are not a rephrasing.
+    word_bag: u64,
+    /// Digest of the stemmed word set without announcing words, when it has
+    /// three words or more: two titles with the same are one headline.
+    rephrased: Option<u64>,
     /// Sorted, without repeats.
     shingles: Vec<u64>,
 }
@@ -315,10 +341,6 @@ fn content_words(text: &str, drop_announce: bool) -> BTreeSet<String> {
 /// index lookups per fortnight compared.
 const SIGNATURE: usize = 24;
 const BAND_ROWS: usize = 3;
-/// 4 bands of 2 rows over the stemmed words: word sets with Jaccard
-/// similarity 0.75 share a band with probability 0.96.
-const WORD_SIGNATURE: usize = 8;
-const WORD_BAND_ROWS: usize = 2;
 
 impl TitleKey {
     pub fn new(title: &str) -> TitleKey {
@@ -339,7 +361,14 @@ impl TitleKey {
         // CD 3.0 released" / "Announcing Argo CD 3.0") but do elsewhere
         // ("Migrating from release to …" / "Migrating from ingress to …").
         let words_text = words.join(" ");
+        let mut bag: Vec<&str> = words.iter().map(String::as_str).collect();
+        bag.sort_unstable();
+        let word_bag = hash_of(&bag.join(" "));
         let words_for_veto = stems(&words_text, !numbers.is_empty());
+        // The words of the headline, however phrased: announcing words say
+        // nothing here ("CNCF Announces Crossplane's Graduation").
+        let rephrased: Vec<String> = stems(&words_text, true).into_iter().collect();
+        let rephrased = (rephrased.len() >= 3).then(|| hash_of(&rephrased.join(" ")));
         let text = words
             .iter()
             .filter(|w| !ANNOUNCE.contains(&w.as_str()))
@@ -364,6 +393,8 @@ impl TitleKey {
             numbers,
             release,
             words,
+            word_bag,
+            rephrased,
             shingles,
         }
     }
@@ -383,6 +414,9 @@ impl TitleKey {
         if only_here && only_there {
             return 0.0;
         }
+        if self.is_rephrasing_of(other) {
+            return 1.0;
+        }
         let common = sorted_intersection(&self.shingles, &other.shingles) as f64;
         let union = (self.shingles.len() + other.shingles.len()) as f64 - common;
         let smaller = self.shingles.len().min(other.shingles.len()) as f64;
@@ -401,21 +435,20 @@ impl TitleKey {
         } else {
             0.0
         };
-        jaccard
-            .max(containment * weight)
-            .max(self.word_similarity(other))
+        jaccard.max(containment * weight)
     }
 
-    /// Jaccard similarity of the stemmed word sets, for headlines that say
-    /// the same in another order ("Grafana Labs Donates Beyla to
-    /// OpenTelemetry" / "Beyla donated to OpenTelemetry by Grafana Labs").
-    /// Sets of fewer than three words say too little.
-    fn word_similarity(&self, other: &TitleKey) -> f64 {
-        if self.words.len() < 3 || other.words.len() < 3 {
-            return 0.0;
-        }
-        let common = self.words.intersection(&other.words).count() as f64;
-        common / ((self.words.len() + other.words.len()) as f64 - common)
+    /// Both titles have the same stemmed words in another order: one
+    /// headline rephrased ("Grafana Labs Donates Beyla to OpenTelemetry" /
+    /// "Beyla donated to OpenTelemetry by Grafana Labs"). Only the same set
+    /// counts: one word more or less in a rephrased title is as likely
+    /// another story, and so is one with the very same words swapped
+    /// ("network driver" / "driver network"). Sets of fewer than three
+    /// words say too little.
+    fn is_rephrasing_of(&self, other: &TitleKey) -> bool {
+        self.rephrased.is_some()
+            && self.rephrased == other.rephrased
+            && self.word_bag != other.word_bag
     }
 
     /// LSH band keys of the MinHash signature: titles sharing a band are
@@ -430,25 +463,11 @@ impl TitleKey {
                     .unwrap_or(0)
             })
             .collect();
-        // Headlines reworded in another order share few trigrams but most
-        // words: a MinHash of the stemmed words adds bands of its own.
-        let words: Vec<u64> = self.words.iter().map(|w| hash_of(w)).collect();
-        let word_signature: Vec<u64> = if self.words.len() < 3 {
-            Vec::new()
-        } else {
-            (0..WORD_SIGNATURE as u64)
-                .map(|seed| {
-                    words
-                        .iter()
-                        .map(|w| mix(w ^ (seed + 101).wrapping_mul(0x9E37_79B9_7F4A_7C15)))
-                        .min()
-                        .unwrap_or(0)
-                })
-                .collect()
-        };
+        // Headlines reworded in another order share few trigrams but all
+        // their words: the word set is a band of its own.
+        let word_band = self.rephrased;
         signature
             .chunks(BAND_ROWS)
-            .chain(word_signature.chunks(WORD_BAND_ROWS))
             .enumerate()
             .map(|(band, rows)| {
                 let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -456,6 +475,7 @@ impl TitleKey {
                 rows.hash(&mut hasher);
                 hasher.finish() as i64
             })
+            .chain(word_band.map(|hash| mix(hash) as i64))
             .collect()
     }
 }
@@ -616,6 +636,12 @@ mod tests {
         );
         let other = TitleKey::new("Grafana Labs Donates Alloy to OpenTelemetry");
         assert!(donated.similarity(&other) < 0.5);
+        // Where a move goes is part of the story.
+        assert_eq!(
+            TitleKey::new("Migrating from Helm to Kustomize")
+                .similarity(&TitleKey::new("Migrating from Kustomize to Helm")),
+            0.0
+        );
     }
 
     #[test]

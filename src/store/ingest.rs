@@ -54,8 +54,8 @@ fn band_neighbours(
     if table == "title_bands" {
         let index = memo.bands(tx)?;
         for band in bands {
-            for owner in index.get(band).into_iter().flatten() {
-                *shared.entry(*owner).or_default() += 1;
+            for owner in index.owners(*band) {
+                *shared.entry(owner).or_default() += 1;
             }
         }
     } else {
@@ -85,7 +85,7 @@ fn week_of(time: &str) -> i64 {
 #[derive(Default)]
 pub(super) struct Memo {
     titles: std::collections::HashMap<String, TitleKey>,
-    bands: Option<std::collections::HashMap<i64, Vec<i64>>>,
+    bands: Option<BandIndex>,
     /// Candidates created since the index was loaded.
     candidates: std::collections::HashMap<i64, KnownCandidate>,
 }
@@ -106,26 +106,22 @@ fn day_of(time: &str) -> i64 {
 const TITLE_CACHE_MAX: usize = 2_000;
 /// Candidates remembered for title comparison; older ones are looked up.
 const KNOWN_CANDIDATES_MAX: usize = 50_000;
-/// Band keys kept in memory at most (about 60 MB).
+/// Band keys kept in memory at most (about 20 MB).
 const BAND_KEYS_MAX: usize = 1_000_000;
 /// Owners kept per band in memory: the most recent, as in [`band_query`].
 const BAND_OWNERS: usize = 16;
 
 impl Memo {
-    fn bands(&mut self, tx: &Transaction) -> Result<&mut std::collections::HashMap<i64, Vec<i64>>> {
+    fn bands(&mut self, tx: &Transaction) -> Result<&mut BandIndex> {
         if self.bands.is_none() {
-            let mut index: std::collections::HashMap<i64, Vec<i64>> =
-                std::collections::HashMap::new();
+            let mut index = BandIndex::default();
             let mut stmt =
                 tx.prepare("SELECT band, candidate_id FROM title_bands ORDER BY rowid")?;
             for row in
                 stmt.query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)))?
             {
                 let (band, owner) = row?;
-                push_owner(
-                    index.entry(band).or_insert_with(|| Vec::with_capacity(1)),
-                    owner,
-                );
+                index.push(band, owner);
             }
             self.bands = Some(index);
         }
@@ -142,11 +138,39 @@ impl Memo {
     }
 }
 
-fn push_owner(owners: &mut Vec<i64>, owner: i64) {
-    if owners.len() >= BAND_OWNERS {
-        owners.remove(0);
+/// The LSH index of candidate titles: band key → the candidates that have
+/// it, most recent last. Almost every band has one owner, so that owner is
+/// kept inline (16 bytes a band instead of a vector's 56): the index of
+/// 50,000 candidates costs about 10 MB, not 30.
+#[derive(Default)]
+pub(super) struct BandIndex {
+    single: std::collections::HashMap<i64, i64>,
+    shared: std::collections::HashMap<i64, Vec<i64>>,
+}
+
+impl BandIndex {
+    fn push(&mut self, band: i64, owner: i64) {
+        if let Some(owners) = self.shared.get_mut(&band) {
+            if owners.len() >= BAND_OWNERS {
+                owners.remove(0);
+            }
+            owners.push(owner);
+        } else if let Some(first) = self.single.remove(&band) {
+            self.shared.insert(band, vec![first, owner]);
+        } else {
+            self.single.insert(band, owner);
+        }
     }
-    owners.push(owner);
+
+    fn owners(&self, band: i64) -> impl Iterator<Item = i64> + '_ {
+        let single = self.single.get(&band).copied();
+        let shared = self.shared.get(&band).into_iter().flatten().copied();
+        single.into_iter().chain(shared)
+    }
+
+    fn len(&self) -> usize {
+        self.single.len() + self.shared.len()
+    }
 }
 
 /// Cross-posts appear within days of each other; the same title months
@@ -354,10 +378,7 @@ fn place(
     )?;
     let index = cache.bands(tx)?;
     for band in dated {
-        push_owner(
-            index.entry(band).or_insert_with(|| Vec::with_capacity(1)),
-            id,
-        );
+        index.push(band, id);
     }
     if index.len() > BAND_KEYS_MAX {
         // Re-read on next use: the daemon prunes bands of old candidates.
