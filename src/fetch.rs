@@ -54,7 +54,9 @@ pub enum FetchError {
     TooLarge { limit: u64 },
     #[error("the API rate limit is used up{}; a token raises it (NEWSDESK_GITHUB_TOKEN or the github-token credential)", retry_in.map(|d| format!(" until it resets in {} min", d.as_secs().div_ceil(60))).unwrap_or_default())]
     RateLimited { retry_in: Option<Duration> },
-    #[error("more than {0} redirects")]
+    #[error(
+        "more than {0} redirects (a redirect loop, or a chain longer than [defaults] max_redirects allows)"
+    )]
     TooManyRedirects(usize),
     #[error("redirect without a usable Location: {0}")]
     BadRedirect(String),

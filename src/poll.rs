@@ -90,6 +90,8 @@ enum WorkResult {
         entries: Vec<IncomingEntry>,
         validators: Validators,
         body_sha: String,
+        /// Read, but not all of it (see `max_entries`).
+        warning: Option<String>,
     },
     Failed(String),
 }
@@ -168,6 +170,7 @@ pub struct Poller {
     limits: Arc<Limits>,
     global_filters: Arc<Filters>,
     github: Arc<GithubAccess>,
+    max_entries: usize,
 }
 
 /// How GitHub releases are fetched: the API (with headers, the token among
@@ -231,6 +234,7 @@ impl Poller {
             }),
             global_filters: Arc::new(config.filters.clone()),
             github: Arc::new(GithubAccess::new(config)),
+            max_entries: config.defaults.max_entries,
         })
     }
 
@@ -311,6 +315,7 @@ impl Poller {
                     let filters = (source.filters.clone(), self.global_filters.clone());
                     let from_api = !headers.is_empty();
                     let document_url = report.moved_to.clone().unwrap_or_else(|| url.clone());
+                    let max_entries = self.max_entries;
                     let parsed = tokio::task::spawn_blocking(move || {
                         let content_type = content_type.as_deref();
                         let mut parsed = match &adapter {
@@ -326,6 +331,13 @@ impl Poller {
                                 github::from_atom(&body, content_type, &document_url, options)
                             }
                         }?;
+                        let warning = (parsed.entries.len() > max_entries).then(|| {
+                            format!(
+                                "the document has {} entries; kept the first {max_entries} (raise [defaults] max_entries if that is really one feed)",
+                                parsed.entries.len()
+                            )
+                        });
+                        parsed.entries.truncate(max_entries);
                         for entry in &mut parsed.entries {
                             if entry.filtered.is_none() {
                                 entry.filtered = filters
@@ -334,20 +346,25 @@ impl Poller {
                                     .or_else(|| filters.1.rejects(entry));
                             }
                         }
-                        Ok::<_, crate::source::ParseError>(parsed)
+                        Ok::<_, crate::source::ParseError>((parsed, warning))
                     })
-                    .await
-                    .expect("parser panicked");
+                    .await;
                     match parsed {
-                        Ok(parsed) => {
+                        Ok(Ok((parsed, warning))) => {
                             hints.fresh_for = hints.fresh_for.max(parsed.ttl);
                             WorkResult::Parsed {
                                 entries: parsed.entries,
                                 validators,
                                 body_sha,
+                                warning,
                             }
                         }
-                        Err(err) => WorkResult::Failed(format!("cannot read the feed: {err}")),
+                        Ok(Err(err)) => WorkResult::Failed(format!("cannot read the feed: {err}")),
+                        // A parser bug must cost one source one poll, never
+                        // the daemon.
+                        Err(panic) => WorkResult::Failed(format!(
+                            "cannot read the feed: the parser failed ({panic}); please report this with the feed's URL"
+                        )),
                     }
                 }
             }
@@ -494,11 +511,13 @@ fn record(store: &mut crate::store::Batch, work: Work) -> Result<SourceResult, S
             entries,
             validators,
             body_sha,
+            warning,
         } => (
             PollOutcome::Parsed {
                 entries,
                 validators,
                 body_sha,
+                warning: warning.as_deref(),
             },
             None,
         ),

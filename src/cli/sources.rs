@@ -97,6 +97,13 @@ pub fn run(cli: &Cli, args: &SourcesArgs) -> Result<(), CliError> {
                 until(h.next_poll_at.as_deref(), now)
             )?;
         }
+        if h.consecutive_failures == 0
+            && h.last_error_at.is_some()
+            && h.last_error_at == h.last_success_at
+            && let Some(warning) = &h.last_error
+        {
+            writeln!(out, "{:width$}  warning: {warning}", "")?;
+        }
         if let Some(to) = &h.moved_to {
             writeln!(
                 out,

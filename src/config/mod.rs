@@ -133,6 +133,10 @@ pub struct Newsletter {
     pub template: Option<PathBuf>,
 }
 
+/// Entries read from one document unless `[defaults] max_entries` says
+/// otherwise: more than any real feed or schedule carries.
+pub const DEFAULT_MAX_ENTRIES: usize = 2_000;
+
 #[derive(Debug, Clone)]
 pub struct Defaults {
     pub interval: Duration,
@@ -152,6 +156,9 @@ pub struct Defaults {
     pub backoff_max: Duration,
     /// Whether sources fetch article pages for candidates without a summary.
     pub enrich: bool,
+    /// Entries read from one document at most (the first ones: feeds list
+    /// the newest first); a feed of 100,000 entries is cut, with a warning.
+    pub max_entries: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -306,6 +313,7 @@ struct RawDefaults {
     backoff_start: Option<Spanned<String>>,
     backoff_max: Option<Spanned<String>>,
     enrich: Option<bool>,
+    max_entries: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -825,6 +833,11 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
             .as_ref()
             .and_then(|v| parse_count(problems, v, "max_redirects", 0))
             .unwrap_or(5),
+        max_entries: d
+            .max_entries
+            .as_ref()
+            .and_then(|v| parse_count(problems, v, "max_entries", 1))
+            .unwrap_or(DEFAULT_MAX_ENTRIES),
         concurrency: d
             .concurrency
             .as_ref()

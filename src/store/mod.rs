@@ -92,6 +92,9 @@ pub enum PollOutcome<'a> {
         entries: &'a [IncomingEntry],
         validators: &'a Validators,
         body_sha: &'a str,
+        /// What the source should be told although the poll succeeded; it
+        /// is shown as its last error, without counting as a failure.
+        warning: Option<&'a str>,
     },
     Failed {
         error: &'a str,
@@ -740,6 +743,7 @@ impl Batch<'_> {
                 if let PollOutcome::Parsed {
                     validators,
                     body_sha,
+                    warning,
                     ..
                 } = outcome
                 {
@@ -747,13 +751,19 @@ impl Batch<'_> {
                         "UPDATE sources SET etag = ?2, last_modified = ?3, body_sha = ?4 WHERE id = ?1",
                     )?
                     .execute(params![source_id, validators.etag, validators.last_modified, body_sha])?;
+                    if let Some(warning) = warning {
+                        tx.prepare_cached(
+                            "UPDATE sources SET last_error = ?2, last_error_at = ?3 WHERE id = ?1",
+                        )?
+                        .execute(params![source_id, warning, now])?;
+                    }
                 }
             }
         }
         let (outcome, error) = match &poll.outcome {
             PollOutcome::NotModified => ("not-modified", None),
             PollOutcome::Unchanged => ("unchanged", None),
-            PollOutcome::Parsed { .. } => ("fetched", None),
+            PollOutcome::Parsed { warning, .. } => ("fetched", *warning),
             PollOutcome::Failed { error } => ("failed", Some(*error)),
         };
         let next = schedule(added);
