@@ -5,6 +5,7 @@ mod config;
 mod daemon;
 mod dedup;
 mod dedup_quality;
+mod draft;
 mod golden;
 mod kinds;
 mod poll;
