@@ -1393,6 +1393,51 @@ section = "articles"
     }
 
     #[test]
+    fn draft_settings_have_defaults_and_are_checked() {
+        let config = Config::parse(Path::new("/srv/news/feeds.toml"), MINIMAL).unwrap();
+        let n = &config.newsletter;
+        assert_eq!(n.format, DraftFormat::Zenn);
+        assert_eq!(n.emoji, "📰");
+        assert_eq!(n.issue_day, chrono::Weekday::Wed);
+        assert_eq!(n.first_issue, 1);
+        assert_eq!(n.slug_prefix, "weekly");
+        assert_eq!(config.sections[0].emoji, DEFAULT_SECTION_EMOJI);
+        assert_eq!(
+            default_slug_prefix("Cloud Native Weekly!"),
+            "cloud-native-weekly"
+        );
+        assert_eq!(default_slug_prefix("週刊ニュース"), "newsletter");
+
+        let text = MINIMAL.replace(
+            "title = \"Weekly\"",
+            "title = \"Weekly\"\nformat = \"plain\"\nemoji = \"abc\"\ntopics = [\"a\", \"b\", \"c\", \"d\", \"e\", \"f-g\"]\nissue_day = \"someday\"\nfirst_issue = 0\nslug_prefix = \"Not OK\"",
+        );
+        let found: Vec<String> = problems(&text)
+            .iter()
+            .map(|p| format!("{}:{} {}", p.line, p.column, p.message))
+            .collect();
+        assert_eq!(found.len(), 6, "{found:#?}");
+        assert!(found[0].starts_with("5:9 `emoji`"), "{found:#?}");
+        assert!(found[1].contains("has 6 entries"), "{found:#?}");
+        assert!(
+            found[2].contains("\"f-g\" is not a Zenn topic"),
+            "{found:#?}"
+        );
+        assert!(found[3].contains("not a weekday"), "{found:#?}");
+        assert!(found[4].contains("first_issue"), "{found:#?}");
+        assert!(found[5].contains("slug_prefix"), "{found:#?}");
+
+        let long = MINIMAL.replace(
+            "title = \"Weekly\"",
+            &format!("title = \"{}\"", "W".repeat(57)),
+        );
+        assert!(problems(&long)[0].message.contains("too long for Zenn"));
+        assert!(
+            problems(&long.replace("[newsletter]", "[newsletter]\nformat = \"plain\"")).is_empty()
+        );
+    }
+
+    #[test]
     fn sizes_and_durations_are_human_strings() {
         let text = MINIMAL.replace(
             "[[sections]]",
