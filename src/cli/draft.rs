@@ -54,6 +54,14 @@ pub fn run(cli: &Cli, args: &DraftArgs) -> Result<(), CliError> {
     );
     let mut report = draft::draft(&config, &templates, &mut store, issue, args.dry_run)?;
     if args.dry_run {
+        if let Some(reason) = &report.conflict {
+            writeln!(
+                io::stderr(),
+                "note: {} cannot be merged into safely ({reason}); below is the whole issue, as `newsdesk draft` would write it to {}.new",
+                report.issue.path.display(),
+                report.issue.path.display()
+            )?;
+        }
         io::stdout().write_all(report.markdown.as_bytes())?;
         return Ok(());
     }

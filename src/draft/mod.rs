@@ -147,6 +147,9 @@ pub struct DraftReport {
     pub skipped: Vec<(i64, Option<String>)>,
     /// Set by [`commit`].
     pub committed: Option<git::Committed>,
+    /// Dry run only: why the existing file could not be merged into (the
+    /// Markdown is then the whole issue, as it would go to `<file>.new`).
+    pub conflict: Option<String>,
 }
 
 impl DraftReport {
@@ -230,9 +233,19 @@ pub fn draft(
                         .render_issue(&data.document(&placed))
                         .map_err(DraftError::Render)?;
                     let new_path = PathBuf::from(format!("{}.new", issue.path.display()));
-                    if !dry_run {
-                        write_atomically(&new_path, &markdown)?;
+                    if dry_run {
+                        return Ok(DraftReport {
+                            created: false,
+                            items: placed.len(),
+                            added: fresh.len(),
+                            issue,
+                            markdown,
+                            skipped,
+                            committed: None,
+                            conflict: Some(reason),
+                        });
                     }
+                    write_atomically(&new_path, &markdown)?;
                     return Err(DraftError::Conflict {
                         path: issue.path.clone(),
                         new_path,
@@ -250,6 +263,7 @@ pub fn draft(
         added,
         skipped,
         committed: None,
+        conflict: None,
     };
     if dry_run {
         return Ok(report);

@@ -431,10 +431,21 @@ fn a_draft_whose_markers_are_gone_gets_a_new_file_beside_it() {
     std::fs::write(&path, &edited).unwrap();
     let late = accept(&desk, "Gateway API v1.4 in practice", None);
 
+    let new_path = format!("{}.new", path.display());
+    // A dry run says so and shows the whole issue, writing nothing.
+    let output = desk
+        .cmd()
+        .args(["draft", "--date", DATE, "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot be merged into safely"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Gateway API v1.4 in practice"));
+    assert!(!Path::new(&new_path).exists());
+
     let output = desk.cmd().args(["draft", "--date", DATE]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    let new_path = format!("{}.new", path.display());
     assert!(
         stderr.contains("marker of section \"articles\" is gone") && stderr.contains(&new_path),
         "{stderr}"
