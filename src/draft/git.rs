@@ -61,7 +61,9 @@ fn checked(dir: &Path, args: &[&str]) -> Result<String, GitError> {
 
 /// Stages and commits `file` alone with `message`.
 pub fn commit(file: &Path, message: &str) -> Result<Committed, GitError> {
-    let file = std::path::absolute(file).map_err(GitError::Spawn)?;
+    let file = std::path::absolute(file).map_err(|_| GitError::NotARepository {
+        dir: file.to_path_buf(),
+    })?;
     let dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
     let top = match git(&dir, &["rev-parse", "--show-toplevel"])? {
         output if output.status.success() => {
