@@ -3,12 +3,14 @@
 //!
 //! The pipeline runs one way: [`config`] → [`fetch`] → [`source`] adapters →
 //! [`normalize`] → [`store`] (deduplicated candidates), driven by [`poll`];
-//! [`cli`] holds the commands.
+//! [`draft`] renders the accepted ones into the next issue; [`cli`] holds
+//! the commands.
 
 pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod dedup;
+pub mod draft;
 pub mod encoding;
 pub mod enrich;
 pub mod fetch;

@@ -6,10 +6,12 @@ use clap::Args;
 
 use super::{Cli, CliError};
 
-/// Validate feeds.toml (and the template it names) without fetching anything.
+/// Validate feeds.toml and the draft templates without fetching anything.
 ///
 /// Every problem is listed with its file, line and column and what to do,
-/// then the command exits 1; a valid configuration exits 0.
+/// then the command exits 1; a valid configuration exits 0. Templates
+/// (built-in, or from `templates_dir` / `template`) are compiled, and
+/// errors are shown with their file and line.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Example:\n  newsdesk --config /etc/newsdesk/feeds.toml check && systemctl reload newsdesk"
@@ -18,14 +20,22 @@ pub struct CheckArgs {}
 
 pub fn run(cli: &Cli, _args: &CheckArgs) -> Result<(), CliError> {
     let config = cli.load_config()?;
+    crate::draft::Templates::load(&config.newsletter)
+        .map_err(crate::draft::DraftError::Templates)?;
     let enabled = config.sources.iter().filter(|s| s.enabled).count();
     writeln!(
         std::io::stdout(),
-        "{}: ok ({} sources, {} enabled; {} sections)",
+        "{}: ok ({} sources, {} enabled; {} sections; {} template{})",
         cli.config_path().display(),
         config.sources.len(),
         enabled,
-        config.sections.len()
+        config.sections.len(),
+        config.newsletter.format.as_str(),
+        if config.newsletter.templates_dir.is_some() || config.newsletter.template.is_some() {
+            ", customised"
+        } else {
+            ""
+        }
     )?;
     match crate::secret::github_token().map_err(|e| CliError::Input(e.to_string()))? {
         Some(token) => writeln!(

@@ -2,6 +2,8 @@
 
 mod check;
 mod daemon;
+mod demo;
+mod draft;
 mod logging;
 mod poll;
 mod review;
@@ -25,7 +27,7 @@ use crate::store::{Store, StoreError};
         Sources are listed in feeds.toml. `newsdesk poll` fetches them into a queue of \
         candidates (one per story, however many feeds carried it); `newsdesk review` is \
         where the editor decides; `newsdesk sources` shows which feeds are healthy.",
-    after_help = "Examples:\n  newsdesk check                      validate feeds.toml\n  newsdesk poll                       fetch every enabled source once\n  newsdesk sources                    which sources work, which fail and why\n  newsdesk review list --status new   the queue\n\nExit status: 0 ok, 1 something to fix (configuration, input), 2 usage error."
+    after_help = "Examples:\n  newsdesk check                      validate feeds.toml\n  newsdesk poll                       fetch every enabled source once\n  newsdesk sources                    which sources work, which fail and why\n  newsdesk review list --status new   the queue\n  newsdesk draft                      write the next issue from the accepted candidates\n  newsdesk demo                       try it all offline on sample feeds\n\nExit status: 0 ok, 1 something to fix (configuration, input), 2 usage error."
 )]
 pub struct Cli {
     /// The configuration file.
@@ -51,6 +53,8 @@ enum Command {
     Sources(sources::SourcesArgs),
     Check(check::CheckArgs),
     Review(review::ReviewArgs),
+    Draft(draft::DraftArgs),
+    Demo(demo::DemoArgs),
 }
 
 /// Errors a command reports; each says what to do.
@@ -64,6 +68,8 @@ pub enum CliError {
     Poll(#[from] crate::poll::PollError),
     #[error(transparent)]
     Daemon(#[from] crate::daemon::DaemonError),
+    #[error(transparent)]
+    Draft(#[from] crate::draft::DraftError),
     #[error("{0}")]
     Input(String),
     #[error("cannot write the output: {0}")]
@@ -87,7 +93,7 @@ pub fn main() -> ExitCode {
             // Transparent variants already printed their own text.
             if matches!(
                 err,
-                CliError::Config(_) | CliError::Store(_) | CliError::Poll(_)
+                CliError::Config(_) | CliError::Store(_) | CliError::Poll(_) | CliError::Draft(_)
             ) {
                 source = source.and_then(std::error::Error::source);
             }
@@ -131,6 +137,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Poll(args) => poll::run(&cli, args),
         Command::Sources(args) => sources::run(&cli, args),
         Command::Review(args) => review::run(&cli, args),
+        Command::Draft(args) => draft::run(&cli, args),
+        Command::Demo(args) => demo::run(args),
     }
 }
 

@@ -118,7 +118,7 @@ pub fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), CliError> {
 }
 
 /// The ranking rules of `config` and a model of the decisions so far.
-fn ranker<'a>(
+pub(super) fn ranker<'a>(
     config: &'a crate::config::Config,
     store: &crate::store::Store,
 ) -> Result<Ranker<'a>, CliError> {

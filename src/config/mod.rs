@@ -130,7 +130,41 @@ pub struct Newsletter {
     /// Resolved against the directory of `feeds.toml`.
     pub database: PathBuf,
     pub drafts_dir: PathBuf,
+    /// The main template, instead of the built-in one of `format`.
     pub template: Option<PathBuf>,
+    /// Templates (and `partials/`) overriding the built-in ones by name.
+    pub templates_dir: Option<PathBuf>,
+    pub format: DraftFormat,
+    /// Zenn front matter: exactly one emoji.
+    pub emoji: String,
+    /// Zenn front matter: at most 5 topics.
+    pub topics: Vec<String>,
+    /// The weekday issues come out on; `draft` without `--date` drafts the next one.
+    pub issue_day: chrono::Weekday,
+    /// The number of the earliest issue in `drafts_dir` (or of the first
+    /// drafted), for a newsletter that moves in with its history elsewhere.
+    pub first_issue: u32,
+    /// The start of Zenn slugs (`<slug_prefix>-YYYY-MM-DD`).
+    pub slug_prefix: String,
+}
+
+/// Where and how `newsdesk draft` writes an issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DraftFormat {
+    /// A Zenn article: `articles/<slug>.md` under drafts_dir, with front matter.
+    Zenn,
+    /// Plain Markdown: `YYYY-MM-DD.md` under drafts_dir.
+    Plain,
+}
+
+impl DraftFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DraftFormat::Zenn => "zenn",
+            DraftFormat::Plain => "plain",
+        }
+    }
 }
 
 /// Entries read from one document unless `[defaults] max_entries` says
@@ -165,7 +199,12 @@ pub struct Defaults {
 pub struct Section {
     pub id: String,
     pub title: String,
+    /// Before the title in the draft's heading (`## 👀 Releases`).
+    pub emoji: String,
 }
+
+/// The emoji of a section heading when none is configured.
+pub const DEFAULT_SECTION_EMOJI: &str = "👀";
 
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -296,6 +335,13 @@ struct RawNewsletter {
     database: Option<Spanned<String>>,
     drafts_dir: Option<Spanned<String>>,
     template: Option<Spanned<String>>,
+    templates_dir: Option<Spanned<String>>,
+    format: Option<Spanned<DraftFormat>>,
+    emoji: Option<Spanned<String>>,
+    topics: Option<Spanned<Vec<String>>>,
+    issue_day: Option<Spanned<String>>,
+    first_issue: Option<Spanned<i64>>,
+    slug_prefix: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -355,6 +401,7 @@ struct RawHost {
 struct RawSection {
     id: Spanned<String>,
     title: Spanned<String>,
+    emoji: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -769,32 +816,137 @@ fn source_url_and_adapter(
     }
 }
 
-fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) -> Config {
-    let newsletter_raw = raw.newsletter.into_inner();
-    if newsletter_raw.title.get_ref().trim().is_empty() {
+/// Zenn's limit on a front-matter title; the issue adds " (YYYY-MM-DD号)".
+const ZENN_TITLE_MAX: usize = 70;
+/// Characters of " (2022-11-02号)".
+const ISSUE_TITLE_SUFFIX: usize = 14;
+
+fn newsletter(raw: RawNewsletter, base_dir: &Path, problems: &mut Problems) -> Newsletter {
+    let title = raw.title.get_ref().trim().to_owned();
+    let format = raw
+        .format
+        .as_ref()
+        .map_or(DraftFormat::Zenn, |f| *f.get_ref());
+    if title.is_empty() {
         problems.add(
-            newsletter_raw.title.span(),
+            raw.title.span(),
             "`title` of [newsletter] is empty",
             Some("name the newsletter, e.g. title = \"Cloud Native Weekly\"".into()),
         );
+    } else if format == DraftFormat::Zenn
+        && title.chars().count() + ISSUE_TITLE_SUFFIX > ZENN_TITLE_MAX
+    {
+        problems.add(
+            raw.title.span(),
+            format!(
+                "`title` is too long for Zenn: with \" (YYYY-MM-DD号)\" it must stay within {ZENN_TITLE_MAX} characters"
+            ),
+            Some(format!(
+                "shorten it to {} characters or fewer, or set format = \"plain\"",
+                ZENN_TITLE_MAX - ISSUE_TITLE_SUFFIX
+            )),
+        );
     }
-    let newsletter = Newsletter {
-        title: newsletter_raw.title.get_ref().trim().to_owned(),
+    let emoji = match &raw.emoji {
+        Some(e) => {
+            check_emoji(problems, e, "`emoji` of [newsletter]");
+            e.get_ref().trim().to_owned()
+        }
+        None => "📰".to_owned(),
+    };
+    let topics = match &raw.topics {
+        Some(t) => {
+            let topics: Vec<String> = t
+                .get_ref()
+                .iter()
+                .map(|t| t.trim().to_lowercase())
+                .collect();
+            if topics.len() > 5 {
+                problems.add(
+                    t.span(),
+                    format!(
+                        "`topics` has {} entries; Zenn allows at most 5",
+                        topics.len()
+                    ),
+                    Some("keep the five that matter most".into()),
+                );
+            }
+            for topic in &topics {
+                if topic.is_empty()
+                    || topic.chars().count() > 18
+                    || !topic.chars().all(char::is_alphanumeric)
+                {
+                    problems.add(
+                        t.span(),
+                        format!("topic \"{topic}\" is not a Zenn topic"),
+                        Some(
+                            "use 1-18 letters or digits, no spaces or symbols, e.g. \"kubernetes\""
+                                .into(),
+                        ),
+                    );
+                }
+            }
+            topics
+        }
+        None => Vec::new(),
+    };
+    let issue_day = match &raw.issue_day {
+        Some(day) => day.get_ref().trim().parse().unwrap_or_else(|_| {
+            problems.add(
+                day.span(),
+                format!("`issue_day` = \"{}\" is not a weekday", day.get_ref()),
+                Some("write the day in English, e.g. issue_day = \"wednesday\"".into()),
+            );
+            chrono::Weekday::Wed
+        }),
+        None => chrono::Weekday::Wed,
+    };
+    let first_issue = raw
+        .first_issue
+        .as_ref()
+        .and_then(|n| parse_count(problems, n, "first_issue", 1))
+        .map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX));
+    let slug_prefix = match &raw.slug_prefix {
+        Some(prefix) => {
+            let value = prefix.get_ref().trim();
+            if value.is_empty()
+                || value.len() > SLUG_PREFIX_MAX
+                || !value
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_'))
+            {
+                problems.add(
+                    prefix.span(),
+                    format!("`slug_prefix` = \"{value}\" cannot start a Zenn slug"),
+                    Some(format!("use 1-{SLUG_PREFIX_MAX} of a-z, 0-9, '-' and '_', e.g. \"cloud-native-weekly\"")),
+                );
+            }
+            value.to_owned()
+        }
+        None => default_slug_prefix(&title),
+    };
+    let templates_dir = raw.templates_dir.as_ref().map(|t| {
+        let resolved = resolve_path(base_dir, t.get_ref());
+        if !resolved.is_dir() {
+            problems.add(
+                t.span(),
+                format!("templates directory {} does not exist", resolved.display()),
+                Some("fix the path (relative paths start at the directory of feeds.toml) or remove the key to use the built-in templates".into()),
+            );
+        }
+        resolved
+    });
+    Newsletter {
+        title,
         database: resolve_path(
             base_dir,
-            newsletter_raw
-                .database
-                .as_ref()
-                .map_or("newsdesk.db", |d| d.get_ref()),
+            raw.database.as_ref().map_or("newsdesk.db", |d| d.get_ref()),
         ),
         drafts_dir: resolve_path(
             base_dir,
-            newsletter_raw
-                .drafts_dir
-                .as_ref()
-                .map_or("drafts", |d| d.get_ref()),
+            raw.drafts_dir.as_ref().map_or("drafts", |d| d.get_ref()),
         ),
-        template: newsletter_raw.template.as_ref().map(|t| {
+        template: raw.template.as_ref().map(|t| {
             let resolved = resolve_path(base_dir, t.get_ref());
             if !resolved.is_file() {
                 problems.add(
@@ -805,7 +957,63 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
             }
             resolved
         }),
-    };
+        templates_dir,
+        format,
+        emoji,
+        topics,
+        issue_day,
+        first_issue,
+        slug_prefix,
+    }
+}
+
+/// A Zenn slug is 12-50 characters; `-YYYY-MM-DD` takes 11.
+const SLUG_PREFIX_MAX: usize = 39;
+
+/// "Cloud Native Weekly" → "cloud-native-weekly"; "newsletter" when the
+/// title has no ASCII letters or digits (a Japanese title, say).
+fn default_slug_prefix(title: &str) -> String {
+    let mut slug = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let mut slug: String = slug.chars().take(SLUG_PREFIX_MAX).collect();
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    if slug.is_empty() {
+        "newsletter".to_owned()
+    } else {
+        slug
+    }
+}
+
+/// Zenn wants exactly one emoji. Without a grapheme table this accepts one
+/// symbol made of at most 8 code points (flags, skin tones and ZWJ
+/// sequences are several) and nothing that is a letter, digit or space.
+fn check_emoji(problems: &mut Problems, value: &Spanned<String>, key: &str) {
+    let emoji = value.get_ref().trim();
+    let ok = !emoji.is_empty()
+        && emoji.chars().count() <= 8
+        && !emoji
+            .chars()
+            .any(|c| c.is_alphanumeric() || c.is_whitespace() || c.is_ascii());
+    if !ok {
+        problems.add(
+            value.span(),
+            format!("{key} = \"{emoji}\" is not one emoji"),
+            Some("write a single emoji, e.g. emoji = \"📰\"".into()),
+        );
+    }
+}
+
+fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) -> Config {
+    let newsletter_raw = raw.newsletter.into_inner();
+    let newsletter = newsletter(newsletter_raw, base_dir, problems);
 
     let d = &raw.defaults;
     let defaults = Defaults {
@@ -960,9 +1168,17 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
             continue;
         }
         section_lines.insert(id.clone(), s.id.span().start);
+        let emoji = match &s.emoji {
+            Some(e) => {
+                check_emoji(problems, e, "emoji of a section");
+                e.get_ref().trim().to_owned()
+            }
+            None => DEFAULT_SECTION_EMOJI.to_owned(),
+        };
         sections.push(Section {
             id,
             title: s.title.get_ref().clone(),
+            emoji,
         });
     }
     let known_sections: HashSet<&str> = sections.iter().map(|s| s.id.as_str()).collect();
@@ -1187,6 +1403,51 @@ section = "articles"
         );
         let bad = problems(&text.replace("60/h", "lots"));
         assert!(bad[0].message.contains("not a rate"), "{bad:?}");
+    }
+
+    #[test]
+    fn draft_settings_have_defaults_and_are_checked() {
+        let config = Config::parse(Path::new("/srv/news/feeds.toml"), MINIMAL).unwrap();
+        let n = &config.newsletter;
+        assert_eq!(n.format, DraftFormat::Zenn);
+        assert_eq!(n.emoji, "📰");
+        assert_eq!(n.issue_day, chrono::Weekday::Wed);
+        assert_eq!(n.first_issue, 1);
+        assert_eq!(n.slug_prefix, "weekly");
+        assert_eq!(config.sections[0].emoji, DEFAULT_SECTION_EMOJI);
+        assert_eq!(
+            default_slug_prefix("Cloud Native Weekly!"),
+            "cloud-native-weekly"
+        );
+        assert_eq!(default_slug_prefix("週刊ニュース"), "newsletter");
+
+        let text = MINIMAL.replace(
+            "title = \"Weekly\"",
+            "title = \"Weekly\"\nformat = \"plain\"\nemoji = \"abc\"\ntopics = [\"a\", \"b\", \"c\", \"d\", \"e\", \"f-g\"]\nissue_day = \"someday\"\nfirst_issue = 0\nslug_prefix = \"Not OK\"",
+        );
+        let found: Vec<String> = problems(&text)
+            .iter()
+            .map(|p| format!("{}:{} {}", p.line, p.column, p.message))
+            .collect();
+        assert_eq!(found.len(), 6, "{found:#?}");
+        assert!(found[0].starts_with("5:9 `emoji`"), "{found:#?}");
+        assert!(found[1].contains("has 6 entries"), "{found:#?}");
+        assert!(
+            found[2].contains("\"f-g\" is not a Zenn topic"),
+            "{found:#?}"
+        );
+        assert!(found[3].contains("not a weekday"), "{found:#?}");
+        assert!(found[4].contains("first_issue"), "{found:#?}");
+        assert!(found[5].contains("slug_prefix"), "{found:#?}");
+
+        let long = MINIMAL.replace(
+            "title = \"Weekly\"",
+            &format!("title = \"{}\"", "W".repeat(57)),
+        );
+        assert!(problems(&long)[0].message.contains("too long for Zenn"));
+        assert!(
+            problems(&long.replace("[newsletter]", "[newsletter]\nformat = \"plain\"")).is_empty()
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod config;
 mod daemon;
 mod dedup;
 mod dedup_quality;
+mod draft;
 mod golden;
 mod kinds;
 mod poll;

@@ -1,0 +1,112 @@
+//! `newsdesk draft`: write (or update) the next issue's Markdown.
+
+use std::io::{self, Write};
+
+use chrono::NaiveDate;
+use clap::Args;
+
+use super::{Cli, CliError};
+use crate::draft::{self, DraftError, DraftReport, Templates, git::Committed};
+
+/// Write the next issue from the accepted candidates.
+///
+/// The issue date is --date, else the next `issue_day` of [newsletter]
+/// (today when it is that day); its number continues from the past issues
+/// in drafts_dir. With `format = "zenn"` the file is
+/// drafts_dir/articles/<slug_prefix>-YYYY-MM-DD.md, with `"plain"`
+/// drafts_dir/YYYY-MM-DD.md.
+///
+/// Run it again after editing the file: newly accepted items are added to
+/// the end of their sections, and nothing you wrote is changed or moved.
+/// When the file's markers (`<!-- newsdesk:… -->` comments) no longer say
+/// where things go, the new version is written beside it as `<file>.new`
+/// and the command exits 1. Drafted candidates get status `drafted`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  newsdesk draft\n  newsdesk draft --date 2026-12-02 --dry-run | less\n  newsdesk draft --commit"
+)]
+pub struct DraftArgs {
+    /// The issue's date (YYYY-MM-DD); default: the next issue day.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    date: Option<NaiveDate>,
+    /// Then `git add` and `git commit` the draft file alone (hooks and git
+    /// configuration apply; other changes in the repository are left alone).
+    #[arg(long, conflicts_with = "dry_run")]
+    commit: bool,
+    /// Print the Markdown instead of writing it; nothing is changed.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+fn parse_date(value: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| format!("\"{value}\" is not a date like 2026-12-02"))
+}
+
+pub fn run(cli: &Cli, args: &DraftArgs) -> Result<(), CliError> {
+    let config = cli.load_config()?;
+    let templates = Templates::load(&config.newsletter).map_err(DraftError::Templates)?;
+    let mut store = cli.open_store(&config)?;
+    let issue = draft::plan(
+        &config.newsletter,
+        args.date,
+        chrono::Local::now().date_naive(),
+    );
+    let mut report = draft::draft(&config, &templates, &mut store, issue, args.dry_run)?;
+    if args.dry_run {
+        if let Some(reason) = &report.conflict {
+            writeln!(
+                io::stderr(),
+                "note: {} cannot be merged into safely ({reason}); below is the whole issue, as `newsdesk draft` would write it to {}.new",
+                report.issue.path.display(),
+                report.issue.path.display()
+            )?;
+        }
+        io::stdout().write_all(report.markdown.as_bytes())?;
+        return Ok(());
+    }
+    if args.commit {
+        draft::commit(&mut report, &config.newsletter.title)?;
+    }
+    print_report(&report)
+}
+
+/// What happened, for the editor.
+pub fn print_report(report: &DraftReport) -> Result<(), CliError> {
+    let mut out = io::stdout().lock();
+    let verb = if report.created {
+        "wrote"
+    } else if report.added > 0 {
+        "updated"
+    } else {
+        "unchanged"
+    };
+    writeln!(
+        out,
+        "{verb} {}: issue #{} ({}), {} item{} ({} new)",
+        report.issue.path.display(),
+        report.issue.number,
+        report.issue.date,
+        report.items,
+        if report.items == 1 { "" } else { "s" },
+        report.added
+    )?;
+    for (id, section) in &report.skipped {
+        let why = match section {
+            Some(section) => format!("section \"{section}\" is not in [[sections]]"),
+            None => "no section".to_owned(),
+        };
+        writeln!(
+            io::stderr(),
+            "skipped #{id} ({why}): newsdesk review accept {id} --section S"
+        )?;
+    }
+    match &report.committed {
+        Some(Committed::Commit(hash)) => writeln!(out, "committed {hash}")?,
+        Some(Committed::Unchanged) => {
+            writeln!(out, "nothing to commit: the draft is as in the last commit")?
+        }
+        None => {}
+    }
+    Ok(())
+}
