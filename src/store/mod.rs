@@ -26,7 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_adaptive_schedule.sql"),
     include_str!("migrations/0003_filters_enrichment.sql"),
     include_str!("migrations/0004_dedup.sql"),
-    include_str!("migrations/0006_drafts.sql"),
+    include_str!("migrations/0005_drafts.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
