@@ -2,6 +2,7 @@
 //! request, a cap on the body enforced while it streams, and redirects
 //! followed by hand so a permanent move can be recorded and shown.
 
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -60,6 +61,10 @@ pub enum FetchError {
     TooManyRedirects(usize),
     #[error("redirect without a usable Location: {0}")]
     BadRedirect(String),
+    #[error(
+        "refused a redirect from a public address to {target} ({kind}); set [defaults] allow_private_redirects = true if the feed really lives there"
+    )]
+    PrivateRedirect { target: String, kind: &'static str },
     #[error("{0}")]
     Transport(String),
 }
@@ -71,6 +76,64 @@ pub struct Fetcher {
     timeout: Duration,
     max_body_size: u64,
     max_redirects: usize,
+    allow_private_redirects: bool,
+    overrides: Vec<(String, std::net::SocketAddr)>,
+}
+
+/// The kind of a non-public address, or None for a public one.
+fn private_kind(ip: IpAddr) -> Option<&'static str> {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 => v4,
+    };
+    match ip {
+        IpAddr::V4(v4) if v4.is_loopback() => Some("loopback"),
+        IpAddr::V4(v4) if v4.is_link_local() => Some("link-local"),
+        IpAddr::V4(v4) if v4.is_private() => Some("private"),
+        IpAddr::V4(v4) if v4.is_unspecified() || v4.is_broadcast() => Some("unspecified"),
+        // 100.64.0.0/10, carrier-grade NAT: inside someone's network too.
+        IpAddr::V4(v4) if v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1]) => {
+            Some("private")
+        }
+        IpAddr::V6(v6) if v6.is_loopback() => Some("loopback"),
+        IpAddr::V6(v6) if v6.is_unspecified() => Some("unspecified"),
+        IpAddr::V6(v6) if (v6.segments()[0] & 0xffc0) == 0xfe80 => Some("link-local"),
+        IpAddr::V6(v6) if (v6.segments()[0] & 0xfe00) == 0xfc00 => Some("private"),
+        _ => None,
+    }
+}
+
+/// What a URL's host says of itself without asking DNS: an address
+/// literal or `localhost`.
+fn literal_kind(url: &Url) -> Option<&'static str> {
+    match url.host()? {
+        url::Host::Ipv4(v4) => private_kind(IpAddr::V4(v4)),
+        url::Host::Ipv6(v6) => private_kind(IpAddr::V6(v6)),
+        url::Host::Domain(name) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            (name == "localhost" || name.ends_with(".localhost")).then_some("loopback")
+        }
+    }
+}
+
+/// `NEWSDESK_RESOLVE="host:port:address[,…]"` pins host names to
+/// addresses, as curl's `--resolve` does: for split-horizon setups, and
+/// for tests that must stand in for a public server on 127.0.0.1.
+fn resolve_overrides() -> Vec<(String, std::net::SocketAddr)> {
+    let Ok(spec) = std::env::var("NEWSDESK_RESOLVE") else {
+        return Vec::new();
+    };
+    spec.split(',')
+        .filter_map(|entry| {
+            let (host, rest) = entry.trim().split_once(':')?;
+            let (port, address) = rest.split_once(':')?;
+            let address: IpAddr = address.trim_matches(['[', ']']).parse().ok()?;
+            Some((
+                host.to_ascii_lowercase(),
+                std::net::SocketAddr::new(address, port.parse().ok()?),
+            ))
+        })
+        .collect()
 }
 
 impl Fetcher {
@@ -85,7 +148,12 @@ impl Fetcher {
                 "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8",
             ),
         );
-        let client = Client::builder()
+        let overrides = resolve_overrides();
+        let mut builder = Client::builder();
+        for (host, address) in &overrides {
+            builder = builder.resolve(host, *address);
+        }
+        let client = builder
             .user_agent(defaults.user_agent.clone())
             .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
@@ -97,7 +165,51 @@ impl Fetcher {
             timeout: defaults.timeout,
             max_body_size: defaults.max_body_size,
             max_redirects: defaults.max_redirects,
+            allow_private_redirects: defaults.allow_private_redirects,
+            overrides,
         })
+    }
+
+    /// Refuses `next` when a source on a public address is redirected to
+    /// a loopback, private or link-local one. The source counts as private
+    /// when its URL names such an address itself (an intranet feed may
+    /// redirect within the intranet); a host name is looked up, so
+    /// `localhost.example.com → 127.0.0.1` is caught too.
+    async fn check_redirect(&self, source: &Url, next: &Url) -> Result<(), FetchError> {
+        if self.allow_private_redirects || literal_kind(source).is_some() {
+            return Ok(());
+        }
+        let refuse = |kind| FetchError::PrivateRedirect {
+            target: next.host_str().unwrap_or_default().to_owned(),
+            kind,
+        };
+        if let Some(kind) = literal_kind(next) {
+            return Err(refuse(kind));
+        }
+        let Some(url::Host::Domain(name)) = next.host() else {
+            return Ok(());
+        };
+        let port = next.port_or_known_default().unwrap_or(80);
+        let name = name.to_ascii_lowercase();
+        let pinned: Vec<IpAddr> = self
+            .overrides
+            .iter()
+            .filter(|(host, address)| *host == name && address.port() == port)
+            .map(|(_, address)| address.ip())
+            .collect();
+        let addresses: Vec<IpAddr> = if pinned.is_empty() {
+            // A name that does not resolve fails at the request itself.
+            tokio::net::lookup_host((name.as_str(), port))
+                .await
+                .map(|found| found.map(|a| a.ip()).collect())
+                .unwrap_or_default()
+        } else {
+            pinned
+        };
+        match addresses.into_iter().find_map(private_kind) {
+            Some(kind) => Err(refuse(kind)),
+            None => Ok(()),
+        }
     }
 
     /// GETs `url`, conditionally when `validators` has something, within the
@@ -171,6 +283,7 @@ impl Fetcher {
                 if !matches!(next.scheme(), "http" | "https") {
                     return Err(FetchError::BadRedirect(format!("{next} is not http(s)")));
                 }
+                self.check_redirect(url, &next).await?;
                 let permanent = matches!(
                     status,
                     StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
@@ -298,4 +411,33 @@ fn transport_error(err: reqwest::Error) -> FetchError {
         source = cause.source();
     }
     FetchError::Transport(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_inside_a_network_are_told_from_public_ones() {
+        let kind = |text: &str| private_kind(text.parse().unwrap());
+        assert_eq!(kind("127.0.0.1"), Some("loopback"));
+        assert_eq!(kind("::1"), Some("loopback"));
+        assert_eq!(kind("::ffff:127.0.0.1"), Some("loopback"));
+        assert_eq!(kind("10.1.2.3"), Some("private"));
+        assert_eq!(kind("172.16.0.1"), Some("private"));
+        assert_eq!(kind("192.168.1.1"), Some("private"));
+        assert_eq!(kind("100.64.0.1"), Some("private"));
+        assert_eq!(kind("fd00::1"), Some("private"));
+        assert_eq!(kind("169.254.169.254"), Some("link-local"));
+        assert_eq!(kind("fe80::1"), Some("link-local"));
+        assert_eq!(kind("0.0.0.0"), Some("unspecified"));
+        assert_eq!(kind("93.184.216.34"), None);
+        assert_eq!(kind("2606:2800:220:1::1"), None);
+        assert_eq!(kind("172.32.0.1"), None);
+        let literal = |text: &str| literal_kind(&Url::parse(text).unwrap());
+        assert_eq!(literal("http://localhost:8080/"), Some("loopback"));
+        assert_eq!(literal("http://feeds.localhost/"), Some("loopback"));
+        assert_eq!(literal("http://[::1]/"), Some("loopback"));
+        assert_eq!(literal("https://kubernetes.io/feed.xml"), None);
+    }
 }

@@ -193,6 +193,10 @@ pub struct Defaults {
     /// Entries read from one document at most (the first ones: feeds list
     /// the newest first); a feed of 100,000 entries is cut, with a warning.
     pub max_entries: usize,
+    /// Whether a source on a public address may be redirected to a
+    /// loopback, private or link-local one (off: that is how a feed would
+    /// reach into the network newsdesk runs in).
+    pub allow_private_redirects: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -360,6 +364,7 @@ struct RawDefaults {
     backoff_max: Option<Spanned<String>>,
     enrich: Option<bool>,
     max_entries: Option<Spanned<i64>>,
+    allow_private_redirects: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -1077,6 +1082,7 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
             .and_then(|v| parse_duration(problems, v, "backoff_max"))
             .unwrap_or(Duration::from_secs(24 * 3600)),
         enrich: d.enrich.unwrap_or(true),
+        allow_private_redirects: d.allow_private_redirects.unwrap_or(false),
     };
 
     let daemon = Daemon {

@@ -34,7 +34,6 @@ impl ChaosServer {
         let port = listener.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
         let churn = Arc::new(AtomicUsize::new(0));
-        let bomb = Arc::new(gzip_bomb());
         let secret = secret_file.display().to_string();
         let (stop_flag, churn_count) = (stop.clone(), churn.clone());
         thread::spawn(move || {
@@ -43,9 +42,9 @@ impl ChaosServer {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
-                let (bomb, secret, churn) = (bomb.clone(), secret.clone(), churn_count.clone());
+                let (secret, churn) = (secret.clone(), churn_count.clone());
                 thread::spawn(move || {
-                    let _ = answer(stream, port, &bomb, &secret, &churn);
+                    let _ = answer(stream, port, &secret, &churn);
                 });
             }
         });
@@ -65,8 +64,14 @@ impl Drop for ChaosServer {
     }
 }
 
-/// 1 GiB of zeros, gzip-compressed (about 1 MB on the wire).
-fn gzip_bomb() -> Vec<u8> {
+/// 1 GiB of zeros, gzip-compressed (about 1 MB on the wire); made once,
+/// when first asked for.
+fn gzip_bomb() -> &'static [u8] {
+    static BOMB: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BOMB.get_or_init(make_gzip_bomb)
+}
+
+fn make_gzip_bomb() -> Vec<u8> {
     use flate2::{Compression, write::GzEncoder};
     let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
     let zeros = vec![0u8; 1 << 20];
@@ -112,7 +117,6 @@ fn item(guid: &str, title: &str, link: &str) -> String {
 fn answer(
     mut stream: TcpStream,
     port: u16,
-    bomb: &[u8],
     secret: &str,
     churn: &AtomicUsize,
 ) -> std::io::Result<()> {
@@ -185,6 +189,7 @@ fn answer(
             }
         }
         "/bomb" => {
+            let bomb = gzip_bomb();
             stream.write_all(&head(
                 "200 OK",
                 &[
@@ -219,6 +224,18 @@ fn answer(
                     ],
                 ))?;
             }
+        }
+        "/to-loopback" | "/to-localhost" | "/to-link-local" => {
+            let target = match path.as_str() {
+                "/to-loopback" => format!("http://127.0.0.1:{port}/good"),
+                "/to-localhost" => format!("http://localhost:{port}/good"),
+                // Never contacted: the redirect is refused before any request.
+                _ => "http://169.254.169.254/latest/meta-data/".to_owned(),
+            };
+            stream.write_all(&head(
+                "302 Found",
+                &[("Location", target), ("Content-Length", "0".into())],
+            ))?
         }
         "/429" => stream.write_all(&head(
             "429 Too Many Requests",
@@ -382,6 +399,8 @@ fn hostile_servers_fail_alone_with_a_clear_error_and_bounded_memory() {
     let secret_file = secret_dir.path().join("secret.txt");
     let secret = "NEWSDESK-LOCAL-SECRET-7f3a9c";
     std::fs::write(&secret_file, secret).unwrap();
+    // Made before the poll starts, so the bomb is served at once.
+    gzip_bomb();
     let server = ChaosServer::start(&secret_file);
     let desk = Desk::new(&chaos_sources(&server));
 
@@ -502,4 +521,74 @@ fn poll_measuring_memory(desk: &Desk) -> (std::process::Output, f64) {
         thread::sleep(Duration::from_millis(20));
     }
     (child.wait_with_output().unwrap(), peak_kib as f64 / 1024.0)
+}
+
+/// A feed on a public host name (pinned to 127.0.0.1 the way curl's
+/// `--resolve` does, so the test stays on loopback) that redirects into
+/// loopback, `localhost` or the link-local metadata address is refused; the
+/// same redirect is followed when the configuration allows it, and a
+/// source that is itself on loopback may redirect within it.
+#[test]
+fn a_public_feed_cannot_redirect_into_private_addresses() {
+    let secret_dir = tempfile::tempdir().unwrap();
+    let server = ChaosServer::start(&secret_dir.path().join("none"));
+    let public = |path: &str| format!("http://feeds.public.test:{}{path}", server.port);
+    let pin = format!("feeds.public.test:{}:127.0.0.1", server.port);
+    let sources = [
+        source("to-loopback", &public("/to-loopback"), "articles"),
+        source("to-localhost", &public("/to-localhost"), "articles"),
+        source("to-link-local", &public("/to-link-local"), "articles"),
+        source("local", &server.url("/to-loopback"), "articles"),
+    ]
+    .concat();
+    let desk = Desk::new(&sources);
+    let output = desk
+        .cmd()
+        .env("NEWSDESK_RESOLVE", &pin)
+        .arg("poll")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let by_id = sources_by_id(&desk);
+    for (id, target, kind) in [
+        ("to-loopback", "127.0.0.1", "loopback"),
+        ("to-localhost", "localhost", "loopback"),
+        ("to-link-local", "169.254.169.254", "link-local"),
+    ] {
+        let error = by_id[id]["last_error"].as_str().unwrap_or("");
+        assert!(
+            error.contains(&format!(
+                "refused a redirect from a public address to {target} ({kind})"
+            )),
+            "{id}: {error}"
+        );
+    }
+    assert_eq!(by_id["local"]["last_error"], Value::Null);
+    assert_eq!(by_id["local"]["entries"], 1);
+
+    // Allowed by the configuration: followed.
+    let allowing = Desk::new(&format!(
+        "{}",
+        source("to-loopback", &public("/to-loopback"), "articles")
+    ));
+    let config = std::fs::read_to_string(allowing.config()).unwrap().replace(
+        "enrich = false\n",
+        "enrich = false\nallow_private_redirects = true\n",
+    );
+    std::fs::write(allowing.config(), config).unwrap();
+    let output = allowing
+        .cmd()
+        .env("NEWSDESK_RESOLVE", &pin)
+        .arg("poll")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let by_id = sources_by_id(&allowing);
+    assert_eq!(
+        by_id["to-loopback"]["last_error"],
+        Value::Null,
+        "{:#}",
+        by_id["to-loopback"]
+    );
+    assert_eq!(by_id["to-loopback"]["entries"], 1);
 }
