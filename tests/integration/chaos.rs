@@ -567,10 +567,7 @@ fn a_public_feed_cannot_redirect_into_private_addresses() {
     assert_eq!(by_id["local"]["entries"], 1);
 
     // Allowed by the configuration: followed.
-    let allowing = Desk::new(&format!(
-        "{}",
-        source("to-loopback", &public("/to-loopback"), "articles")
-    ));
+    let allowing = Desk::new(&source("to-loopback", &public("/to-loopback"), "articles"));
     let config = std::fs::read_to_string(allowing.config()).unwrap().replace(
         "enrich = false\n",
         "enrich = false\nallow_private_redirects = true\n",
