@@ -253,9 +253,14 @@ impl Store {
             path: path.display().to_string(),
             source,
         };
-        let conn = Connection::open(path).map_err(open_err)?;
+        let mut conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(open_err)?;
+        // Every transaction takes the write lock when it begins: a deferred
+        // one that read first and writes later fails at once with
+        // SQLITE_BUSY_SNAPSHOT (no busy timeout helps) when another process
+        // — `review accept` while the daemon polls — wrote in between.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         // journal_mode answers with a row, so it is read rather than executed.
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))

@@ -12,7 +12,7 @@ use crate::server::{Reply, TestServer};
 use crate::{Desk, fixture, source};
 
 /// A running daemon with a fake NOTIFY_SOCKET bound by the test.
-struct Daemon {
+pub(crate) struct Daemon {
     child: Child,
     log: std::path::PathBuf,
     /// Notifications received so far, read continuously as systemd does.
@@ -20,13 +20,13 @@ struct Daemon {
 }
 
 impl Daemon {
-    fn start(desk: &Desk, extra_env: &[(&str, &str)]) -> Daemon {
+    pub(crate) fn start(desk: &Desk, extra_env: &[(&str, &str)]) -> Daemon {
         Daemon::start_with(desk, extra_env, false)
     }
 
     /// With `journal`, JOURNAL_STREAM names the log file, as systemd would
     /// name the journal's stream.
-    fn start_with(desk: &Desk, extra_env: &[(&str, &str)], journal: bool) -> Daemon {
+    pub(crate) fn start_with(desk: &Desk, extra_env: &[(&str, &str)], journal: bool) -> Daemon {
         let socket = desk
             .dir
             .path()
@@ -76,7 +76,7 @@ impl Daemon {
     }
 
     /// Waits for a notification containing `wanted` (or panics).
-    fn wait_for_notification(&self, wanted: &str, within: Duration) -> String {
+    pub(crate) fn wait_for_notification(&self, wanted: &str, within: Duration) -> String {
         let deadline = Instant::now() + within;
         while Instant::now() < deadline {
             if let Some(found) = self
@@ -97,7 +97,7 @@ impl Daemon {
         );
     }
 
-    fn count_notifications(&self, wanted: &str) -> usize {
+    pub(crate) fn count_notifications(&self, wanted: &str) -> usize {
         self.messages
             .lock()
             .unwrap()
@@ -106,11 +106,11 @@ impl Daemon {
             .count()
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    fn signal(&self, name: &str) {
+    pub(crate) fn signal(&self, name: &str) {
         let status = Command::new("kill")
             .args([format!("-{name}"), self.child.id().to_string()])
             .status()
@@ -118,7 +118,7 @@ impl Daemon {
         assert!(status.success());
     }
 
-    fn wait_exit(&mut self, within: Duration) -> std::process::ExitStatus {
+    pub(crate) fn wait_exit(&mut self, within: Duration) -> std::process::ExitStatus {
         let deadline = Instant::now() + within;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -141,7 +141,7 @@ impl Drop for Daemon {
     }
 }
 
-fn wait_until(within: Duration, what: &str, mut done: impl FnMut() -> bool) {
+pub(crate) fn wait_until(within: Duration, what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + within;
     while !done() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -161,7 +161,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn integrity_ok(db: &Path) {
+pub(crate) fn integrity_ok(db: &Path) {
     let conn = rusqlite::Connection::open(db).unwrap();
     let result: String = conn
         .query_row("PRAGMA integrity_check", [], |row| row.get(0))
@@ -170,7 +170,7 @@ fn integrity_ok(db: &Path) {
 }
 
 /// feeds.toml with second-scale intervals so the test sees several cycles.
-fn fast_desk(sources: &str, daemon_section: &str) -> Desk {
+pub(crate) fn fast_desk(sources: &str, daemon_section: &str) -> Desk {
     let desk = Desk::new(sources);
     let text = std::fs::read_to_string(desk.config()).unwrap().replace(
         "timeout = \"3s\"",

@@ -10,6 +10,7 @@ mod draft;
 mod golden;
 mod kinds;
 mod poll;
+mod reliability;
 mod server;
 
 use std::path::{Path, PathBuf};
