@@ -1,8 +1,11 @@
 //! The command line: the contract in DESIGN.md. One file per command.
 
 mod check;
+mod completions;
 mod daemon;
+pub mod init;
 mod logging;
+mod opml;
 mod poll;
 mod review;
 mod sources;
@@ -11,7 +14,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::config::{Config, ConfigError};
 use crate::store::{Store, StoreError};
@@ -51,6 +54,17 @@ enum Command {
     Sources(sources::SourcesArgs),
     Check(check::CheckArgs),
     Review(review::ReviewArgs),
+    ImportOpml(opml::ImportOpmlArgs),
+    ExportOpml(opml::ExportOpmlArgs),
+    Init(init::InitArgs),
+    Completions(completions::CompletionsArgs),
+    Man(completions::ManArgs),
+}
+
+/// The command line's definition: what completions, the man page and the
+/// tests of `--help` are generated from.
+pub fn command() -> clap::Command {
+    Cli::command()
 }
 
 /// Errors a command reports; each says what to do.
@@ -131,6 +145,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Poll(args) => poll::run(&cli, args),
         Command::Sources(args) => sources::run(&cli, args),
         Command::Review(args) => review::run(&cli, args),
+        Command::ImportOpml(args) => opml::run_import(&cli, args),
+        Command::ExportOpml(args) => opml::run_export(&cli, args),
+        Command::Init(args) => init::run(args),
+        Command::Completions(args) => completions::run_completions(args),
+        Command::Man(args) => completions::run_man(args),
     }
 }
 
