@@ -12,7 +12,7 @@ use super::{Cli, CliError};
 /// then the command exits 1; a valid configuration exits 0.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  newsdesk --config /etc/newsdesk/feeds.toml check && systemctl reload newsdesk"
+    after_help = "Examples:\n  newsdesk check\n  newsdesk --config /etc/newsdesk/feeds.toml check && systemctl reload newsdesk"
 )]
 pub struct CheckArgs {}
 

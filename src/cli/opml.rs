@@ -230,14 +230,17 @@ fn plan(config: &Config, feeds: Vec<OpmlFeed>) -> (Vec<NewSource>, Vec<Skipped>)
     let mut added = Vec::new();
     let mut skipped = Vec::new();
     for feed in feeds {
-        let Some(url) = canonical_url(&feed.xml_url, None) else {
+        // The URL is kept as the file gives it (a feed may need its query);
+        // the canonical form is only for finding it among the sources.
+        let parsed = Url::parse(&feed.xml_url).ok();
+        let (Some(url), Some(canonical)) = (parsed, canonical_url(&feed.xml_url, None)) else {
             skipped.push(Skipped {
                 url: feed.xml_url,
                 why: WhySkipped::NotHttp,
             });
             continue;
         };
-        let key = url_key(&url);
+        let key = url_key(&canonical);
         if let Some(id) = present.get(&key) {
             skipped.push(Skipped {
                 url: feed.xml_url,
@@ -253,12 +256,12 @@ fn plan(config: &Config, feeds: Vec<OpmlFeed>) -> (Vec<NewSource>, Vec<Skipped>)
             });
             continue;
         }
-        let repo = github_repo(&url);
+        let repo = github_repo(&canonical);
         let base = feed
             .newsdesk_id
             .clone()
             .filter(|id| is_source_id(id))
-            .unwrap_or_else(|| derive_id(&feed.title, &url));
+            .unwrap_or_else(|| derive_id(&feed.title, &url, repo.as_deref()));
         let id = unique_id(&base, &ids);
         ids.insert(id.clone());
         in_file.insert(key, added.len());
@@ -313,9 +316,18 @@ fn slug(text: &str) -> String {
 }
 
 /// An id from the title, else (a title with no Latin letters or digits)
-/// from the URL's host and path.
-fn derive_id(title: &str, url: &Url) -> String {
+/// "NAME-releases" for a GitHub repository's releases, else from the URL's
+/// host and path.
+fn derive_id(title: &str, url: &Url, repo: Option<&str>) -> String {
     let mut id = slug(title);
+    if id.is_empty()
+        && let Some(repo) = repo
+    {
+        id = slug(&format!(
+            "{} releases",
+            repo.rsplit('/').next().unwrap_or(repo)
+        ));
+    }
     if id.is_empty() {
         let host = url.host_str().unwrap_or("");
         let host = host.strip_prefix("www.").unwrap_or(host);
@@ -501,16 +513,23 @@ mod tests {
     fn ids_are_slugs_of_titles_or_urls() {
         let url = Url::parse("https://www.example.org/blog/feed.xml").unwrap();
         assert_eq!(
-            derive_id("  The Kubernetes Blog!  ", &url),
+            derive_id("  The Kubernetes Blog!  ", &url, None),
             "the-kubernetes-blog"
         );
-        assert_eq!(derive_id("Argo CD — Releases", &url), "argo-cd-releases");
-        assert_eq!(derive_id("", &url), "example-org-blog-feed-xml");
         assert_eq!(
-            derive_id("クラウドネイティブ", &url),
+            derive_id("Argo CD — Releases", &url, None),
+            "argo-cd-releases"
+        );
+        assert_eq!(derive_id("", &url, None), "example-org-blog-feed-xml");
+        assert_eq!(
+            derive_id("クラウドネイティブ", &url, None),
             "example-org-blog-feed-xml"
         );
-        let long = derive_id(&"word ".repeat(20), &url);
+        assert_eq!(
+            derive_id("", &url, Some("cilium/cilium")),
+            "cilium-releases"
+        );
+        let long = derive_id(&"word ".repeat(20), &url, None);
         assert!(long.len() <= MAX_ID_CHARS && !long.ends_with('-'), "{long}");
         let taken: HashSet<String> = ["a".to_owned(), "a-2".to_owned()].into();
         assert_eq!(unique_id("a", &taken), "a-3");

@@ -1,12 +1,16 @@
 //! Integration tests: the real `newsdesk` binary against a real HTTP server
 //! on 127.0.0.1, a real SQLite file in a temp dir. Never the internet.
 
+mod cli;
 mod config;
 mod daemon;
 mod dedup;
 mod dedup_quality;
 mod golden;
+mod init;
 mod kinds;
+mod opml;
+mod package;
 mod poll;
 mod server;
 
