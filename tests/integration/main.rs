@@ -85,6 +85,14 @@ pub fn source(id: &str, url: &str, section: &str) -> String {
     )
 }
 
+/// Says why a test did not run its checks, on the real stderr: libtest
+/// captures `println!`/`eprintln!` of passing tests, and a skip must never
+/// be silent.
+pub fn skip(reason: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "skipped: {reason}");
+}
+
 pub fn fixture(relative: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")

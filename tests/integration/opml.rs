@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{Desk, source};
+use crate::{Desk, skip, source};
 
 const READER_OPML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <!-- as a feed reader exports it: folders, entities, a feed twice -->
@@ -334,8 +334,7 @@ fn newsboat() -> Option<&'static str> {
         .status()
         .is_ok_and(|s| s.success());
     if !found {
-        println!("skipped: newsboat not installed (apt-get install newsboat)");
-        eprintln!("skipped: newsboat not installed (apt-get install newsboat)");
+        skip("newsboat not installed (apt-get install newsboat)");
     }
     found.then_some("newsboat")
 }
@@ -454,11 +453,10 @@ impl Drop for FeedServer {
 fn start_feedserver(feeds: usize) -> Option<FeedServer> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/feedserver.py");
     if !script.exists() {
-        println!(
-            "skipped: {} not found (the bench lives in ../shared/bench)",
+        skip(&format!(
+            "{} not found (the bench lives in ../shared/bench)",
             script.display()
-        );
-        eprintln!("skipped: {} not found", script.display());
+        ));
         return None;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -481,8 +479,9 @@ fn start_feedserver(feeds: usize) -> Option<FeedServer> {
     let child = match child {
         Ok(child) => child,
         Err(err) => {
-            println!("skipped: cannot run python3 ({err}); apt-get install python3");
-            eprintln!("skipped: cannot run python3 ({err})");
+            skip(&format!(
+                "cannot run python3 ({err}); apt-get install python3"
+            ));
             return None;
         }
     };
