@@ -16,6 +16,7 @@ pub mod enrich;
 pub mod fetch;
 pub mod filter;
 pub mod normalize;
+pub mod opml;
 pub mod poll;
 pub mod published;
 pub mod rank;

@@ -14,7 +14,7 @@ use super::{Cli, CliError};
 /// errors are shown with their file and line.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  newsdesk --config /etc/newsdesk/feeds.toml check && systemctl reload newsdesk"
+    after_help = "Examples:\n  newsdesk check\n  newsdesk --config /etc/newsdesk/feeds.toml check && systemctl reload newsdesk"
 )]
 pub struct CheckArgs {}
 

@@ -1,10 +1,13 @@
 //! The command line: the contract in DESIGN.md. One file per command.
 
 mod check;
+mod completions;
 mod daemon;
 mod demo;
 mod draft;
+pub mod init;
 mod logging;
+mod opml;
 mod poll;
 mod review;
 mod sources;
@@ -13,7 +16,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::config::{Config, ConfigError};
 use crate::store::{Store, StoreError};
@@ -55,6 +58,17 @@ enum Command {
     Review(review::ReviewArgs),
     Draft(draft::DraftArgs),
     Demo(demo::DemoArgs),
+    ImportOpml(opml::ImportOpmlArgs),
+    ExportOpml(opml::ExportOpmlArgs),
+    Init(init::InitArgs),
+    Completions(completions::CompletionsArgs),
+    Man(completions::ManArgs),
+}
+
+/// The command line's definition: what completions, the man page and the
+/// tests of `--help` are generated from.
+pub fn command() -> clap::Command {
+    Cli::command()
 }
 
 /// Errors a command reports; each says what to do.
@@ -139,6 +153,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Review(args) => review::run(&cli, args),
         Command::Draft(args) => draft::run(&cli, args),
         Command::Demo(args) => demo::run(args),
+        Command::ImportOpml(args) => opml::run_import(&cli, args),
+        Command::ExportOpml(args) => opml::run_export(&cli, args),
+        Command::Init(args) => init::run(args),
+        Command::Completions(args) => completions::run_completions(args),
+        Command::Man(args) => completions::run_man(args),
     }
 }
 

@@ -10,6 +10,9 @@ use crate::store::{CandidateFilter, Status};
 
 /// Look through and decide on candidates.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  newsdesk review list --status new\n  newsdesk review accept 42 --section releases"
+)]
 pub struct ReviewArgs {
     #[command(subcommand)]
     command: ReviewCommand,

@@ -37,6 +37,12 @@ const BUILT_IN: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The built-in templates as files of a repository (path, text): what
+/// `newsdesk init` copies for the editor to customise.
+pub fn built_in_files() -> impl Iterator<Item = (&'static str, &'static str)> {
+    BUILT_IN.iter().map(|(_, file, text)| (*file, *text))
+}
+
 /// A template that does not compile, with where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateProblem {

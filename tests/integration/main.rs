@@ -2,13 +2,17 @@
 //! on 127.0.0.1, a real SQLite file in a temp dir. Never the internet.
 
 mod chaos;
+mod cli;
 mod config;
 mod daemon;
 mod dedup;
 mod dedup_quality;
 mod draft;
 mod golden;
+mod init;
 mod kinds;
+mod opml;
+mod package;
 mod poll;
 mod reliability;
 mod server;
@@ -82,6 +86,14 @@ pub fn source(id: &str, url: &str, section: &str) -> String {
     format!(
         "[[source]]\nid = \"{id}\"\nkind = \"feed\"\nurl = \"{url}\"\nsection = \"{section}\"\n\n"
     )
+}
+
+/// Says why a test did not run its checks, on the real stderr: libtest
+/// captures `println!`/`eprintln!` of passing tests, and a skip must never
+/// be silent.
+pub fn skip(reason: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "skipped: {reason}");
 }
 
 pub fn fixture(relative: &str) -> Vec<u8> {
