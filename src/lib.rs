@@ -17,6 +17,7 @@ pub mod normalize;
 pub mod poll;
 pub mod published;
 pub mod rank;
+pub mod review;
 pub mod schedule;
 pub mod secret;
 pub mod source;

@@ -64,8 +64,13 @@ pub enum CliError {
     Poll(#[from] crate::poll::PollError),
     #[error(transparent)]
     Daemon(#[from] crate::daemon::DaemonError),
+    #[error(transparent)]
+    Review(#[from] crate::review::TuiError),
     #[error("{0}")]
     Input(String),
+    /// Exits 2, like clap's own usage errors.
+    #[error("{0}")]
+    Usage(String),
     #[error("cannot write the output: {0}")]
     Output(#[from] io::Error),
 }
@@ -96,7 +101,11 @@ pub fn main() -> ExitCode {
                 source = cause.source();
             }
             let _ = writeln!(io::stderr(), "{message}");
-            ExitCode::from(1)
+            ExitCode::from(if matches!(err, CliError::Usage(_)) {
+                2
+            } else {
+                1
+            })
         }
     }
 }
