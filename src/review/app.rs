@@ -457,6 +457,3 @@ fn edit_line(
     app.mode = again(input);
     None
 }
-
-#[cfg(test)]
-mod tests;

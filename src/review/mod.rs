@@ -6,6 +6,9 @@
 pub mod app;
 pub mod ui;
 
+#[cfg(test)]
+mod tests;
+
 use std::io::{self, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;

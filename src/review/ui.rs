@@ -18,18 +18,20 @@ use crate::source::SourceKind;
 const MIN_WIDTH: u16 = 40;
 const MIN_HEIGHT: u16 = 10;
 
+/// The footer: each key marked inside its word, so all fit in 80 columns.
 const KEYS: &[(&str, &str)] = &[
-    ("j/k", "move"),
-    ("a", "accept"),
-    ("r", "reject"),
-    ("d", "defer"),
-    ("u", "undo"),
-    ("n", "note"),
-    ("o", "open"),
+    ("j/k", " move"),
+    ("a", "ccept"),
+    ("r", "eject"),
+    ("d", "efer"),
+    ("u", "ndo"),
+    ("n", "ote"),
+    ("o", "pen"),
     ("/", "filter"),
-    ("s", "status"),
+    ("s", "tatus"),
+    ("R", "efresh"),
     ("?", "help"),
-    ("q", "quit"),
+    ("q", "uit"),
 ];
 
 const HELP: &[(&str, &str)] = &[
@@ -149,9 +151,9 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     draw_detail(frame, app, &theme, detail);
     draw_message(frame, app, message);
     let mut keys = Vec::new();
-    for (key, what) in KEYS {
+    for (key, after) in KEYS {
         keys.push(Span::styled(*key, theme.key()));
-        keys.push(Span::raw(format!(" {what} ")));
+        keys.push(Span::raw(format!("{after} ")));
     }
     frame.render_widget(Paragraph::new(Line::from(keys)), footer);
     match app.mode.clone() {
