@@ -113,9 +113,7 @@ struct ListArgs {
 
 pub fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), CliError> {
     let Some(command) = &args.command else {
-        if !(io::stdout().is_terminal() && io::stdin().is_terminal())
-            && !args.exit_after_first_frame
-        {
+        if !(io::stdout().is_terminal() && io::stdin().is_terminal()) {
             return Err(CliError::Usage(
                 "`newsdesk review` alone is interactive and needs a terminal\n  help: in scripts use `newsdesk review list [--json]`, `review show ID`, `review accept|reject|defer ID...`".into(),
             ));

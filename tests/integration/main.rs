@@ -8,6 +8,8 @@ mod dedup_quality;
 mod golden;
 mod kinds;
 mod poll;
+mod review;
+mod review_tui;
 mod server;
 
 use std::path::{Path, PathBuf};
