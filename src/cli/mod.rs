@@ -165,9 +165,12 @@ impl Cli {
 
 /// Writes `value` as one pretty JSON document and a newline.
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
-    let mut out = io::stdout().lock();
+    // Buffered: stdout alone flushes at every line, and a long listing has
+    // a million lines.
+    let mut out = io::BufWriter::new(io::stdout().lock());
     serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
     writeln!(out)?;
+    out.flush()?;
     Ok(())
 }
 

@@ -262,7 +262,7 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
     if args.json {
         return print_json(&candidates);
     }
-    let mut out = io::stdout().lock();
+    let mut out = io::BufWriter::new(io::stdout().lock());
     writeln!(
         out,
         "{:>6}  {:>6}  {:<9}  {:<10}  {:<10}  {:<18}  TITLE",
@@ -282,6 +282,7 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
         )?;
     }
     writeln!(out, "{} candidates", candidates.len())?;
+    out.flush()?;
     Ok(())
 }
 
@@ -293,12 +294,17 @@ fn list(
     args: &ListArgs,
 ) -> Result<Vec<crate::store::CandidateView>, CliError> {
     store.set_ranking(Rules::of(config))?;
-    store.rescore_stale(args.status, None, chrono::Utc::now())?;
-    Ok(store.queue(&QueueQuery {
+    let started = std::time::Instant::now();
+    let rescored = store.rescore_stale(args.status, None, chrono::Utc::now())?;
+    tracing::debug!(rescored, took = ?started.elapsed(), "stale scores");
+    let started = std::time::Instant::now();
+    let listed = store.queue(&QueueQuery {
         status: args.status,
         section: args.section.clone(),
         text: None,
         limit: args.limit,
         offset: 0,
-    })?)
+    })?;
+    tracing::debug!(listed = listed.len(), took = ?started.elapsed(), "listing read");
+    Ok(listed)
 }

@@ -120,8 +120,11 @@ impl App {
             detail: None,
             fresh: false,
         };
+        let started = std::time::Instant::now();
         app.idle()?;
+        let rescored = started.elapsed();
         app.reload()?;
+        tracing::debug!(?rescored, first_page = ?started.elapsed() - rescored, "queue opened");
         Ok(app)
     }
 

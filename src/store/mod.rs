@@ -233,6 +233,9 @@ impl Store {
             source,
         };
         let conn = Connection::open(path).map_err(open_err)?;
+        // Ingest alone uses more than the default 16 statements; evicted
+        // ones would be prepared again for every entry.
+        conn.set_prepared_statement_cache_capacity(64);
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(open_err)?;
         // journal_mode answers with a row, so it is read rather than executed.
@@ -392,10 +395,12 @@ impl Store {
         };
         let out = work(&mut batch)?;
         let touched = std::mem::take(&mut self.memo.touched);
-        if let Some((generation, ranker)) = &self.ranker
-            && score
-        {
-            queue::score_ids(&tx, touched.into_iter(), ranker, *generation)?;
+        match &self.ranker {
+            Some((generation, ranker)) if score => {
+                queue::score_ids(&tx, touched.into_iter(), ranker, *generation)?;
+            }
+            // Left for a reader with the current rules to score.
+            _ => queue::mark_stale(&tx, touched.into_iter())?,
         }
         tx.commit()?;
         Ok(out)
@@ -523,14 +528,14 @@ impl Store {
         ])?;
         let updated = tx
             .prepare_cached(
-                "UPDATE candidates SET summary = ?2, scored_at = NULL
+                "UPDATE candidates SET summary = ?2, scored_generation = 0
                  WHERE id = ?1 AND ?2 IS NOT NULL
                    AND (summary IS NULL OR (length(summary) < ?3 AND length(?2) > length(summary)))",
             )?
             .execute(params![id, found.description, thin as i64])?;
         // A candidate named after its URL (the feed gave no title) takes the page's.
         tx.prepare_cached(
-            "UPDATE candidates SET title = ?2, scored_at = NULL WHERE id = ?1 AND ?2 IS NOT NULL AND title = url",
+            "UPDATE candidates SET title = ?2, scored_generation = 0 WHERE id = ?1 AND ?2 IS NOT NULL AND title = url",
         )?
         .execute(params![id, found.title])?;
         tx.commit()?;

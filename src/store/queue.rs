@@ -56,8 +56,32 @@ impl QueueQuery {
     }
 }
 
-const QUEUE_WHERE: &str = "WHERE (?1 IS NULL OR c.status = ?1) AND (?2 IS NULL OR c.section = ?2)
-       AND (?3 IS NULL OR c.title LIKE ?3 ESCAPE '\\' OR c.summary LIKE ?3 ESCAPE '\\')";
+impl QueueQuery {
+    /// The WHERE clause and its values. Only the conditions in use are
+    /// written: `(?1 IS NULL OR status = ?1)` would keep SQLite from the
+    /// index and read every candidate.
+    fn condition(&self) -> (String, Vec<Box<dyn rusqlite::ToSql>>) {
+        let mut clauses: Vec<&str> = Vec::new();
+        let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+        if let Some(status) = self.status {
+            clauses.push("c.status = ?");
+            values.push(Box::new(status.as_str()));
+        }
+        if let Some(section) = &self.section {
+            clauses.push("c.section = ?");
+            values.push(Box::new(section.clone()));
+        }
+        if let Some(like) = self.like() {
+            clauses.push("(c.title LIKE ? ESCAPE '\\' OR c.summary LIKE ? ESCAPE '\\')");
+            values.push(Box::new(like.clone()));
+            values.push(Box::new(like));
+        }
+        if clauses.is_empty() {
+            return (String::new(), values);
+        }
+        (format!("WHERE {}", clauses.join(" AND ")), values)
+    }
+}
 
 pub(super) fn prior(conn: &Connection, id: i64) -> Result<Option<Prior>> {
     Ok(conn
@@ -105,23 +129,53 @@ pub(super) fn score_ids(
     Ok(())
 }
 
+/// Marks candidates `ids` as needing a score.
+pub(super) fn mark_stale(tx: &Transaction, ids: impl Iterator<Item = i64>) -> Result<()> {
+    let mut update =
+        tx.prepare_cached("UPDATE candidates SET scored_generation = 0 WHERE id = ?1")?;
+    for id in ids {
+        update.execute([id])?;
+    }
+    Ok(())
+}
+
+/// Candidates scored on each core from this many.
+const PARALLEL_FROM: usize = 5_000;
+
 fn store_scores(
     tx: &Transaction,
     candidates: &[CandidateView],
     ranker: &Ranker,
     generation: i64,
 ) -> Result<()> {
+    let scores: Vec<f64> = if candidates.len() < PARALLEL_FROM {
+        candidates.iter().map(|c| ranker.score(c).total).collect()
+    } else {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = candidates.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = candidates
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|c| ranker.score(c).total)
+                            .collect::<Vec<f64>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|p| p.join().expect("scoring does not panic"))
+                .collect()
+        })
+    };
     let mut update = tx.prepare_cached(
         "UPDATE candidates SET score = ?2, scored_at = ?3, scored_generation = ?4 WHERE id = ?1",
     )?;
     let now = timestamp(ranker.now);
-    for candidate in candidates {
-        update.execute(params![
-            candidate.id,
-            ranker.score(candidate).total,
-            now,
-            generation
-        ])?;
+    for (candidate, score) in candidates.iter().zip(scores) {
+        update.execute(params![candidate.id, score, now, generation])?;
     }
     Ok(())
 }
@@ -190,18 +244,36 @@ impl Store {
     ) -> Result<usize> {
         let (generation, _) = self.refresh_ranker(now)?;
         let tx = self.conn.transaction()?;
-        let stale = select_candidates(
-            &tx,
-            "WHERE (c.scored_at IS NULL OR c.scored_generation != ?1 OR c.scored_at < ?2)
-               AND (?3 IS NULL OR c.status = ?3)
-             ORDER BY c.score DESC, c.id DESC LIMIT ?4",
-            params![
-                generation,
-                timestamp(now - SCORE_MAX_AGE),
-                status.map(Status::as_str),
-                limit.map_or(-1, |l| l as i64)
-            ],
-        )?;
+        let stale_where = format!(
+            "WHERE (c.scored_generation != ?1 OR c.scored_at < ?2) {}
+             ORDER BY c.score DESC, c.id DESC LIMIT ?3",
+            if status.is_some() {
+                "AND c.status = ?4"
+            } else {
+                "AND ?4 IS NULL"
+            }
+        );
+        let values = params![
+            generation,
+            timestamp(now - SCORE_MAX_AGE),
+            limit.map_or(-1, |l| l as i64),
+            status.map(Status::as_str)
+        ];
+        let stale = match limit {
+            // A batch: the ids from the index alone, then those rows.
+            Some(_) => {
+                let ids: Vec<i64> = tx
+                    .prepare_cached(&format!("SELECT c.id FROM candidates c {stale_where}"))?
+                    .query_map(values, |row| row.get(0))?
+                    .collect::<Result<_, _>>()?;
+                let mut stale = Vec::with_capacity(ids.len());
+                for id in ids {
+                    stale.extend(select_candidates(&tx, "WHERE c.id = ?1", [id])?);
+                }
+                stale
+            }
+            None => select_candidates(&tx, &stale_where, values)?,
+        };
         let (_, ranker) = self.ranker.as_ref().expect("refreshed above");
         store_scores(&tx, &stale, ranker, generation)?;
         tx.commit()?;
@@ -210,32 +282,23 @@ impl Store {
 
     /// One page of the queue, best first (stored scores; ties newest first).
     pub fn queue(&self, query: &QueueQuery) -> Result<Vec<CandidateView>> {
+        let (condition, mut values) = query.condition();
+        values.push(Box::new(query.limit.map_or(-1, |l| l as i64)));
+        values.push(Box::new(query.offset as i64));
         select_candidates(
             &self.conn,
-            &format!("{QUEUE_WHERE} ORDER BY c.score DESC, c.id DESC LIMIT ?4 OFFSET ?5"),
-            params![
-                query.status.map(Status::as_str),
-                query.section,
-                query.like(),
-                query.limit.map_or(-1, |l| l as i64),
-                query.offset as i64
-            ],
+            &format!("{condition} ORDER BY c.score DESC, c.id DESC LIMIT ? OFFSET ?"),
+            rusqlite::params_from_iter(values),
         )
     }
 
     /// How many candidates the query matches over all pages.
     pub fn queue_len(&self, query: &QueueQuery) -> Result<usize> {
+        let (condition, values) = query.condition();
         let count: i64 = self
             .conn
-            .prepare_cached(&format!("SELECT COUNT(*) FROM candidates c {QUEUE_WHERE}"))?
-            .query_row(
-                params![
-                    query.status.map(Status::as_str),
-                    query.section,
-                    query.like()
-                ],
-                |row| row.get(0),
-            )?;
+            .prepare_cached(&format!("SELECT COUNT(*) FROM candidates c {condition}"))?
+            .query_row(rusqlite::params_from_iter(values), |row| row.get(0))?;
         Ok(count as usize)
     }
 
