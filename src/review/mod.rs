@@ -46,7 +46,13 @@ type Screen = Terminal<CrosstermBackend<io::Stdout>>;
 
 fn enter() -> io::Result<Screen> {
     enable_raw_mode()?;
-    ratatui::crossterm::execute!(io::stdout(), EnterAlternateScreen)?;
+    // Cleared here rather than by Terminal::clear, which asks the terminal
+    // where the cursor is: not every terminal answers.
+    ratatui::crossterm::execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        ratatui::crossterm::terminal::Clear(ratatui::crossterm::terminal::ClearType::All)
+    )?;
     Terminal::new(CrosstermBackend::new(io::stdout()))
 }
 
@@ -95,7 +101,6 @@ fn event_loop(terminal: &mut Screen, app: &mut App, options: Options) -> Result<
                     leave()?;
                     let edited = edit_in_editor(id, &note);
                     *terminal = enter()?;
-                    terminal.clear()?;
                     match edited {
                         Ok(Some(text)) => {
                             if let Err(err) = app.save_note(id, &text) {

@@ -277,6 +277,16 @@ fn draw_detail(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
             Span::raw(note.clone()),
         ]));
     }
+    // The summary gets what the other lines leave, so the first places it
+    // was seen stay in view (at least two lines of it).
+    let width = area.width.max(1) as usize;
+    let taken: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(width).max(1))
+        .sum::<usize>()
+        + 2
+        + sightings.len().min(3);
+    let summary_lines = (area.height as usize).saturating_sub(1 + taken).max(2);
     if let Some(summary) = &candidate.summary {
         let (label, text) = match kind {
             // The ical adapter leads the summary with "time · room · track · speakers. "
@@ -293,9 +303,11 @@ fn draw_detail(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
             Some(SourceKind::GithubReleases) => ("Release notes: ", summary.clone()),
             _ => ("Summary: ", summary.clone()),
         };
+        // Words wrap short of the edge: leave a few columns a line.
+        let budget = (summary_lines * width.saturating_sub(8)).saturating_sub(label.width());
         lines.push(Line::from(vec![
             Span::styled(label, bold),
-            Span::raw(fit_chars(&text, 600)),
+            Span::raw(fit(&text, budget)),
         ]));
     }
     lines.push(Line::styled(
@@ -319,14 +331,6 @@ fn draw_detail(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
             .wrap(Wrap { trim: false }),
         area,
     );
-}
-
-/// At most `max` characters of `text` (a summary can be long).
-fn fit_chars(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
 }
 
 fn draw_message(frame: &mut Frame, app: &App, area: Rect) {

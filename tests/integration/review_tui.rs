@@ -47,7 +47,8 @@ struct Tui {
 }
 
 impl Tui {
-    fn start(desk: &Desk) -> Tui {
+    /// Starts `newsdesk review` with `EDITOR` set to `editor`, or unset.
+    fn start(desk: &Desk, editor: Option<&str>) -> Tui {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: 24,
@@ -62,7 +63,10 @@ impl Tui {
         cmd.arg("review");
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NEWSDESK_DB");
-        cmd.env_remove("EDITOR");
+        match editor {
+            Some(editor) => cmd.env("EDITOR", editor),
+            None => cmd.env_remove("EDITOR"),
+        }
         cmd.cwd(desk.dir.path());
         let child = pty
             .slave
@@ -139,7 +143,7 @@ fn review_in_a_terminal_accepts_rejects_undoes_filters_and_quits() {
     let desk = Desk::new(&source("blog", &server.url("/feed"), "articles"));
     desk.ok(&["poll"]);
 
-    let mut tui = Tui::start(&desk);
+    let mut tui = Tui::start(&desk, None);
     tui.wait_for("1 of 5");
     assert!(tui.text().contains("Alpha: Kubernetes SIG tooling"));
     // Accept the first into the second section (the chooser starts on the
@@ -199,4 +203,32 @@ fn review_without_a_terminal_points_at_review_list() {
         stderr.contains("needs a terminal") && stderr.contains("newsdesk review list"),
         "{stderr}"
     );
+}
+
+#[test]
+fn review_writes_the_comment_in_the_editor_and_comes_back() {
+    let body = feed();
+    let server = TestServer::start(move |_| Reply::ok(body.clone(), "application/rss+xml"));
+    let desk = Desk::new(&source("blog", &server.url("/feed"), "articles"));
+    desk.ok(&["poll"]);
+    // An "editor" that writes the comment into the file it is given.
+    let mut tui = Tui::start(&desk, Some("printf '必読: the SIG tooling story' >"));
+    tui.wait_for("1 of 5");
+    tui.keys("n");
+    tui.wait_for("saved comment on #");
+    tui.wait_for("Comment: 必読: the SIG tooling story");
+    tui.keys("a\r");
+    tui.wait_for("accepted in articles");
+    tui.keys("q");
+    let start = Instant::now();
+    while tui.child.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < WAIT, "q did not quit:\n{}", tui.text());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let alpha = by_title(
+        &desk.json(&["review", "list", "--status", "accepted", "--json"]),
+        "Alpha",
+    );
+    assert_eq!(alpha["note"], "必読: the SIG tooling story");
+    assert_eq!(alpha["section"], "articles");
 }
