@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Scale: ingest ~100,000 entries with every deduplication layer on, then
-# time `review list` (ranking included) over them.
+# time `review list` and the start-up of the `review` TUI over them.
 #
 #   benches/scale.sh [N]     # N feeds (default 3000, about 100,000 entries)
+#
+# Scores are stored; after decisions (a new ranking generation) they are
+# stale: `review list` re-scores all of them, the TUI one batch. Both are
+# timed stale (right after decisions) and fresh. The TUI runs in an 80×24
+# pseudo-terminal (script(1)) with the hidden --exit-after-first-frame flag:
+# open the database, re-score a batch, read a page, draw one frame, exit.
 #
 # Uses ../shared/bench/feedserver.py like benches/poll.sh (no slow feeds).
 set -euo pipefail
@@ -41,9 +47,25 @@ echo "ingest: $entries entries ($candidates candidates) in $secs s = $(awk -v e=
 ids=$(sqlite3 "$WORK/newsdesk.db" 'SELECT id FROM candidates ORDER BY id LIMIT 40')
 nd review accept $(echo "$ids" | head -20) >/dev/null
 nd review reject $(echo "$ids" | tail -20) >/dev/null
-for what in "list --json" "list --status new" "list --status accepted --json"; do
+list_time() {
   # shellcheck disable=SC2086
-  /usr/bin/time -f "%e %M" -o "$WORK/list.time" "$BIN" --config "$WORK/feeds.toml" --db "$WORK/newsdesk.db" review $what >/dev/null
+  /usr/bin/time -f "%e %M" -o "$WORK/list.time" "$BIN" --config "$WORK/feeds.toml" --db "$WORK/newsdesk.db" review $1 >/dev/null
   read -r secs kb <"$WORK/list.time"
-  echo "review $what: $secs s, peak RSS $((kb / 1024)) MB"
-done
+  echo "review $1 ($2): $secs s, peak RSS $((kb / 1024)) MB"
+}
+tui_time() {
+  /usr/bin/time -f "%e %M" -o "$WORK/tui.time" script -qec "stty rows 24 cols 80; exec $BIN --config $WORK/feeds.toml --db $WORK/newsdesk.db review --exit-after-first-frame" /dev/null >"$WORK/tui.out" </dev/null
+  read -r secs kb <"$WORK/tui.time"
+  echo "review TUI first frame ($1): $secs s, peak RSS $((kb / 1024)) MB"
+}
+/usr/bin/time -f "%e" -o "$WORK/script.time" script -qec "stty rows 24 cols 80; exec true" /dev/null >/dev/null </dev/null
+echo "script(1) alone, for reference: $(cat "$WORK/script.time") s"
+tui_time "scores stale after 40 decisions"
+list_time "list --limit 50 --json" "stale: re-scores all"
+list_time "list --json" "fresh"
+list_time "list --status new" "fresh"
+list_time "list --status accepted --json" "fresh"
+tui_time "fresh"
+nd review reject "$(echo "$ids" | tail -1)" >/dev/null
+tui_time "after one more decision"
+list_time "list --status new --limit 50 --json" "after one more decision"

@@ -20,6 +20,7 @@ pub mod opml;
 pub mod poll;
 pub mod published;
 pub mod rank;
+pub mod review;
 pub mod schedule;
 pub mod secret;
 pub mod source;

@@ -437,6 +437,7 @@ pub async fn poll_once(
 ) -> Result<PollReport, PollError> {
     store.sync_sources(config)?;
     store.set_title_similarity(config.dedup.title_similarity);
+    store.set_ranking(crate::rank::Rules::of(config))?;
     refresh_published(&mut store, config)?;
     let memory = store.poll_memory()?;
     let poller = Poller::new(config)?;

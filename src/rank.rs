@@ -120,15 +120,46 @@ impl Model {
     }
 }
 
-/// The rules from feeds.toml and the learned model.
-pub struct Ranker<'a> {
-    pub keywords: &'a [(String, f64)],
-    pub source_weights: HashMap<&'a str, f64>,
+/// The rules from feeds.toml: keyword points and source weights.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rules {
+    pub keywords: Vec<(String, f64)>,
+    pub source_weights: HashMap<String, f64>,
+}
+
+impl Rules {
+    pub fn of(config: &crate::config::Config) -> Rules {
+        Rules {
+            keywords: config.ranking_keywords.clone(),
+            source_weights: config
+                .sources
+                .iter()
+                .map(|s| (s.id.0.clone(), s.weight))
+                .collect(),
+        }
+    }
+
+    /// Text that changes whenever the rules do, so stored scores computed
+    /// under other rules are known to be stale.
+    pub fn fingerprint(&self) -> String {
+        let mut weights: Vec<(&String, &f64)> = self
+            .source_weights
+            .iter()
+            .filter(|(_, w)| **w != 1.0)
+            .collect();
+        weights.sort_by(|a, b| a.0.cmp(b.0));
+        format!("{:?} {weights:?}", self.keywords)
+    }
+}
+
+/// The rules and the learned model, at one moment.
+pub struct Ranker {
+    pub rules: Rules,
     pub model: Model,
     pub now: DateTime<Utc>,
 }
 
-impl Ranker<'_> {
+impl Ranker {
     pub fn score(&self, candidate: &CandidateView) -> Score {
         // The title and the start of the summary say what a story is about;
         // reading all of it for 100,000 candidates costs more than it tells.
@@ -140,7 +171,7 @@ impl Ranker<'_> {
         let text = format!("{}\n{summary}", candidate.title);
         let lower = text.to_lowercase();
         let mut parts = Vec::new();
-        for (keyword, weight) in self.keywords {
+        for (keyword, weight) in &self.rules.keywords {
             if lower.contains(keyword.as_str()) {
                 parts.push(Part {
                     reason: format!("keyword \"{keyword}\""),
@@ -149,6 +180,7 @@ impl Ranker<'_> {
             }
         }
         let source_weight = self
+            .rules
             .source_weights
             .get(candidate.source.as_str())
             .copied()

@@ -23,7 +23,7 @@ use super::CliError;
 use crate::config::Config;
 use crate::draft::{self, DraftError, Templates};
 use crate::poll::{Progress, SourceResult, poll_once};
-use crate::store::{CandidateFilter, Status, Store};
+use crate::store::{QueueQuery, Status, Store};
 
 /// Try newsdesk offline: poll sample feeds, accept a few, draft an issue.
 ///
@@ -192,14 +192,17 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
 
     let mut store = Store::open(&config.newsletter.database)?;
     let mut accepted = 0;
+    store.set_ranking(crate::rank::Rules::of(&config))?;
     for section in &config.sections {
-        let ranker = super::review::ranker(&config, &store)?;
-        let mut candidates = store.list_candidates(&CandidateFilter {
+        // Best first, as `review list` shows them.
+        store.rescore_stale(Some(Status::New), None, chrono::Utc::now())?;
+        let candidates = store.queue(&QueueQuery {
             status: Some(Status::New),
             section: Some(section.id.clone()),
+            text: None,
+            limit: Some(ACCEPT_PER_SECTION),
+            offset: 0,
         })?;
-        // Best first, as `review list` shows them.
-        candidates.sort_by(|a, b| ranker.score(b).total.total_cmp(&ranker.score(a).total));
         let picks: Vec<i64> = candidates
             .iter()
             .take(ACCEPT_PER_SECTION)

@@ -84,8 +84,13 @@ pub enum CliError {
     Daemon(#[from] crate::daemon::DaemonError),
     #[error(transparent)]
     Draft(#[from] crate::draft::DraftError),
+    #[error(transparent)]
+    Review(#[from] crate::review::TuiError),
     #[error("{0}")]
     Input(String),
+    /// Exits 2, like clap's own usage errors.
+    #[error("{0}")]
+    Usage(String),
     #[error("cannot write the output: {0}")]
     Output(#[from] io::Error),
 }
@@ -116,7 +121,11 @@ pub fn main() -> ExitCode {
                 source = cause.source();
             }
             let _ = writeln!(io::stderr(), "{message}");
-            ExitCode::from(1)
+            ExitCode::from(if matches!(err, CliError::Usage(_)) {
+                2
+            } else {
+                1
+            })
         }
     }
 }
@@ -183,9 +192,12 @@ impl Cli {
 
 /// Writes `value` as one pretty JSON document and a newline.
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
-    let mut out = io::stdout().lock();
+    // Buffered: stdout alone flushes at every line, and a long listing has
+    // a million lines.
+    let mut out = io::BufWriter::new(io::stdout().lock());
     serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
     writeln!(out)?;
+    out.flush()?;
     Ok(())
 }
 

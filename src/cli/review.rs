@@ -1,21 +1,32 @@
-//! `newsdesk review`: the editor's queue.
+//! `newsdesk review`: the editor's queue, interactive (a TUI on a
+//! terminal) or scriptable (the subcommands).
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 use clap::{Args, Subcommand};
 
 use super::{Cli, CliError, print_json};
-use crate::rank::{Model, Ranker};
-use crate::store::{CandidateFilter, Status};
+use crate::rank::Rules;
+use crate::store::{QueueQuery, Status, Store};
 
 /// Look through and decide on candidates.
+///
+/// Without a subcommand, opens the interactive queue (a TUI) when stdin
+/// and stdout are a terminal; otherwise exits 2 and points at `review list`.
+/// Keys: j/k or arrows move, a accept (then choose the section), r reject,
+/// d defer, u undo, n comment ($EDITOR, else inline), o open the URL,
+/// / filter by text, s cycle the status shown, R refresh, ? help, q quit.
+/// Every decision is saved at once.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  newsdesk review list --status new\n  newsdesk review accept 42 --section releases"
+    after_help = "Examples:\n  newsdesk review                        the queue, interactively\n  newsdesk review list --status new      the queue as a table\n  newsdesk review accept 42 --section releases"
 )]
 pub struct ReviewArgs {
     #[command(subcommand)]
-    command: ReviewCommand,
+    command: Option<ReviewCommand>,
+    /// Render the first screen, then exit (start-up benchmark).
+    #[arg(long, hide = true)]
+    exit_after_first_frame: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,7 +91,7 @@ struct DecideArgs {
 /// With --json, prints one JSON array; each candidate has `id`, `title`,
 /// `url`, `source` (where it was first seen), `section`, `status`,
 /// `seen_in` (every source id that carried it), `published` (RFC 3339),
-/// `summary`, `note`, `decided_at` and `created_at`.
+/// `summary`, `note`, `decided_at`, `created_at` and `score`.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  newsdesk review list\n  newsdesk review list --status new --section releases --json | jq '.[].title'"
@@ -92,13 +103,34 @@ struct ListArgs {
     /// Only candidates in this section (an id from [[sections]]).
     #[arg(long, value_name = "S")]
     section: Option<String>,
+    /// Only the first N (best first).
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), CliError> {
-    match &args.command {
+    let Some(command) = &args.command else {
+        if !(io::stdout().is_terminal() && io::stdin().is_terminal()) {
+            return Err(CliError::Usage(
+                "`newsdesk review` alone is interactive and needs a terminal\n  help: in scripts use `newsdesk review list [--json]`, `review show ID`, `review accept|reject|defer ID...`".into(),
+            ));
+        }
+        let config = cli.load_config()?;
+        let mut store = cli.open_store(&config)?;
+        store.set_ranking(Rules::of(&config))?;
+        return crate::review::run(
+            store,
+            &config,
+            crate::review::Options {
+                exit_after_first_frame: args.exit_after_first_frame,
+            },
+        )
+        .map_err(CliError::from);
+    };
+    match command {
         ReviewCommand::List(list) => run_list(cli, list),
         ReviewCommand::Show(show) => run_show(cli, show),
         ReviewCommand::Accept(accept) => {
@@ -118,28 +150,6 @@ pub fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), CliError> {
         ReviewCommand::Reject(args) => decide(cli, &args.ids, Status::Rejected),
         ReviewCommand::Defer(args) => decide(cli, &args.ids, Status::Deferred),
     }
-}
-
-/// The ranking rules of `config` and a model of the decisions so far.
-pub(super) fn ranker<'a>(
-    config: &'a crate::config::Config,
-    store: &crate::store::Store,
-) -> Result<Ranker<'a>, CliError> {
-    let decisions = store.decisions()?;
-    Ok(Ranker {
-        keywords: &config.ranking_keywords,
-        source_weights: config
-            .sources
-            .iter()
-            .map(|s| (s.id.0.as_str(), s.weight))
-            .collect(),
-        model: Model::train(
-            decisions
-                .iter()
-                .map(|(text, taken)| (text.as_str(), *taken)),
-        ),
-        now: chrono::Utc::now(),
-    })
 }
 
 fn decide(cli: &Cli, ids: &[i64], status: Status) -> Result<(), CliError> {
@@ -182,15 +192,16 @@ struct Shown {
 
 fn run_show(cli: &Cli, args: &ShowArgs) -> Result<(), CliError> {
     let config = cli.load_config()?;
-    let store = cli.open_store(&config)?;
+    let mut store = cli.open_store(&config)?;
+    store.set_ranking(Rules::of(&config))?;
     let Some(mut candidate) = store.candidate(args.id)? else {
         return Err(CliError::Input(format!(
             "no candidate #{}\n  help: `newsdesk review list` shows the ids",
             args.id
         )));
     };
-    let score = ranker(&config, &store)?.score(&candidate);
-    candidate.score = Some((score.total * 100.0).round() / 100.0);
+    let score = store.ranker(chrono::Utc::now())?.score(&candidate);
+    candidate.score = (score.total * 100.0).round() / 100.0;
     let shown = Shown {
         seen_at: store.sightings(args.id)?,
         candidate,
@@ -220,7 +231,7 @@ fn run_show(cli: &Cli, args: &ShowArgs) -> Result<(), CliError> {
     if let Some(summary) = &c.summary {
         writeln!(out, "  summary:   {summary}")?;
     }
-    writeln!(out, "  score:     {:.2}", c.score.unwrap_or(0.0))?;
+    writeln!(out, "  score:     {:.2}", c.score)?;
     for part in &shown.score_parts {
         writeln!(out, "    {:+6.2}  {}", part.points, part.reason)?;
     }
@@ -246,21 +257,12 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
     if let Some(section) = &args.section {
         known_section(&config, section)?;
     }
-    let store = cli.open_store(&config)?;
-    let mut candidates = store.list_candidates(&CandidateFilter {
-        status: args.status,
-        section: args.section.clone(),
-    })?;
-    let ranker = ranker(&config, &store)?;
-    for candidate in &mut candidates {
-        candidate.score = Some((ranker.score(candidate).total * 100.0).round() / 100.0);
-    }
-    // Best first; ties newest first (the order they came in).
-    candidates.sort_by(|a, b| b.score.unwrap_or(0.0).total_cmp(&a.score.unwrap_or(0.0)));
+    let mut store = cli.open_store(&config)?;
+    let candidates = list(&mut store, &config, args)?;
     if args.json {
         return print_json(&candidates);
     }
-    let mut out = io::stdout().lock();
+    let mut out = io::BufWriter::new(io::stdout().lock());
     writeln!(
         out,
         "{:>6}  {:>6}  {:<9}  {:<10}  {:<10}  {:<18}  TITLE",
@@ -271,7 +273,7 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
             out,
             "{:>6}  {:>6.2}  {:<9}  {:<10}  {:<10}  {:<18}  {}",
             c.id,
-            c.score.unwrap_or(0.0),
+            c.score,
             c.status,
             c.section.as_deref().unwrap_or("-"),
             c.published.get(..10).unwrap_or(&c.published),
@@ -280,5 +282,29 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
         )?;
     }
     writeln!(out, "{} candidates", candidates.len())?;
+    out.flush()?;
     Ok(())
+}
+
+/// The listing, best first by stored score; stale scores (see
+/// `store::queue`) of the listed status are brought up to date first.
+fn list(
+    store: &mut Store,
+    config: &crate::config::Config,
+    args: &ListArgs,
+) -> Result<Vec<crate::store::CandidateView>, CliError> {
+    store.set_ranking(Rules::of(config))?;
+    let started = std::time::Instant::now();
+    let rescored = store.rescore_stale(args.status, None, chrono::Utc::now())?;
+    tracing::debug!(rescored, took = ?started.elapsed(), "stale scores");
+    let started = std::time::Instant::now();
+    let listed = store.queue(&QueueQuery {
+        status: args.status,
+        section: args.section.clone(),
+        text: None,
+        limit: args.limit,
+        offset: 0,
+    })?;
+    tracing::debug!(listed = listed.len(), took = ?started.elapsed(), "listing read");
+    Ok(listed)
 }

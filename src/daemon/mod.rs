@@ -134,6 +134,7 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     control.sync_sources(&config)?;
     let mut writer_store = Store::open(&database)?;
     writer_store.set_title_similarity(config.dedup.title_similarity);
+    writer_store.set_ranking(crate::rank::Rules::of(&config))?;
     crate::poll::refresh_published(&mut control, &config)?;
     let mut published_fingerprint = crate::published::fingerprint(&config.newsletter.drafts_dir);
     let mut schedule = Schedule::load(&config, &control)?;

@@ -88,6 +88,8 @@ pub(super) struct Memo {
     bands: Option<BandIndex>,
     /// Candidates created since the index was loaded.
     candidates: std::collections::HashMap<i64, KnownCandidate>,
+    /// Candidates created or changed in the current batch, to be scored.
+    pub(super) touched: Vec<i64>,
 }
 
 struct KnownCandidate {
@@ -436,9 +438,13 @@ fn place_and_merge(
     Ok(match place(placing, entry, published, added, cache)? {
         Placement::Existing { id, reason } => {
             merge_into(placing.tx, id, placing.source, entry)?;
+            cache.touched.push(id);
             (Some(id), Some(reason), None)
         }
-        Placement::New(id) => (Some(id), None, None),
+        Placement::New(id) => {
+            cache.touched.push(id);
+            (Some(id), None, None)
+        }
         Placement::Published(reason) => (None, None, Some(reason)),
     })
 }
@@ -484,12 +490,15 @@ pub(super) fn insert_entries(
                 // A candidate still waiting for a decision follows its own
                 // source's changes (a moved session, an edited release).
                 Some(candidate) => {
-                    tx.prepare_cached(
+                    let changed = tx.prepare_cached(
                         "UPDATE candidates SET title = ?3, summary = COALESCE(?4, summary), published = COALESCE(?5, published)
                          WHERE id = ?1 AND source_id = ?2 AND status = 'new'
                            AND (title IS NOT ?3 OR summary IS NOT COALESCE(?4, summary) OR published IS NOT COALESCE(?5, published))",
                     )?
                     .execute(params![candidate, source.id.0, entry.title, entry.summary, published])?;
+                    if changed > 0 {
+                        cache.touched.push(candidate);
+                    }
                 }
                 None if entry.filtered.is_none() => {
                     let (candidate, reason, kept_out) =

@@ -20,6 +20,9 @@ use crate::fetch::Validators;
 use crate::source::IncomingEntry;
 
 mod ingest;
+mod queue;
+
+pub use queue::{Prior, QueueQuery};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
@@ -27,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_filters_enrichment.sql"),
     include_str!("migrations/0004_dedup.sql"),
     include_str!("migrations/0005_drafts.sql"),
+    include_str!("migrations/0006_score.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -166,9 +170,8 @@ pub struct CandidateView {
     pub note: Option<String>,
     pub decided_at: Option<String>,
     pub created_at: String,
-    /// Ranking score, when the listing was ranked (higher first).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub score: Option<f64>,
+    /// The stored ranking score (higher first), to two decimals.
+    pub score: f64,
 }
 
 /// What fetching an article page found (or why it failed).
@@ -243,6 +246,10 @@ pub struct Store {
     /// Titles at least this similar are one story.
     title_similarity: f64,
     memo: ingest::Memo,
+    /// The ranking rules this process scores with, once set.
+    rules: Option<crate::rank::Rules>,
+    /// The ranker of the last generation seen (its model is trained once).
+    ranker: Option<(i64, crate::rank::Ranker)>,
 }
 
 impl Store {
@@ -254,6 +261,9 @@ impl Store {
             source,
         };
         let mut conn = Connection::open(path).map_err(open_err)?;
+        // Ingest alone uses more than the default 16 statements; evicted
+        // ones would be prepared again for every entry.
+        conn.set_prepared_statement_cache_capacity(64);
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(open_err)?;
         // Every transaction takes the write lock when it begins: a deferred
@@ -279,6 +289,8 @@ impl Store {
             conn,
             title_similarity: crate::config::DEFAULT_TITLE_SIMILARITY,
             memo: ingest::Memo::default(),
+            rules: None,
+            ranker: None,
         };
         store.migrate(path)?;
         Ok(store)
@@ -401,7 +413,13 @@ impl Store {
 
     /// Runs `work` in one transaction: all of it is stored, or none. The
     /// writer records several polls per transaction when they queue up.
+    /// Candidates created or changed in it are scored in the same
+    /// transaction once ranking rules are set ([`Store::set_ranking`]).
     pub fn in_batch<T>(&mut self, work: impl FnOnce(&mut Batch) -> Result<T>) -> Result<T> {
+        let score = match self.rules {
+            Some(_) => self.refresh_ranker(Utc::now())?.1,
+            None => false,
+        };
         let tx = self.conn.transaction()?;
         let mut batch = Batch {
             tx: &tx,
@@ -409,6 +427,14 @@ impl Store {
             title_similarity: self.title_similarity,
         };
         let out = work(&mut batch)?;
+        let touched = std::mem::take(&mut self.memo.touched);
+        match &self.ranker {
+            Some((generation, ranker)) if score => {
+                queue::score_ids(&tx, touched.into_iter(), ranker, *generation)?;
+            }
+            // Left for a reader with the current rules to score.
+            _ => queue::mark_stale(&tx, touched.into_iter())?,
+        }
         tx.commit()?;
         Ok(out)
     }
@@ -535,14 +561,14 @@ impl Store {
         ])?;
         let updated = tx
             .prepare_cached(
-                "UPDATE candidates SET summary = ?2
+                "UPDATE candidates SET summary = ?2, scored_generation = 0
                  WHERE id = ?1 AND ?2 IS NOT NULL
                    AND (summary IS NULL OR (length(summary) < ?3 AND length(?2) > length(summary)))",
             )?
             .execute(params![id, found.description, thin as i64])?;
         // A candidate named after its URL (the feed gave no title) takes the page's.
         tx.prepare_cached(
-            "UPDATE candidates SET title = ?2 WHERE id = ?1 AND ?2 IS NOT NULL AND title = url",
+            "UPDATE candidates SET title = ?2, scored_generation = 0 WHERE id = ?1 AND ?2 IS NOT NULL AND title = url",
         )?
         .execute(params![id, found.title])?;
         tx.commit()?;
@@ -666,42 +692,39 @@ impl Store {
 
     /// Sets `status` (and for accepts the section and note) on every id, in
     /// one transaction: an unknown id or a drafted candidate changes nothing.
+    /// Returns what each candidate was before, for [`Store::restore`].
     pub fn decide(
         &mut self,
         ids: &[i64],
         status: Status,
         section: Option<&str>,
         note: Option<&str>,
-    ) -> Result<()> {
+    ) -> Result<Vec<Prior>> {
         let tx = self.conn.transaction()?;
         let now = timestamp(Utc::now());
+        let mut priors = Vec::with_capacity(ids.len());
         for id in ids {
-            let current: Option<String> = tx
-                .query_row("SELECT status FROM candidates WHERE id = ?1", [id], |row| {
-                    row.get(0)
-                })
-                .optional()?;
-            match current.as_deref() {
-                None => {
-                    return Err(StoreError::Invalid(format!(
-                        "no candidate #{id}; nothing was changed\n  help: `newsdesk review list` shows the ids"
-                    )));
-                }
-                Some("drafted") => {
-                    return Err(StoreError::Invalid(format!(
-                        "candidate #{id} is already in a draft; nothing was changed\n  help: edit the draft instead"
-                    )));
-                }
-                Some(_) => {}
+            let Some(prior) = queue::prior(&tx, *id)? else {
+                return Err(StoreError::Invalid(format!(
+                    "no candidate #{id}; nothing was changed\n  help: `newsdesk review list` shows the ids"
+                )));
+            };
+            if prior.status == "drafted" {
+                return Err(StoreError::Invalid(format!(
+                    "candidate #{id} is already in a draft; nothing was changed\n  help: edit the draft instead"
+                )));
             }
             tx.execute(
                 "UPDATE candidates SET status = ?2, section = COALESCE(?3, section), note = COALESCE(?4, note), decided_at = ?5
                  WHERE id = ?1",
                 params![id, status.as_str(), section, note, now],
             )?;
+            priors.push(prior);
         }
+        // The learned model changed: stored scores are now of an older generation.
+        queue::next_generation(&tx)?;
         tx.commit()?;
-        Ok(())
+        Ok(priors)
     }
 
     fn candidates_where(
@@ -709,70 +732,82 @@ impl Store {
         condition: &str,
         values: impl rusqlite::Params,
     ) -> Result<Vec<CandidateView>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT c.id, c.title, c.url, c.source_id, c.section, c.status, c.published, c.summary,
-                    c.note, c.decided_at, c.created_at
-             FROM candidates c
-             {condition}
-             ORDER BY c.published DESC, c.id DESC"
-        ))?;
-        let rows = stmt.query_map(values, |row| {
-            Ok(CandidateView {
-                id: row.get(0)?,
-                title: row.get(1)?,
-                url: row.get(2)?,
-                source: row.get(3)?,
-                section: row.get(4)?,
-                status: row.get(5)?,
-                published: row.get(6)?,
-                summary: row.get(7)?,
-                note: row.get(8)?,
-                decided_at: row.get(9)?,
-                created_at: row.get(10)?,
-                seen_in: Vec::new(),
-                score: None,
-            })
-        })?;
-        let mut candidates: Vec<CandidateView> = rows.collect::<Result<_, _>>()?;
-        self.fill_seen_in(&mut candidates)?;
-        Ok(candidates)
+        select_candidates(
+            &self.conn,
+            &format!("{condition} ORDER BY c.published DESC, c.id DESC"),
+            values,
+        )
     }
+}
 
-    /// Every source that carried each candidate, first first: one lookup
-    /// per candidate for a few, one pass over the entries for many.
-    fn fill_seen_in(&self, candidates: &mut [CandidateView]) -> Result<()> {
-        let add = |seen: &mut Vec<String>, source: String| {
-            if !seen.contains(&source) {
-                seen.push(source);
-            }
-        };
-        if candidates.len() <= 500 {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT source_id FROM entries WHERE candidate_id = ?1 ORDER BY id",
-            )?;
-            for candidate in candidates.iter_mut() {
-                for source in stmt.query_map([candidate.id], |row| row.get::<_, String>(0))? {
-                    add(&mut candidate.seen_in, source?);
-                }
-            }
-            return Ok(());
+/// Candidates matching `tail` (WHERE, ORDER BY, LIMIT of `c`), with their
+/// `seen_in` and stored score.
+fn select_candidates(
+    conn: &Connection,
+    tail: &str,
+    values: impl rusqlite::Params,
+) -> Result<Vec<CandidateView>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT c.id, c.title, c.url, c.source_id, c.section, c.status, c.published, c.summary,
+                c.note, c.decided_at, c.created_at, c.score
+         FROM candidates c
+         {tail}"
+    ))?;
+    let rows = stmt.query_map(values, |row| {
+        Ok(CandidateView {
+            id: row.get(0)?,
+            title: row.get(1)?,
+            url: row.get(2)?,
+            source: row.get(3)?,
+            section: row.get(4)?,
+            status: row.get(5)?,
+            published: row.get(6)?,
+            summary: row.get(7)?,
+            note: row.get(8)?,
+            decided_at: row.get(9)?,
+            created_at: row.get(10)?,
+            seen_in: Vec::new(),
+            score: (row.get::<_, f64>(11)? * 100.0).round() / 100.0,
+        })
+    })?;
+    let mut candidates: Vec<CandidateView> = rows.collect::<Result<_, _>>()?;
+    fill_seen_in(conn, &mut candidates)?;
+    Ok(candidates)
+}
+
+/// Every source that carried each candidate, first first: one lookup per
+/// candidate for a few, one pass over the entries for many.
+fn fill_seen_in(conn: &Connection, candidates: &mut [CandidateView]) -> Result<()> {
+    let add = |seen: &mut Vec<String>, source: String| {
+        if !seen.contains(&source) {
+            seen.push(source);
         }
-        let index: HashMap<i64, usize> = candidates
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id, i))
-            .collect();
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT candidate_id, source_id FROM entries WHERE candidate_id IS NOT NULL ORDER BY id")?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            if let Some(&i) = index.get(&row.get::<_, i64>(0)?) {
-                add(&mut candidates[i].seen_in, row.get(1)?);
+    };
+    if candidates.len() <= 500 {
+        let mut stmt = conn
+            .prepare_cached("SELECT source_id FROM entries WHERE candidate_id = ?1 ORDER BY id")?;
+        for candidate in candidates.iter_mut() {
+            for source in stmt.query_map([candidate.id], |row| row.get::<_, String>(0))? {
+                add(&mut candidate.seen_in, source?);
             }
         }
-        Ok(())
+        return Ok(());
     }
+    let index: HashMap<i64, usize> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id, i))
+        .collect();
+    let mut stmt = conn.prepare_cached(
+        "SELECT candidate_id, source_id FROM entries WHERE candidate_id IS NOT NULL ORDER BY id",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        if let Some(&i) = index.get(&row.get::<_, i64>(0)?) {
+            add(&mut candidates[i].seen_in, row.get(1)?);
+        }
+    }
+    Ok(())
 }
 
 /// Writes inside one transaction (see [`Store::in_batch`]).

@@ -15,6 +15,8 @@ mod opml;
 mod package;
 mod poll;
 mod reliability;
+mod review;
+mod review_tui;
 mod server;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,462 @@
+//! The state of the interactive queue and what each key does to it and to
+//! the store: testable without a terminal.
+//!
+//! Rows are read a page at a time by stored score ([`Store::queue`]); a
+//! decision goes to the store at once in its own transaction, and its
+//! previous state onto the undo stack.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::config::Config;
+use crate::source::SourceKind;
+use crate::store::{CandidateView, Prior, QueueQuery, Sighting, Status, Store, StoreError};
+
+/// Rows read per page.
+pub const PAGE: usize = 100;
+/// Stale scores re-computed per idle moment: a few milliseconds of work.
+const RESCORE_BATCH: usize = 500;
+/// Statuses `s` cycles through.
+const STATUS_CYCLE: [Status; 4] = [
+    Status::New,
+    Status::Accepted,
+    Status::Deferred,
+    Status::Rejected,
+];
+
+/// What the screen is showing on top of the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Choosing the section of an accept; `choice` indexes the sections.
+    Section {
+        choice: usize,
+    },
+    Filter {
+        input: String,
+    },
+    Note {
+        input: String,
+    },
+    Help,
+}
+
+/// What the terminal side has to do after a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    None,
+    Quit,
+    /// Edit the comment of candidate `id` in $EDITOR, starting from `note`.
+    EditNote {
+        id: i64,
+        note: String,
+    },
+    /// Open `url` in the browser.
+    Open(String),
+}
+
+/// Where and why the selected candidate was seen.
+pub struct Detail {
+    pub id: i64,
+    pub kind: Option<SourceKind>,
+    pub sightings: Vec<Sighting>,
+}
+
+struct Undo {
+    priors: Vec<Prior>,
+    what: String,
+}
+
+pub struct App {
+    store: Store,
+    /// Section ids and titles, in the configured order.
+    pub sections: Vec<(String, String)>,
+    kinds: HashMap<String, SourceKind>,
+    pub status: Status,
+    pub text: Option<String>,
+    pub rows: Vec<CandidateView>,
+    /// Rows matching the filters over all pages.
+    pub total: usize,
+    pub selected: usize,
+    pub mode: Mode,
+    /// The last thing that happened, or went wrong.
+    pub message: Option<String>,
+    pub now: DateTime<Utc>,
+    pub color: bool,
+    undo: Vec<Undo>,
+    detail: Option<Detail>,
+    /// No stale scores left of the status shown (until the next decision).
+    fresh: bool,
+}
+
+impl App {
+    /// Opens the queue of new candidates at `now`: re-scores one batch of
+    /// stale rows (the best first), then reads the first page.
+    pub fn new(store: Store, config: &Config, now: DateTime<Utc>) -> Result<App, StoreError> {
+        let mut app = App {
+            store,
+            sections: config
+                .sections
+                .iter()
+                .map(|s| (s.id.clone(), s.title.clone()))
+                .collect(),
+            kinds: config
+                .sources
+                .iter()
+                .map(|s| (s.id.0.clone(), s.kind))
+                .collect(),
+            status: Status::New,
+            text: None,
+            rows: Vec::new(),
+            total: 0,
+            selected: 0,
+            mode: Mode::Normal,
+            message: None,
+            now,
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            undo: Vec::new(),
+            detail: None,
+            fresh: false,
+        };
+        let started = std::time::Instant::now();
+        app.idle()?;
+        let rescored = started.elapsed();
+        app.reload()?;
+        tracing::debug!(?rescored, first_page = ?started.elapsed() - rescored, "queue opened");
+        Ok(app)
+    }
+
+    fn query(&self, limit: usize, offset: usize) -> QueueQuery {
+        QueueQuery {
+            status: Some(self.status),
+            section: None,
+            text: self.text.clone(),
+            limit: Some(limit),
+            offset,
+        }
+    }
+
+    /// Reads the rows again (as many as were loaded, at least a page):
+    /// new candidates from the daemon appear, decided ones go.
+    pub fn reload(&mut self) -> Result<(), StoreError> {
+        let keep = self.rows.get(self.selected).map(|c| c.id);
+        self.rows = self
+            .store
+            .queue(&self.query(self.rows.len().max(PAGE), 0))?;
+        self.total = self.store.queue_len(&self.query(0, 0))?;
+        if let Some(position) = keep.and_then(|id| self.rows.iter().position(|c| c.id == id)) {
+            self.selected = position;
+        }
+        self.clamp();
+        Ok(())
+    }
+
+    /// Re-scores a batch of stale rows; called when no key is pressed.
+    /// The list is not re-ordered under the editor: `R` shows the new order.
+    pub fn idle(&mut self) -> Result<(), StoreError> {
+        if !self.fresh {
+            let done =
+                self.store
+                    .rescore_stale(Some(self.status), Some(RESCORE_BATCH), self.now)?;
+            self.fresh = done < RESCORE_BATCH;
+        }
+        Ok(())
+    }
+
+    fn clamp(&mut self) {
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Reads the next page when the selection nears the end of the rows.
+    fn load_more(&mut self) -> Result<(), StoreError> {
+        if self.selected + 10 < self.rows.len() || self.rows.len() >= self.total {
+            return Ok(());
+        }
+        let more = self.store.queue(&self.query(PAGE, self.rows.len()))?;
+        for candidate in more {
+            if !self.rows.iter().any(|c| c.id == candidate.id) {
+                self.rows.push(candidate);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn selected(&self) -> Option<&CandidateView> {
+        self.rows.get(self.selected)
+    }
+
+    /// The sightings of the selected candidate (read once per selection).
+    pub fn detail(&mut self) -> Option<&Detail> {
+        let candidate = self.rows.get(self.selected)?;
+        if self.detail.as_ref().is_none_or(|d| d.id != candidate.id) {
+            let sightings = match self.store.sightings(candidate.id) {
+                Ok(sightings) => sightings,
+                Err(err) => {
+                    self.message = Some(format!("error: {err}"));
+                    Vec::new()
+                }
+            };
+            self.detail = Some(Detail {
+                id: candidate.id,
+                kind: self.kinds.get(&candidate.source).copied(),
+                sightings,
+            });
+        }
+        self.detail.as_ref()
+    }
+
+    /// Applies one key; store errors become the message line.
+    pub fn handle_key(&mut self, key: KeyEvent) -> Effect {
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            return Effect::Quit;
+        }
+        match self.key(key) {
+            Ok(effect) => effect,
+            Err(err) => {
+                self.message = Some(format!("error: {err}"));
+                Effect::None
+            }
+        }
+    }
+
+    fn key(&mut self, key: KeyEvent) -> Result<Effect, StoreError> {
+        match std::mem::replace(&mut self.mode, Mode::Normal) {
+            Mode::Normal => return self.normal_key(key),
+            Mode::Help => {}
+            Mode::Section { choice } => self.section_key(key, choice)?,
+            Mode::Filter { input } => {
+                if let Some(input) = edit_line(key, input, |input| Mode::Filter { input }, self) {
+                    self.text = Some(input).filter(|t| !t.trim().is_empty());
+                    self.selected = 0;
+                    self.rows.clear();
+                    self.reload()?;
+                    self.message = Some(match &self.text {
+                        Some(text) => format!("filter \"{text}\": {} found", self.total),
+                        None => "filter cleared".into(),
+                    });
+                }
+            }
+            Mode::Note { input } => {
+                if let Some(input) = edit_line(key, input, |input| Mode::Note { input }, self)
+                    && let Some(id) = self.selected().map(|c| c.id)
+                {
+                    self.save_note(id, &input)?;
+                }
+            }
+        }
+        Ok(Effect::None)
+    }
+
+    fn normal_key(&mut self, key: KeyEvent) -> Result<Effect, StoreError> {
+        match key.code {
+            KeyCode::Char('q') | KeyCode::Esc => return Ok(Effect::Quit),
+            KeyCode::Char('j') | KeyCode::Down => self.move_by(1)?,
+            KeyCode::Char('k') | KeyCode::Up => self.move_by(-1)?,
+            KeyCode::PageDown | KeyCode::Char(' ') => self.move_by(10)?,
+            KeyCode::PageUp => self.move_by(-10)?,
+            KeyCode::Home | KeyCode::Char('g') => self.selected = 0,
+            KeyCode::Char('a') => {
+                if let Some(candidate) = self.selected() {
+                    let choice = candidate
+                        .section
+                        .as_ref()
+                        .and_then(|s| self.sections.iter().position(|(id, _)| id == s))
+                        .unwrap_or(0);
+                    if self.sections.is_empty() {
+                        self.message = Some("no [[sections]] in feeds.toml to accept into".into());
+                    } else {
+                        self.mode = Mode::Section { choice };
+                    }
+                }
+            }
+            KeyCode::Char('r') => self.decide(Status::Rejected, None)?,
+            KeyCode::Char('d') => self.decide(Status::Deferred, None)?,
+            KeyCode::Char('u') => self.undo()?,
+            KeyCode::Char('n') => {
+                if let Some(candidate) = self.selected() {
+                    let note = candidate.note.clone().unwrap_or_default();
+                    if std::env::var_os("EDITOR").is_some_and(|e| !e.is_empty()) {
+                        return Ok(Effect::EditNote {
+                            id: candidate.id,
+                            note,
+                        });
+                    }
+                    self.mode = Mode::Note { input: note };
+                }
+            }
+            KeyCode::Char('o') => {
+                if let Some(candidate) = self.selected() {
+                    match &candidate.url {
+                        Some(url) => return Ok(Effect::Open(url.clone())),
+                        None => self.message = Some("this candidate has no URL".into()),
+                    }
+                }
+            }
+            KeyCode::Char('/') => {
+                self.mode = Mode::Filter {
+                    input: self.text.clone().unwrap_or_default(),
+                }
+            }
+            KeyCode::Char('s') => {
+                let at = STATUS_CYCLE.iter().position(|s| *s == self.status);
+                self.status = STATUS_CYCLE[at.map_or(0, |i| (i + 1) % STATUS_CYCLE.len())];
+                self.selected = 0;
+                self.rows.clear();
+                self.fresh = false;
+                self.idle()?;
+                self.reload()?;
+                self.message = Some(format!("showing {} candidates", self.status.as_str()));
+            }
+            KeyCode::Char('R') => {
+                self.fresh = false;
+                self.now = Utc::now();
+                self.idle()?;
+                self.reload()?;
+                self.message = Some(format!(
+                    "refreshed: {} {}",
+                    self.total,
+                    self.status.as_str()
+                ));
+            }
+            KeyCode::Char('?') => self.mode = Mode::Help,
+            _ => {}
+        }
+        Ok(Effect::None)
+    }
+
+    fn section_key(&mut self, key: KeyEvent, choice: usize) -> Result<(), StoreError> {
+        let last = self.sections.len().saturating_sub(1);
+        match key.code {
+            KeyCode::Char('j') | KeyCode::Down => {
+                self.mode = Mode::Section {
+                    choice: (choice + 1).min(last),
+                }
+            }
+            KeyCode::Char('k') | KeyCode::Up => {
+                self.mode = Mode::Section {
+                    choice: choice.saturating_sub(1),
+                }
+            }
+            KeyCode::Enter | KeyCode::Char('a') => {
+                let section = self.sections[choice].0.clone();
+                self.decide(Status::Accepted, Some(&section))?;
+            }
+            KeyCode::Char(c) if c.is_ascii_digit() && c != '0' => {
+                let index = c as usize - '1' as usize;
+                self.mode = Mode::Section {
+                    choice: index.min(last),
+                };
+            }
+            KeyCode::Esc | KeyCode::Char('q') => self.message = Some("not accepted".into()),
+            _ => self.mode = Mode::Section { choice },
+        }
+        Ok(())
+    }
+
+    fn move_by(&mut self, delta: isize) -> Result<(), StoreError> {
+        self.selected = self.selected.saturating_add_signed(delta);
+        self.load_more()?;
+        self.clamp();
+        Ok(())
+    }
+
+    fn decide(&mut self, status: Status, section: Option<&str>) -> Result<(), StoreError> {
+        let Some(candidate) = self.selected() else {
+            return Ok(());
+        };
+        let id = candidate.id;
+        let priors = self.store.decide(&[id], status, section, None)?;
+        let what = match section {
+            Some(section) => format!("#{id} {} in {section}", status.as_str()),
+            None => format!("#{id} {}", status.as_str()),
+        };
+        self.message = Some(format!("{what} (u undoes)"));
+        self.undo.push(Undo { priors, what });
+        self.fresh = false;
+        self.refresh_row(id)
+    }
+
+    /// Shows candidate `id` as stored now: in place while it still matches
+    /// the status shown, else gone from the list.
+    fn refresh_row(&mut self, id: i64) -> Result<(), StoreError> {
+        let Some(position) = self.rows.iter().position(|c| c.id == id) else {
+            return Ok(());
+        };
+        match self.store.candidate(id)? {
+            Some(mut candidate) if candidate.status == self.status.as_str() => {
+                candidate.score = self.rows[position].score;
+                self.rows[position] = candidate;
+            }
+            _ => {
+                self.rows.remove(position);
+                self.total = self.total.saturating_sub(1);
+                self.load_more()?;
+                self.clamp();
+            }
+        }
+        self.detail = None;
+        Ok(())
+    }
+
+    fn undo(&mut self) -> Result<(), StoreError> {
+        let Some(last) = self.undo.pop() else {
+            self.message = Some("nothing to undo".into());
+            return Ok(());
+        };
+        if let Err(err) = self.store.restore(&last.priors) {
+            self.message = Some(format!("cannot undo {}: {err}", last.what));
+            return Ok(());
+        }
+        self.fresh = false;
+        let id = last.priors[0].id;
+        self.reload()?;
+        if let Some(position) = self.rows.iter().position(|c| c.id == id) {
+            self.selected = position;
+        }
+        self.detail = None;
+        self.message = Some(format!("undone: {}", last.what));
+        Ok(())
+    }
+
+    /// Saves the comment of candidate `id` (empty clears it); undoable.
+    pub fn save_note(&mut self, id: i64, note: &str) -> Result<(), StoreError> {
+        let note = note.trim();
+        let prior = self
+            .store
+            .set_note(id, Some(note).filter(|n| !n.is_empty()))?;
+        let what = format!("comment on #{id}");
+        self.message = Some(format!("saved {what}"));
+        self.undo.push(Undo {
+            priors: vec![prior],
+            what,
+        });
+        self.refresh_row(id)
+    }
+}
+
+/// One key of a single-line editor: `Some(text)` on Enter; Esc cancels;
+/// otherwise the mode continues with the edited text.
+fn edit_line(
+    key: KeyEvent,
+    mut input: String,
+    again: impl FnOnce(String) -> Mode,
+    app: &mut App,
+) -> Option<String> {
+    match key.code {
+        KeyCode::Enter => return Some(input),
+        KeyCode::Esc => {
+            app.message = Some("cancelled".into());
+            return None;
+        }
+        KeyCode::Backspace => {
+            input.pop();
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => input.clear(),
+        KeyCode::Char(c) => input.push(c),
+        _ => {}
+    }
+    app.mode = again(input);
+    None
+}

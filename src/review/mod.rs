@@ -1,0 +1,162 @@
+//! `newsdesk review` on a terminal: the queue as a TUI (ratatui over
+//! crossterm). The state and keys are in [`app`], drawing in [`ui`]; this
+//! module owns the terminal: raw mode and the alternate screen, restored on
+//! every exit path including a panic, suspended while $EDITOR runs.
+
+pub mod app;
+pub mod ui;
+
+#[cfg(test)]
+mod tests;
+
+use std::io::{self, Write};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use chrono::Utc;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use ratatui::crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+
+use crate::config::Config;
+use crate::store::{Store, StoreError};
+use app::{App, Effect};
+
+/// How long to wait for a key before using the moment to re-score.
+const IDLE: Duration = Duration::from_millis(250);
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Options {
+    /// Draw the first screen and exit (measures start-up).
+    pub exit_after_first_frame: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("terminal: {0}")]
+    Terminal(#[from] io::Error),
+}
+
+type Screen = Terminal<CrosstermBackend<io::Stdout>>;
+
+fn enter() -> io::Result<Screen> {
+    enable_raw_mode()?;
+    // Cleared here rather than by Terminal::clear, which asks the terminal
+    // where the cursor is: not every terminal answers.
+    ratatui::crossterm::execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        ratatui::crossterm::terminal::Clear(ratatui::crossterm::terminal::ClearType::All)
+    )?;
+    Terminal::new(CrosstermBackend::new(io::stdout()))
+}
+
+fn leave() -> io::Result<()> {
+    disable_raw_mode()?;
+    ratatui::crossterm::execute!(
+        io::stdout(),
+        LeaveAlternateScreen,
+        ratatui::crossterm::cursor::Show
+    )?;
+    Ok(())
+}
+
+/// Runs the queue until the editor quits.
+pub fn run(store: Store, config: &Config, options: Options) -> Result<(), TuiError> {
+    let mut app = App::new(store, config, Utc::now())?;
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = leave();
+        previous(info);
+    }));
+    let mut terminal = enter()?;
+    let outcome = event_loop(&mut terminal, &mut app, options);
+    leave()?;
+    outcome
+}
+
+fn event_loop(terminal: &mut Screen, app: &mut App, options: Options) -> Result<(), TuiError> {
+    loop {
+        terminal.draw(|frame| ui::draw(frame, app))?;
+        if options.exit_after_first_frame {
+            return Ok(());
+        }
+        if !event::poll(IDLE)? {
+            app.now = Utc::now();
+            if let Err(err) = app.idle() {
+                app.message = Some(format!("error: {err}"));
+            }
+            continue;
+        }
+        match event::read()? {
+            Event::Key(key) if key.kind == KeyEventKind::Press => match app.handle_key(key) {
+                Effect::None => {}
+                Effect::Quit => return Ok(()),
+                Effect::EditNote { id, note } => {
+                    leave()?;
+                    let edited = edit_in_editor(id, &note);
+                    *terminal = enter()?;
+                    match edited {
+                        Ok(Some(text)) => {
+                            if let Err(err) = app.save_note(id, &text) {
+                                app.message = Some(format!("error: {err}"));
+                            }
+                        }
+                        Ok(None) => app.message = Some("comment unchanged".into()),
+                        Err(err) => app.message = Some(format!("editor: {err}")),
+                    }
+                }
+                Effect::Open(url) => {
+                    if let Err(err) = open(&url) {
+                        app.message = Some(format!("cannot open {url}: {err}"));
+                    } else {
+                        app.message = Some(format!("opened {url}"));
+                    }
+                }
+            },
+            // Resizes redraw on the next turn of the loop.
+            _ => {}
+        }
+    }
+}
+
+/// Runs $EDITOR on a temporary file holding `note`; `None` when the editor
+/// failed or left the text as it was.
+fn edit_in_editor(id: i64, note: &str) -> io::Result<Option<String>> {
+    let editor = std::env::var("EDITOR").unwrap_or_else(|_| "vi".into());
+    let path =
+        std::env::temp_dir().join(format!("newsdesk-comment-{}-{id}.md", std::process::id()));
+    std::fs::write(&path, note)?;
+    // Through the shell: EDITOR may carry arguments ("code --wait").
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(&path)
+        .status();
+    let text = std::fs::read_to_string(&path);
+    let _ = std::fs::remove_file(&path);
+    let status = status?;
+    if !status.success() {
+        return Err(io::Error::other(format!("{editor} exited with {status}")));
+    }
+    let text = text?;
+    Ok((text.trim() != note.trim()).then_some(text))
+}
+
+/// Opens `url` with xdg-open, detached: its output would garble the screen.
+fn open(url: &str) -> io::Result<()> {
+    let mut child = Command::new("xdg-open")
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    std::thread::spawn(move || child.wait());
+    io::stdout().flush()
+}

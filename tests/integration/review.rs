@@ -1,0 +1,159 @@
+//! The scriptable review commands (the contract in DESIGN.md) against a
+//! database filled by a real poll of a loopback feed.
+
+use serde_json::Value;
+
+use crate::server::{Reply, TestServer};
+use crate::{Desk, source};
+
+fn rss(titles: &[&str]) -> String {
+    let items: String = titles
+        .iter()
+        .enumerate()
+        .map(|(i, title)| {
+            format!("<item><guid>g{i}</guid><title>{title}</title><link>https://e.example/{i}</link><description>About {title}, long enough.</description></item>")
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>"
+    )
+}
+
+fn polled_desk(titles: &[&str]) -> (Desk, TestServer) {
+    let body = rss(titles);
+    let server = TestServer::start(move |_| Reply::ok(body.clone(), "application/rss+xml"));
+    let desk = Desk::new(&source("blog", &server.url("/feed"), "articles"));
+    desk.ok(&["poll"]);
+    (desk, server)
+}
+
+fn statuses(desk: &Desk) -> Vec<(i64, String)> {
+    let mut all: Vec<(i64, String)> = desk
+        .json(&["review", "list", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_i64().unwrap(),
+                c["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+fn fails(desk: &Desk, args: &[&str]) -> String {
+    let output = desk.cmd().args(args).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "newsdesk {args:?}");
+    assert!(output.stdout.is_empty(), "nothing on stdout for a failure");
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[test]
+fn review_accept_into_an_unknown_section_lists_the_known_ones() {
+    let (desk, _server) = polled_desk(&["One", "Two"]);
+    let before = statuses(&desk);
+    let stderr = fails(
+        &desk,
+        &["review", "accept", "1", "2", "--section", "gossip"],
+    );
+    assert!(
+        stderr.contains("no section \"gossip\"")
+            && stderr.contains("known sections: articles, releases"),
+        "{stderr}"
+    );
+    assert_eq!(statuses(&desk), before);
+    let stderr = fails(&desk, &["review", "list", "--section", "gossip"]);
+    assert!(stderr.contains("known sections"), "{stderr}");
+}
+
+#[test]
+fn review_decisions_on_a_drafted_candidate_change_nothing_of_the_others() {
+    let (desk, _server) = polled_desk(&["One", "Two", "Three"]);
+    desk.sqlite()
+        .execute("UPDATE candidates SET status = 'drafted' WHERE id = 2", [])
+        .unwrap();
+    let before = statuses(&desk);
+    for verb in ["accept", "reject", "defer"] {
+        let stderr = fails(&desk, &["review", verb, "1", "2", "3"]);
+        assert!(
+            stderr.contains("candidate #2 is already in a draft; nothing was changed"),
+            "{stderr}"
+        );
+        assert_eq!(statuses(&desk), before, "{verb}: all or nothing");
+    }
+    let stderr = fails(&desk, &["review", "reject", "3", "1", "404"]);
+    assert!(stderr.contains("no candidate #404"), "{stderr}");
+    assert_eq!(statuses(&desk), before);
+    let output = desk.cmd().args(["review", "reject", "x"]).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "a non-numeric id is a usage error"
+    );
+}
+
+#[test]
+fn review_list_json_is_stable_best_first_and_limited() {
+    let (desk, _server) = polled_desk(&["One", "Two", "Three"]);
+    desk.ok(&[
+        "review",
+        "accept",
+        "3",
+        "--section",
+        "releases",
+        "--note",
+        "Good.",
+    ]);
+    let list = desk.json(&["review", "list", "--json"]);
+    let first = &list[0];
+    let mut keys: Vec<&str> = first
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "created_at",
+            "decided_at",
+            "id",
+            "note",
+            "published",
+            "score",
+            "section",
+            "seen_in",
+            "source",
+            "status",
+            "summary",
+            "title",
+            "url"
+        ]
+    );
+    let scores: Vec<f64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    let limited = desk.json(&["review", "list", "--limit", "2", "--json"]);
+    assert_eq!(limited.as_array().unwrap().len(), 2);
+    assert_eq!(limited[0], list[0]);
+    let accepted: Value = desk.json(&["review", "list", "--status", "accepted", "--json"]);
+    assert_eq!(accepted[0]["note"], "Good.");
+    assert_eq!(accepted[0]["section"], "releases");
+    assert_eq!(accepted[0]["seen_in"], serde_json::json!(["blog"]));
+    let shown = desk.json(&["review", "show", "3", "--json"]);
+    assert!(
+        shown["score_parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["reason"].as_str().unwrap().ends_with("days old"))
+    );
+}

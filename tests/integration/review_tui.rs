@@ -1,0 +1,234 @@
+//! `newsdesk review` in a real pseudo-terminal (80×24): the real binary,
+//! a database filled by a real poll of a loopback feed, keys typed as a
+//! person would; the screen is read back through a VT100 parser and every
+//! decision is checked in the database with `review list --json`.
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use serde_json::Value;
+
+use crate::server::{Reply, TestServer};
+use crate::{Desk, source};
+
+/// Every wait is bounded so a stuck TUI fails the test instead of CI.
+const WAIT: Duration = Duration::from_secs(15);
+
+/// Five stories a day apart: the newest ranks first.
+fn feed() -> String {
+    let now = chrono::Utc::now();
+    let items: String = [
+        "Alpha: Kubernetes SIG tooling",
+        "Bravo: an eBPF deep dive",
+        "Charlie: 新機能まとめ",
+        "Delta: an enterprise webinar",
+        "Echo: GitOps at scale",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, title)| {
+        let date = (now - chrono::Duration::days(i as i64 + 1)).to_rfc2822();
+        format!(
+            "<item><guid>g{i}</guid><title>{title}</title><link>https://e.example/{i}</link><pubDate>{date}</pubDate><description>About {title}, long enough to need no page.</description></item>"
+        )
+    })
+    .collect();
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>"
+    )
+}
+
+struct Tui {
+    screen: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Tui {
+    /// Starts `newsdesk review` with `EDITOR` set to `editor`, or unset.
+    fn start(desk: &Desk, editor: Option<&str>) -> Tui {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pseudo-terminal");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_newsdesk"));
+        cmd.arg("--config");
+        cmd.arg(desk.config());
+        cmd.arg("review");
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("NEWSDESK_DB");
+        match editor {
+            Some(editor) => cmd.env("EDITOR", editor),
+            None => cmd.env_remove("EDITOR"),
+        }
+        cmd.cwd(desk.dir.path());
+        let child = pty
+            .slave
+            .spawn_command(cmd)
+            .expect("newsdesk review starts");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let writer = pty.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+            24.try_into().unwrap(),
+            80.try_into().unwrap(),
+            0,
+        )));
+        let parser = screen.clone();
+        std::thread::spawn(move || {
+            let _master = pty.master;
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                parser.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        Tui {
+            screen,
+            writer,
+            child,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until the screen shows `what`.
+    fn wait_for(&self, what: &str) {
+        let start = Instant::now();
+        while !self.text().contains(what) {
+            assert!(
+                start.elapsed() < WAIT,
+                "the screen never showed {what:?}; it shows:\n{}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn keys(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn by_title(list: &Value, start: &str) -> Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"].as_str().unwrap().starts_with(start))
+        .unwrap_or_else(|| panic!("no {start:?} in {list:#}"))
+        .clone()
+}
+
+#[test]
+fn review_in_a_terminal_accepts_rejects_undoes_filters_and_quits() {
+    let body = feed();
+    let server = TestServer::start(move |_| Reply::ok(body.clone(), "application/rss+xml"));
+    let desk = Desk::new(&source("blog", &server.url("/feed"), "articles"));
+    desk.ok(&["poll"]);
+
+    let mut tui = Tui::start(&desk, None);
+    tui.wait_for("1 of 5");
+    assert!(tui.text().contains("Alpha: Kubernetes SIG tooling"));
+    // Accept the first into the second section (the chooser starts on the
+    // source's section, articles).
+    tui.keys("a");
+    tui.wait_for("accept into section");
+    tui.keys("j\r");
+    tui.wait_for("accepted in releases");
+    tui.wait_for("1 of 4");
+    // Reject the next; defer the one after and take that back.
+    tui.keys("r");
+    tui.wait_for("rejected (u undoes)");
+    tui.keys("d");
+    tui.wait_for("deferred (u undoes)");
+    tui.keys("u");
+    tui.wait_for("undone:");
+    tui.wait_for("1 of 3");
+    // Filter by a word further down, reject what it finds.
+    tui.keys("/gitops\r");
+    tui.wait_for("filter \"gitops\": 1 found");
+    tui.keys("r");
+    tui.wait_for("0 of 0");
+    tui.keys("q");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = tui.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < WAIT, "q did not quit:\n{}", tui.text());
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+
+    let list = desk.json(&["review", "list", "--json"]);
+    let alpha = by_title(&list, "Alpha");
+    assert_eq!(
+        (&alpha["status"], &alpha["section"]),
+        (&"accepted".into(), &"releases".into())
+    );
+    assert_eq!(by_title(&list, "Bravo")["status"], "rejected");
+    assert_eq!(
+        by_title(&list, "Charlie")["status"],
+        "new",
+        "the defer was undone"
+    );
+    assert_eq!(by_title(&list, "Delta")["status"], "new");
+    assert_eq!(by_title(&list, "Echo")["status"], "rejected");
+}
+
+#[test]
+fn review_without_a_terminal_points_at_review_list() {
+    let desk = Desk::new("");
+    let output = desk.cmd().arg("review").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("needs a terminal") && stderr.contains("newsdesk review list"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn review_writes_the_comment_in_the_editor_and_comes_back() {
+    let body = feed();
+    let server = TestServer::start(move |_| Reply::ok(body.clone(), "application/rss+xml"));
+    let desk = Desk::new(&source("blog", &server.url("/feed"), "articles"));
+    desk.ok(&["poll"]);
+    // An "editor" that writes the comment into the file it is given.
+    let mut tui = Tui::start(&desk, Some("printf '必読: the SIG tooling story' >"));
+    tui.wait_for("1 of 5");
+    tui.keys("n");
+    tui.wait_for("saved comment on #");
+    tui.wait_for("Comment: 必読: the SIG tooling story");
+    tui.keys("a\r");
+    tui.wait_for("accepted in articles");
+    tui.keys("q");
+    let start = Instant::now();
+    while tui.child.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < WAIT, "q did not quit:\n{}", tui.text());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let alpha = by_title(
+        &desk.json(&["review", "list", "--status", "accepted", "--json"]),
+        "Alpha",
+    );
+    assert_eq!(alpha["note"], "必読: the SIG tooling story");
+    assert_eq!(alpha["section"], "articles");
+}
