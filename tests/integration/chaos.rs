@@ -589,3 +589,85 @@ fn a_public_feed_cannot_redirect_into_private_addresses() {
     );
     assert_eq!(by_id["to-loopback"]["entries"], 1);
 }
+
+/// The same hostile sources under the daemon, polled again and again: it
+/// keeps running, the good source keeps its schedule, memory stays under
+/// the bound, and SIGTERM still stops it cleanly.
+#[test]
+fn the_daemon_outlives_hostile_servers_and_keeps_good_sources_on_time() {
+    use crate::daemon::{Daemon, fast_desk, integrity_ok};
+
+    gzip_bomb();
+    let secret_dir = tempfile::tempdir().unwrap();
+    let secret_file = secret_dir.path().join("secret.txt");
+    std::fs::write(&secret_file, "NEWSDESK-LOCAL-SECRET-7f3a9c").unwrap();
+    let server = ChaosServer::start(&secret_file);
+    let desk = fast_desk(&chaos_sources(&server), "[daemon]\ngrace_period = \"3s\"\n");
+    let mut daemon = Daemon::start(&desk, &[]);
+    daemon.wait_for_notification("READY=1", Duration::from_secs(20));
+    let status_file = format!("/proc/{}/status", daemon.child.id());
+    let watched = Instant::now();
+    let mut peak_kib = 0u64;
+    while watched.elapsed() < Duration::from_secs(15) {
+        assert!(
+            daemon.child.try_wait().unwrap().is_none(),
+            "the daemon died:\n{}",
+            daemon.log()
+        );
+        if let Ok(status) = std::fs::read_to_string(&status_file)
+            && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:"))
+        {
+            peak_kib = peak_kib.max(
+                line.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
+            );
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    // The good source's polls, in order: its interval is 2 s (1–3 s as
+    // the schedule adapts); hostile neighbours must not stretch the gaps.
+    let times: Vec<String> = desk
+        .sqlite()
+        .prepare("SELECT started_at FROM fetch_log WHERE source_id = 'good' ORDER BY id")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let seconds: Vec<i64> = times
+        .iter()
+        .map(|t| chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp())
+        .collect();
+    let widest = seconds
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .max()
+        .unwrap_or(i64::MAX);
+    let peak_mib = peak_kib as f64 / 1024.0;
+    eprintln!(
+        "good source polled {} times in 15 s, widest gap {widest} s; daemon peak RSS {peak_mib:.1} MiB",
+        seconds.len()
+    );
+    assert!(seconds.len() >= 4, "{times:?}");
+    assert!(widest <= 6, "the good source waited {widest} s: {times:?}");
+    assert!(peak_mib < MEMORY_BOUND_MIB, "peak RSS {peak_mib:.1} MiB");
+    let failing: i64 = desk.count(
+        "SELECT COUNT(*) FROM sources WHERE consecutive_failures > 0 AND last_error IS NOT NULL",
+    );
+    assert!(failing >= CASES.len() as i64, "{failing} failing sources");
+
+    daemon.signal("TERM");
+    let stopped = Instant::now();
+    assert!(
+        daemon.wait_exit(Duration::from_secs(10)).success(),
+        "{}",
+        daemon.log()
+    );
+    eprintln!("stopped {:?} after SIGTERM", stopped.elapsed());
+    integrity_ok(&desk.db());
+    let dump = std::fs::read(desk.db()).unwrap();
+    let secret = b"NEWSDESK-LOCAL-SECRET-7f3a9c";
+    assert!(!dump.windows(secret.len()).any(|w| w == secret));
+}

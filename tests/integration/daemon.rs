@@ -13,7 +13,7 @@ use crate::{Desk, fixture, source};
 
 /// A running daemon with a fake NOTIFY_SOCKET bound by the test.
 pub(crate) struct Daemon {
-    child: Child,
+    pub(crate) child: Child,
     log: std::path::PathBuf,
     /// Notifications received so far, read continuously as systemd does.
     messages: Arc<Mutex<Vec<String>>>,
