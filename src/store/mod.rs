@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_dedup.sql"),
     include_str!("migrations/0005_drafts.sql"),
     include_str!("migrations/0006_score.sql"),
+    include_str!("migrations/0007_seen_in_index.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -799,7 +800,8 @@ fn fill_seen_in(conn: &Connection, candidates: &mut [CandidateView]) -> Result<(
         .map(|(i, c)| (c.id, i))
         .collect();
     let mut stmt = conn.prepare_cached(
-        "SELECT candidate_id, source_id FROM entries WHERE candidate_id IS NOT NULL ORDER BY id",
+        "SELECT candidate_id, source_id FROM entries INDEXED BY entries_by_candidate_seen
+         WHERE candidate_id IS NOT NULL ORDER BY candidate_id, id",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {

@@ -142,6 +142,9 @@ pub(super) fn mark_stale(tx: &Transaction, ids: impl Iterator<Item = i64>) -> Re
 /// Candidates scored on each core from this many.
 const PARALLEL_FROM: usize = 5_000;
 
+/// Page cache while every candidate is re-scored (KiB).
+const RESCORE_CACHE_KIB: i64 = 32 * 1024;
+
 fn store_scores(
     tx: &Transaction,
     candidates: &[CandidateView],
@@ -243,14 +246,32 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<usize> {
         let (generation, _) = self.refresh_ranker(now)?;
+        // Re-scoring everything rewrites every row and its index entry: a
+        // page cache larger than SQLite's default 2 MB keeps those pages in
+        // memory instead of spilling them to the WAL and reading them back.
+        let whole = limit.is_none();
+        if whole {
+            self.conn
+                .pragma_update(None, "cache_size", -RESCORE_CACHE_KIB)?;
+        }
         let tx = self.conn.transaction()?;
         let stale_where = format!(
-            "WHERE (c.scored_generation != ?1 OR c.scored_at < ?2) {}
-             ORDER BY c.score DESC, c.id DESC LIMIT ?3",
+            "{} WHERE (c.scored_generation != ?1 OR c.scored_at < ?2) {}
+             ORDER BY {} LIMIT ?3",
+            // Most rows are stale after a decision: one pass over the table
+            // beats an index lookup per row.
+            if whole { "NOT INDEXED" } else { "" },
             if status.is_some() {
                 "AND c.status = ?4"
             } else {
                 "AND ?4 IS NULL"
+            },
+            // A batch is the best-ranked stale rows; all of them are read in
+            // table order, sequentially, not by index.
+            if whole {
+                "c.id"
+            } else {
+                "c.score DESC, c.id DESC"
             }
         );
         let values = params![
@@ -277,6 +298,9 @@ impl Store {
         let (_, ranker) = self.ranker.as_ref().expect("refreshed above");
         store_scores(&tx, &stale, ranker, generation)?;
         tx.commit()?;
+        if whole {
+            self.conn.pragma_update(None, "cache_size", -2000)?;
+        }
         Ok(stale.len())
     }
 
