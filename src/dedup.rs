@@ -165,9 +165,15 @@ fn stem(word: &str) -> &str {
 /// Content words of a title, stemmed, short forms folded, linking and
 /// announcing words left out: the set two phrasings of one headline share.
 fn stems(text: &str, drop_announce: bool) -> BTreeSet<String> {
-    let mut text = format!(" {text} ");
-    for (long, short) in PHRASES {
-        text = text.replace(&format!(" {long} "), &format!(" {short} "));
+    let folded;
+    let mut text = text;
+    if PHRASES.iter().any(|(long, _)| text.contains(long)) {
+        let mut spaced = format!(" {text} ");
+        for (long, short) in PHRASES {
+            spaced = spaced.replace(&format!(" {long} "), &format!(" {short} "));
+        }
+        folded = spaced;
+        text = &folded;
     }
     // "Migrating from Helm to Kustomize" is not "… from Kustomize to
     // Helm": the word a move goes to keeps that role.
@@ -178,13 +184,13 @@ fn stems(text: &str, drop_announce: bool) -> BTreeSet<String> {
             towards = true;
             continue;
         }
-        for content in content_words(word, drop_announce) {
-            if LINKING.contains(&content.as_str()) || GRAMMAR.contains(&content.as_str()) {
-                continue;
+        content_runs(word, drop_announce, |content| {
+            if LINKING.contains(&content) {
+                return;
             }
-            let stemmed = stem(&content);
+            let stemmed = stem(content);
             if drop_announce && ANNOUNCE_STEMS.contains(&stemmed) {
-                continue;
+                return;
             }
             words.insert(if towards {
                 format!("→{stemmed}")
@@ -192,7 +198,7 @@ fn stems(text: &str, drop_announce: bool) -> BTreeSet<String> {
                 stemmed.to_owned()
             });
             towards = false;
-        }
+        });
     }
     words
 }
@@ -273,9 +279,11 @@ pub struct TitleKey {
     shingles: Vec<u64>,
 }
 
-/// Splits text into runs of one script; hiragana runs (particles,
-/// inflections) are dropped.
-fn content_words(text: &str, drop_announce: bool) -> BTreeSet<String> {
+/// Calls `found` with each run of one script in `text`; hiragana runs
+/// (particles, inflections) are dropped, and so are grammar words (and
+/// announcing ones, with `drop_announce`). Runs are slices of `text`: a
+/// title is split without allocating.
+fn content_runs(text: &str, drop_announce: bool, mut found: impl FnMut(&str)) {
     #[derive(PartialEq, Clone, Copy)]
     enum Script {
         Latin,
@@ -291,49 +299,39 @@ fn content_words(text: &str, drop_announce: bool) -> BTreeSet<String> {
         '\u{3040}'..='\u{309F}' => Script::Hiragana,
         _ => Script::Other,
     };
-    let mut words = BTreeSet::new();
-    let mut current = String::new();
+    let noise = |word: &str| GRAMMAR.contains(&word) || (drop_announce && ANNOUNCE.contains(&word));
+    let mut start = 0;
     let mut kind = Script::Other;
-    for c in text.chars().chain(std::iter::once(' ')) {
+    for (at, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
         let k = script(c);
         if k != kind || k == Script::Other {
-            let word = current.trim_matches('.');
-            let keep = match kind {
-                Script::Latin => {
-                    word.len() >= 2
-                        && !(GRAMMAR.contains(&word) || (drop_announce && ANNOUNCE.contains(&word)))
-                }
-                Script::Katakana | Script::Kanji => !word.is_empty(),
-                _ => false,
-            };
-            // Plurals: "Containers" and "Container" are one word.
-            let word = match kind {
-                Script::Latin if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") => {
-                    &word[..word.len() - 1]
-                }
-                _ => word,
-            };
-            let keep = keep
-                && match kind {
-                    Script::Latin => {
-                        word.len() >= 2
-                            && !(GRAMMAR.contains(&word)
-                                || (drop_announce && ANNOUNCE.contains(&word)))
+            let word = text[start..at].trim_matches('.');
+            match kind {
+                Script::Latin if word.len() >= 2 && !noise(word) => {
+                    // Plurals: "Containers" and "Container" are one word.
+                    let word = if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") {
+                        &word[..word.len() - 1]
+                    } else {
+                        word
+                    };
+                    if word.len() >= 2 && !noise(word) {
+                        found(word);
                     }
-                    Script::Katakana | Script::Kanji => !word.is_empty(),
-                    _ => false,
-                };
-            if keep {
-                words.insert(word.to_owned());
+                }
+                Script::Katakana | Script::Kanji if !word.is_empty() => found(word),
+                _ => {}
             }
-            current.clear();
             kind = k;
-        }
-        if k != Script::Other {
-            current.push(c);
+            start = if k == Script::Other {
+                at + c.len_utf8()
+            } else {
+                at
+            };
         }
     }
-    words
 }
 
 /// 8 bands of 3 rows: titles with similarity 0.6 share a band with

@@ -105,7 +105,7 @@ fn day_of(time: &str) -> i64 {
         .unwrap_or_default()
 }
 
-const TITLE_CACHE_MAX: usize = 2_000;
+const TITLE_CACHE_MAX: usize = 5_000;
 /// Candidates remembered for title comparison; older ones are looked up.
 const KNOWN_CANDIDATES_MAX: usize = 50_000;
 /// Band keys kept in memory at most (about 20 MB).
@@ -128,6 +128,13 @@ impl Memo {
             self.bands = Some(index);
         }
         Ok(self.bands.as_mut().expect("just loaded"))
+    }
+
+    fn remember_title(&mut self, text: String, key: TitleKey) {
+        if self.titles.len() >= TITLE_CACHE_MAX {
+            self.titles.clear();
+        }
+        self.titles.insert(text, key);
     }
 
     fn title(&mut self, text: String) -> &TitleKey {
@@ -397,6 +404,9 @@ fn place(
             source: source.id.0.clone(),
         },
     );
+    // The entries of the next polls are compared with this title first:
+    // prepared once, here, not again for every comparison.
+    cache.remember_title(entry.title.clone(), title);
     added.candidates += 1;
     Ok(Placement::New(id))
 }

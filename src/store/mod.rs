@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_drafts.sql"),
     include_str!("migrations/0006_score.sql"),
     include_str!("migrations/0007_seen_in_index.sql"),
+    include_str!("migrations/0008_title_bands_unindexed.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +59,9 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Page cache of every connection (KiB).
+pub(crate) const PAGE_CACHE_KIB: i64 = 8192;
 
 /// Times are stored as RFC 3339 UTC text with second precision, which sorts.
 pub fn timestamp(time: DateTime<Utc>) -> String {
@@ -284,7 +288,7 @@ impl Store {
         }
         // 8 MiB of page cache: deduplication looks up titles and keys at
         // random, and SQLite's 2 MB default turns that into reads.
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192; PRAGMA wal_autocheckpoint = 10000;")
+        conn.execute_batch(&format!("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{PAGE_CACHE_KIB}; PRAGMA wal_autocheckpoint = 10000;"))
             .map_err(open_err)?;
         let mut store = Store {
             conn,
@@ -701,6 +705,10 @@ impl Store {
         section: Option<&str>,
         note: Option<&str>,
     ) -> Result<Vec<Prior>> {
+        // A decision is the editor's work: synced to disk at commit, so not
+        // even a power cut takes it back (polls can be fetched again and
+        // stay at NORMAL).
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
         let tx = self.conn.transaction()?;
         let now = timestamp(Utc::now());
         let mut priors = Vec::with_capacity(ids.len());

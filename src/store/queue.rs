@@ -299,7 +299,8 @@ impl Store {
         store_scores(&tx, &stale, ranker, generation)?;
         tx.commit()?;
         if whole {
-            self.conn.pragma_update(None, "cache_size", -2000)?;
+            self.conn
+                .pragma_update(None, "cache_size", -super::PAGE_CACHE_KIB)?;
         }
         Ok(stale.len())
     }
@@ -329,6 +330,8 @@ impl Store {
     /// Puts candidates back as they were before a decision (undo), in one
     /// transaction; a candidate drafted since changes nothing.
     pub fn restore(&mut self, priors: &[Prior]) -> Result<()> {
+        // The editor's work: synced at commit (see `Store::decide`).
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
         let tx = self.conn.transaction()?;
         for prior in priors {
             let current = self::prior(&tx, prior.id)?;
@@ -357,6 +360,8 @@ impl Store {
     /// Sets (or with `None` clears) the editor's comment on a candidate;
     /// returns what it was before.
     pub fn set_note(&mut self, id: i64, note: Option<&str>) -> Result<Prior> {
+        // The editor's work: synced at commit (see `Store::decide`).
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
         let tx = self.conn.transaction()?;
         let prior = self::prior(&tx, id)?.ok_or_else(|| {
             StoreError::Invalid(format!("no candidate #{id}; nothing was changed"))
