@@ -175,7 +175,10 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     let tick_every = watchdog.map_or(HEALTH_TICK, |w| (w / 2).min(HEALTH_TICK));
     let mut tick = tokio::time::interval(tick_every);
     let mut last_prune: Option<tokio::time::Instant> = None;
-    let mut enrichment: Option<tokio::task::JoinHandle<()>> = None;
+    let mut enrichment: Option<tokio::task::JoinHandle<bool>> = None;
+    // Looking for thin candidates reads the whole queue: only when a poll
+    // added candidates since, or the last pass left work.
+    let mut enrichment_due = true;
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     let notifier = Notifier::start();
@@ -208,6 +211,7 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
             _ = tokio::time::sleep(sleep_for) => {}
             Some(result) = results.recv() => {
                 in_flight.remove(&result.id);
+                enrichment_due |= result.added.candidates > 0;
                 if schedule.sources.contains_key(&result.id) {
                     schedule.due.insert(result.id.clone(), result.next_poll_at);
                 }
@@ -227,7 +231,12 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
                             tracing::warn!("cannot read past issues: {err}");
                         }
                     }
-                    if enrichment.as_ref().is_none_or(|task| task.is_finished()) {
+                    if let Some(task) = enrichment.take_if(|task| task.is_finished()) {
+                        enrichment_due |= task.await.unwrap_or(true);
+                    }
+                    let enriching = config.sources.iter().any(|s| s.enabled && s.enrich);
+                    if enriching && enrichment_due && enrichment.is_none() {
+                        enrichment_due = false;
                         enrichment = Some(tokio::spawn(enrich(poller.clone(), config.clone(), database.clone())));
                     }
                     if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
@@ -296,20 +305,29 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
 const ENRICH_PER_TICK: usize = 20;
 
 /// One enrichment pass on a connection of its own, beside the writer.
-async fn enrich(poller: Poller, config: Config, database: PathBuf) {
+/// One enrichment pass; true when it may have left work (it used up its
+/// allowance, or failed).
+async fn enrich(poller: Poller, config: Config, database: PathBuf) -> bool {
     let pass = async {
         let mut store = Store::open(&database)?;
         crate::enrich::enrich_pending(&poller, &mut store, &config, ENRICH_PER_TICK).await
     };
     match pass.await {
-        Ok(done) if done.pages > 0 => tracing::info!(
-            pages = done.pages,
-            summaries = done.summaries,
-            failed = done.failed,
-            "enriched candidates from their article pages"
-        ),
-        Ok(_) => {}
-        Err(err) => tracing::warn!("enrichment failed: {err}"),
+        Ok(done) => {
+            if done.pages > 0 {
+                tracing::info!(
+                    pages = done.pages,
+                    summaries = done.summaries,
+                    failed = done.failed,
+                    "enriched candidates from their article pages"
+                );
+            }
+            done.pages >= ENRICH_PER_TICK
+        }
+        Err(err) => {
+            tracing::warn!("enrichment failed: {err}");
+            true
+        }
     }
 }
 
