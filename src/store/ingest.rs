@@ -90,6 +90,9 @@ pub(super) struct Memo {
     candidates: std::collections::HashMap<i64, KnownCandidate>,
     /// Candidates created or changed in the current batch, to be scored.
     pub(super) touched: Vec<i64>,
+    /// Whether past issues hold any link, read once per batch: without
+    /// any, an entry costs no look-ups in them.
+    pub(super) any_published: Option<bool>,
 }
 
 struct KnownCandidate {
@@ -128,6 +131,16 @@ impl Memo {
             self.bands = Some(index);
         }
         Ok(self.bands.as_mut().expect("just loaded"))
+    }
+
+    fn any_published(&mut self, tx: &Transaction) -> Result<bool> {
+        if self.any_published.is_none() {
+            self.any_published = Some(
+                tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM published)")?
+                    .query_row([], |row| row.get(0))?,
+            );
+        }
+        Ok(self.any_published == Some(true))
     }
 
     fn remember_title(&mut self, text: String, key: TitleKey) {
@@ -327,7 +340,9 @@ fn place(
         Some(date) => format!("published in {file} ({date})"),
         None => format!("published in {file}"),
     };
-    if let Some(key) = &url_key
+    let published_before = cache.any_published(tx)?;
+    if published_before
+        && let Some(key) = &url_key
         && let Some((file, date)) = tx
             .prepare_cached("SELECT file, issue_date FROM published WHERE url_key = ?1 LIMIT 1")?
             .query_row([key], |row| Ok((row.get(0)?, row.get(1)?)))
@@ -335,19 +350,21 @@ fn place(
     {
         return Ok(Placement::Published(issue(file, date)));
     }
-    if let Some((id, similarity)) = best_title_match(
-        tx,
-        &title,
-        &bands,
-        Owners {
-            table: "published_bands",
-            column: "published_id",
-            titles_of: "SELECT title FROM published WHERE id = ?1 AND ?2 IS NOT NULL AND ?3 IS NOT NULL AND ?4 IS NOT NULL",
-        },
-        &source.id.0,
-        now,
-        cache,
-    )? && similarity >= threshold
+    if published_before
+        && let Some((id, similarity)) = best_title_match(
+            tx,
+            &title,
+            &bands,
+            Owners {
+                table: "published_bands",
+                column: "published_id",
+                titles_of: "SELECT title FROM published WHERE id = ?1 AND ?2 IS NOT NULL AND ?3 IS NOT NULL AND ?4 IS NOT NULL",
+            },
+            &source.id.0,
+            now,
+            cache,
+        )?
+        && similarity >= threshold
     {
         let (file, date, other): (String, Option<String>, String) = tx.query_row(
             "SELECT file, issue_date, title FROM published WHERE id = ?1",

@@ -426,6 +426,8 @@ impl Store {
             None => false,
         };
         let tx = self.conn.transaction()?;
+        // Another connection may have replaced the past issues since.
+        self.memo.any_published = None;
         let mut batch = Batch {
             tx: &tx,
             memo: &mut self.memo,
