@@ -19,7 +19,7 @@ static PAGE_URL: LazyLock<Url> =
 const SELECTOR_SETS: [&str; 3] = [
     r#"{ item = "article.post", title = ".post-title", link = ".post-title a@href", summary = "p.excerpt", date = "time@datetime" }"#,
     r#"{ item = "article", title = "h2, h3", link = "a@href", summary = "p", date = "time@datetime" }"#,
-    r#"{ item = "li, div.Box-row, tr", title = "a, td:first-child", link = "a@href", summary = "p, td + td", date = "relative-time@datetime, time", date_format = "%Y-%m-%d %H:%M" }"#,
+    r#"{ item = "li, div.Box-row, tr", title = "a, td:first-child", link = "a@href", summary = "p, td + td", date = "relative-time@datetime", date_format = "%Y-%m-%d %H:%M" }"#,
 ];
 
 static SELECTORS: LazyLock<Vec<HtmlSelectors>> = LazyLock::new(|| {

@@ -10,7 +10,7 @@ use crate::normalize::{canonical_url, digest_hex, html_to_text, plain_text, trun
 
 /// feed-rs invents an id for entries without one; this marks ours so we
 /// can derive a stable key instead of trusting a random one.
-const NO_ID: &str = "\u{0}newsdesk:no-id";
+pub(crate) const NO_ID: &str = "\u{0}newsdesk:no-id";
 
 /// Parses a fetched feed document.
 pub fn parse(
@@ -46,22 +46,29 @@ pub(crate) fn parse_model(
     let (utf8, _) = encoding::to_utf8(body, content_type);
     let cleaned = strip_invalid_xml_chars(&utf8);
     let cleaned = version_unversioned_rss(cleaned);
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(Some(feed_url.as_str()))
-        .id_generator(|_, _, _| NO_ID.to_owned())
-        .build();
-    let feed = match parser.parse(&cleaned[..]) {
+    let feed = match parser(feed_url).parse(&cleaned[..]) {
         Ok(feed) => feed,
         // Raw `&` in titles and URLs is the most common way real feeds
         // break XML; escaping them and trying again recovers those feeds.
         Err(first_error) => match escape_bare_ampersands(&cleaned) {
-            Some(repaired) => parser
+            Some(repaired) => parser(feed_url)
                 .parse(&repaired[..])
                 .map_err(|_| describe(first_error))?,
             None => return Err(describe(first_error)),
         },
     };
     Ok(feed)
+}
+
+/// A new parser for each attempt: feed-rs keeps Media RSS state in the
+/// parser, and a parse that failed inside an entry leaves it behind, so
+/// the next parse with the same parser panics (an assertion in
+/// `MediaRssState::entry_begin`).
+fn parser(feed_url: &Url) -> feed_rs::parser::Parser {
+    feed_rs::parser::Builder::new()
+        .base_uri(Some(feed_url.as_str()))
+        .id_generator(|_, _, _| NO_ID.to_owned())
+        .build()
 }
 
 /// Removes the C0 control characters XML 1.0 forbids (a raw 0x08 in a title
@@ -255,4 +262,27 @@ fn stable_key(
     }
     let date = date.map(|d| d.to_rfc3339()).unwrap_or_default();
     format!("sha:{}", digest_hex(&[title, &date]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the feed_normalize fuzz target (a seed: a real Atom feed cut
+    /// at 64 KiB): a document that fails inside an entry and holds a bare
+    /// `&` was parsed again, for the repair, by the same feed-rs parser,
+    /// whose leftover state made it panic.
+    #[test]
+    fn bare_ampersand_inside_an_entry_is_repaired_without_a_panic() {
+        let url = Url::parse("https://example.org/atom.xml").unwrap();
+        let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><id>1</id><title>Fish & Chips</title><link href="https://example.org/a"/></entry></feed>"#;
+        let parsed = parse(atom, None, &url).unwrap();
+        assert_eq!(parsed.entries[0].title, "Fish & Chips");
+
+        let truncated = br#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><content type="html">&lt;p&gt;A &amp; B &l"#;
+        assert!(matches!(
+            parse(truncated, None, &url),
+            Err(ParseError::Malformed(_))
+        ));
+    }
 }
