@@ -46,6 +46,7 @@ pub(crate) fn parse_model(
     let (utf8, _) = encoding::to_utf8(body, content_type);
     let cleaned = strip_invalid_xml_chars(&utf8);
     let cleaned = version_unversioned_rss(cleaned);
+    let cleaned = strip_late_xml_declarations(cleaned);
     let feed = match parser(feed_url).parse(&cleaned[..]) {
         Ok(feed) => feed,
         // Raw `&` in titles and URLs is the most common way real feeds
@@ -79,6 +80,55 @@ fn strip_invalid_xml_chars(utf8: &[u8]) -> std::borrow::Cow<'_, [u8]> {
         std::borrow::Cow::Owned(utf8.iter().copied().filter(|b| !invalid(b)).collect())
     } else {
         std::borrow::Cow::Borrowed(utf8)
+    }
+}
+
+/// Removes XML declarations that are not at the start of the document
+/// (outside CDATA sections and comments). One there is not XML anyway, and
+/// one naming another encoding makes quick-xml, under feed-rs, panic
+/// ("set_encoding() called after prefix buffer was drained"); the text is
+/// UTF-8 by now, whatever it says. JSON Feeds are left alone.
+fn strip_late_xml_declarations(xml: std::borrow::Cow<'_, [u8]>) -> std::borrow::Cow<'_, [u8]> {
+    let find = |from: usize, needle: &[u8]| {
+        xml.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|p| from + p)
+    };
+    let Some(start) = xml.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return xml;
+    };
+    if xml[start] != b'<' {
+        return xml;
+    }
+    let mut kept: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut at = start + 1;
+    while let Some(lt) = find(at, b"<") {
+        let rest = &xml[lt..];
+        let skip_to = |close: &[u8]| find(lt, close).map_or(xml.len(), |end| end + close.len());
+        at = if rest.starts_with(b"<![CDATA[") {
+            skip_to(b"]]>")
+        } else if rest.starts_with(b"<!--") {
+            skip_to(b"-->")
+        } else if rest.starts_with(b"<?xml")
+            && matches!(rest.get(5), Some(b' ' | b'\t' | b'\r' | b'\n' | b'?'))
+        {
+            let end = skip_to(b"?>");
+            kept.get_or_insert_with(Vec::new)
+                .extend_from_slice(&xml[copied..lt]);
+            copied = end;
+            end
+        } else {
+            lt + 1
+        };
+    }
+    match kept {
+        Some(mut kept) => {
+            kept.extend_from_slice(&xml[copied..]);
+            std::borrow::Cow::Owned(kept)
+        }
+        None => xml,
     }
 }
 
@@ -284,5 +334,29 @@ mod tests {
             parse(truncated, None, &url),
             Err(ParseError::Malformed(_))
         ));
+    }
+
+    /// Found by the feed_normalize fuzz target: a second XML declaration
+    /// naming another encoding, inside an item, made quick-xml panic.
+    #[test]
+    fn xml_declaration_inside_an_item_is_removed_without_a_panic() {
+        let url = Url::parse("https://example.org/rss.xml").unwrap();
+        let rss = br#"<?xml version="1.0" encoding="ISO-8859-1"?>
+<rss version="2.0"><channel><title>t</title>
+<item><title>One</title><?xml version="1.0" encoding="EUC-JP"?><link>https://example.org/1</link>
+<description><![CDATA[<pre><?xml version="1.0" encoding="EUC-JP"?></pre>]]></description></item>
+<!-- <?xml version="1.0" encoding="EUC-JP"?> --></channel></rss>"#;
+        let parsed = parse(rss, None, &url).unwrap();
+        assert_eq!(parsed.entries[0].title, "One");
+        assert_eq!(
+            parsed.entries[0].url.as_deref(),
+            Some("https://example.org/1")
+        );
+        // Inside CDATA and comments it is text, and stays.
+        let kept = br#"<rss><![CDATA[<?xml version="1.0"?>]]><!-- <?xml ?> --><?xml-stylesheet href="a"?><?xml version="1.0"?></rss>"#;
+        assert_eq!(
+            &strip_late_xml_declarations(kept[..].into())[..],
+            br#"<rss><![CDATA[<?xml version="1.0"?>]]><!-- <?xml ?> --><?xml-stylesheet href="a"?></rss>"#
+        );
     }
 }
