@@ -84,7 +84,7 @@ fn strip_invalid_xml_chars(utf8: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 }
 
 /// Removes XML declarations that are not at the start of the document
-/// (outside CDATA sections and comments). One there is not XML anyway, and
+/// (outside CDATA sections and comments; after junk text too). One there is not XML anyway, and
 /// one naming another encoding makes quick-xml, under feed-rs, panic
 /// ("set_encoding() called after prefix buffer was drained"); the text is
 /// UTF-8 by now, whatever it says. JSON Feeds are left alone.
@@ -95,15 +95,17 @@ fn strip_late_xml_declarations(xml: std::borrow::Cow<'_, [u8]>) -> std::borrow::
             .position(|w| w == needle)
             .map(|p| from + p)
     };
-    let Some(start) = xml.iter().position(|b| !b.is_ascii_whitespace()) else {
+    // feed-rs reads a document as JSON when `{` comes before any `<`.
+    let Some(first) = xml.iter().position(|b| matches!(b, b'<' | b'{')) else {
         return xml;
     };
-    if xml[start] != b'<' {
+    if xml[first] == b'{' {
         return xml;
     }
+    let start = xml.iter().position(|b| !b.is_ascii_whitespace());
     let mut kept: Option<Vec<u8>> = None;
     let mut copied = 0;
-    let mut at = start + 1;
+    let mut at = first;
     while let Some(lt) = find(at, b"<") {
         let rest = &xml[lt..];
         let skip_to = |close: &[u8]| find(lt, close).map_or(xml.len(), |end| end + close.len());
@@ -111,7 +113,8 @@ fn strip_late_xml_declarations(xml: std::borrow::Cow<'_, [u8]>) -> std::borrow::
             skip_to(b"]]>")
         } else if rest.starts_with(b"<!--") {
             skip_to(b"-->")
-        } else if rest.starts_with(b"<?xml")
+        } else if Some(lt) != start
+            && rest.starts_with(b"<?xml")
             && matches!(rest.get(5), Some(b' ' | b'\t' | b'\r' | b'\n' | b'?'))
         {
             let end = skip_to(b"?>");
@@ -352,6 +355,13 @@ mod tests {
             parsed.entries[0].url.as_deref(),
             Some("https://example.org/1")
         );
+        // After junk, the first declaration is not at the start either
+        // (found next: a JSON fragment before an RSS document).
+        let junk = format!(
+            "{}\n<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<rss version=\"2.0\"><channel><title>t</title></channel></rss>",
+            "\"id\": 1,".repeat(1000)
+        );
+        assert!(parse(junk.as_bytes(), None, &url).is_ok());
         // Inside CDATA and comments it is text, and stays.
         let kept = br#"<rss><![CDATA[<?xml version="1.0"?>]]><!-- <?xml ?> --><?xml-stylesheet href="a"?><?xml version="1.0"?></rss>"#;
         assert_eq!(
