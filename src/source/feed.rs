@@ -47,6 +47,7 @@ pub(crate) fn parse_model(
     let cleaned = strip_invalid_xml_chars(&utf8);
     let cleaned = version_unversioned_rss(cleaned);
     let cleaned = strip_late_xml_declarations(cleaned);
+    let cleaned = drop_unsafe_rss_contacts(cleaned);
     let feed = match parser(feed_url).parse(&cleaned[..]) {
         Ok(feed) => feed,
         // Raw `&` in titles and URLs is the most common way real feeds
@@ -125,6 +126,61 @@ fn strip_late_xml_declarations(xml: std::borrow::Cow<'_, [u8]>) -> std::borrow::
         } else {
             lt + 1
         };
+    }
+    match kept {
+        Some(mut kept) => {
+            kept.extend_from_slice(&xml[copied..]);
+            std::borrow::Cow::Owned(kept)
+        }
+        None => xml,
+    }
+}
+
+/// Empties RSS `<author>`, `<managingEditor>` and `<webMaster>` elements
+/// whose text holds a non-ASCII character or a reference. feed-rs 3.0
+/// splits "name email" there with byte arithmetic and panics when a
+/// multi-byte character touches the address ("taro@example.jp（山田）").
+/// newsdesk reads no authors, so nothing is lost; ASCII ones are kept.
+fn drop_unsafe_rss_contacts(xml: std::borrow::Cow<'_, [u8]>) -> std::borrow::Cow<'_, [u8]> {
+    const CONTACTS: [&[u8]; 3] = [b"author", b"managingEditor", b"webMaster"];
+    let find = |from: usize, needle: &[u8]| {
+        xml.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|p| from + p)
+    };
+    if xml.iter().find(|b| matches!(b, b'<' | b'{')) != Some(&b'<') {
+        return xml;
+    }
+    let mut kept: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(lt) = find(at, b"<") {
+        at = lt + 1;
+        let Some(name) = CONTACTS.iter().find(|name| {
+            xml[lt + 1..].starts_with(name)
+                && matches!(
+                    xml.get(lt + 1 + name.len()),
+                    Some(b'>' | b' ' | b'\t' | b'\r' | b'\n')
+                )
+        }) else {
+            continue;
+        };
+        let Some(gt) = find(lt, b">") else { break };
+        if xml[gt - 1] == b'/' {
+            continue;
+        }
+        let close = [b"</".as_slice(), name].concat();
+        let Some(end) = find(gt + 1, &close) else {
+            break;
+        };
+        let text = &xml[gt + 1..end];
+        if text.iter().any(|b| !b.is_ascii() || *b == b'&') {
+            kept.get_or_insert_with(Vec::new)
+                .extend_from_slice(&xml[copied..gt + 1]);
+            copied = end;
+        }
+        at = end;
     }
     match kept {
         Some(mut kept) => {
@@ -337,6 +393,27 @@ mod tests {
             parse(truncated, None, &url),
             Err(ParseError::Malformed(_))
         ));
+    }
+
+    /// Found by the feed_normalize fuzz target: feed-rs panicked on an RSS
+    /// author whose address touches a multi-byte character ("start byte
+    /// index 22 is not a char boundary" in parse_person_name_email).
+    #[test]
+    fn rss_author_with_a_multibyte_character_next_to_the_address_is_read() {
+        let url = Url::parse("https://example.org/rss.xml").unwrap();
+        for author in [
+            "taro@example.jp（山田太郎）",
+            "（taro@example.jp）",
+            "taro@example.jp&#12354;&#12354;&#12354;",
+        ] {
+            let rss = format!(
+                "<rss version=\"2.0\"><channel><title>t</title><managingEditor>{author}</managingEditor><item><title>One</title><author>{author}</author><link>https://example.org/1</link></item></channel></rss>"
+            );
+            let parsed = parse(rss.as_bytes(), None, &url).unwrap();
+            assert_eq!(parsed.entries[0].title, "One", "{author}");
+        }
+        let ascii = b"<rss><channel><author>a@b.example (A)</author><itunes:author>\xc3\xa9</itunes:author><author/></channel></rss>";
+        assert_eq!(&drop_unsafe_rss_contacts(ascii[..].into())[..], &ascii[..]);
     }
 
     /// Found by the feed_normalize fuzz target: a second XML declaration
