@@ -310,8 +310,10 @@ fn entry_of(release: Release, options: &GithubReleases) -> IncomingEntry {
             format!("{} {}", options.display_name, v.text),
             String::new(),
         ),
+        // A tag read from a link or id is percent-decoded text that may
+        // hold any whitespace; a title is one line.
         None => (
-            format!("{} {}", options.display_name, release.tag),
+            fold_whitespace(&format!("{} {}", options.display_name, release.tag)),
             format!(
                 "Tag \"{}\" is not a version number, so its level is unknown. ",
                 release.tag
@@ -416,6 +418,23 @@ mod tests {
         let parsed = from_atom(atom, None, &feed_url, &options).unwrap();
         let keys: Vec<&str> = parsed.entries.iter().map(|e| e.key.as_str()).collect();
         assert_eq!(keys, ["release:v2.5.0"]);
+    }
+
+    /// Found by the feed_normalize fuzz target: a tag decoded from a link
+    /// (`%20%20%0A`) put runs of whitespace and a line break in the title.
+    #[test]
+    fn a_tag_with_whitespace_makes_a_one_line_title() {
+        let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>Releases</title><entry><id>tag:github.com,2008:Repository/1/x</id><link rel="alternate" href="https://github.com/o/r/releases/tag/v1.0.0%20%20%0Anext"/><title>x</title></entry></feed>"#;
+        let options = GithubReleases {
+            repo: "o/r".into(),
+            display_name: "Project".into(),
+            min_level: Level::Minor,
+            prereleases: false,
+            tag_pattern: None,
+        };
+        let feed_url = Url::parse("https://github.com/o/r/releases.atom").unwrap();
+        let parsed = from_atom(atom, None, &feed_url, &options).unwrap();
+        assert_eq!(parsed.entries[0].title, "Project v1.0.0 next");
     }
 
     #[test]
