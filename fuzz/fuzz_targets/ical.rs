@@ -14,7 +14,7 @@ static CALENDAR_URL: LazyLock<Url> =
     LazyLock::new(|| Url::parse("https://kccnceu2026.sched.com/all.ics").unwrap());
 
 fuzz_target!(|data: &[u8]| {
-    let tracks = if data.len() % 2 == 0 {
+    let tracks = if data.len().is_multiple_of(2) {
         Vec::new()
     } else {
         vec!["keynote sessions".to_owned(), "observability".to_owned()]
