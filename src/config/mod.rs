@@ -213,7 +213,7 @@ pub const DEFAULT_SECTION_EMOJI: &str = "👀";
 #[derive(Debug, Clone)]
 pub struct Source {
     pub id: SourceId,
-    /// When to poll, adapted within the [defaults] bounds.
+    /// When to poll, adapted within the `[defaults]` bounds.
     pub schedule: crate::schedule::Policy,
     pub kind: SourceKind,
     pub url: Url,

@@ -5,7 +5,9 @@
 //! a heading, a list, a `---` front-matter fence or a Zenn `:::` block), and
 //! every character that opens inline structure — links, images, HTML, code
 //! spans, emphasis, math (Zenn's `$`), tables — is backslash-escaped, which
-//! CommonMark defines for any ASCII punctuation. Links only point at
+//! CommonMark defines for any ASCII punctuation; so is a `&` that would
+//! start a character reference (a title that says `&amp;` must not render
+//! as `&`). Links only point at
 //! http(s) URLs, percent-encoded so a `)` cannot end one early.
 
 use url::Url;
@@ -37,7 +39,31 @@ pub fn markdown_text(text: &str) -> String {
         }
         out.push(c);
     }
-    escape_ordered_list_start(out)
+    escape_ordered_list_start(escape_character_references(out))
+}
+
+/// `&amp;` in feed text is text, but CommonMark would decode it. Any `&`
+/// before a name and a `;` is escaped (a superset of the real entity
+/// names, which costs only a backslash); numeric references are already
+/// broken by the escaped `#`; a lone `&` as in "Q&A" is left alone.
+fn escape_character_references(text: String) -> String {
+    if !text.contains('&') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 4);
+    for (i, c) in text.char_indices() {
+        if c == '&' {
+            let rest = &text[i + 1..];
+            let name = rest
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(rest.len());
+            if name > 0 && rest[name..].starts_with(';') {
+                out.push('\\');
+            }
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Bidirectional overrides and similar format characters: they can make
@@ -228,6 +254,20 @@ mod tests {
             markdown_text("[x](javascript:alert(1))"),
             "\\[x\\](javascript:alert(1))"
         );
+    }
+
+    /// Found by the property test `escaped_title_is_one_link_in_one_heading`:
+    /// a title reading "&amp;" rendered as "&".
+    #[test]
+    fn character_references_in_titles_stay_text() {
+        assert_eq!(markdown_text("&amp;"), "\\&amp;");
+        assert_eq!(
+            markdown_text("&lt;b&gt; &#60; &#x3C; &copy"),
+            "\\&lt;b\\&gt; &\\#60; &\\#x3C; &copy"
+        );
+        assert_eq!(markdown_text("Q&A, AT&T & co"), "Q&A, AT&T & co");
+        // A control character between `&` and the name is dropped first.
+        assert_eq!(markdown_text("&\u{1}lt;"), "\\&lt;");
     }
 
     #[test]

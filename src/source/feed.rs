@@ -10,7 +10,7 @@ use crate::normalize::{canonical_url, digest_hex, html_to_text, plain_text, trun
 
 /// feed-rs invents an id for entries without one; this marks ours so we
 /// can derive a stable key instead of trusting a random one.
-const NO_ID: &str = "\u{0}newsdesk:no-id";
+pub(crate) const NO_ID: &str = "\u{0}newsdesk:no-id";
 
 /// Parses a fetched feed document.
 pub fn parse(
@@ -46,22 +46,31 @@ pub(crate) fn parse_model(
     let (utf8, _) = encoding::to_utf8(body, content_type);
     let cleaned = strip_invalid_xml_chars(&utf8);
     let cleaned = version_unversioned_rss(cleaned);
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(Some(feed_url.as_str()))
-        .id_generator(|_, _, _| NO_ID.to_owned())
-        .build();
-    let feed = match parser.parse(&cleaned[..]) {
+    let cleaned = strip_late_xml_declarations(cleaned);
+    let cleaned = drop_unsafe_rss_contacts(cleaned);
+    let feed = match parser(feed_url).parse(&cleaned[..]) {
         Ok(feed) => feed,
         // Raw `&` in titles and URLs is the most common way real feeds
         // break XML; escaping them and trying again recovers those feeds.
         Err(first_error) => match escape_bare_ampersands(&cleaned) {
-            Some(repaired) => parser
+            Some(repaired) => parser(feed_url)
                 .parse(&repaired[..])
                 .map_err(|_| describe(first_error))?,
             None => return Err(describe(first_error)),
         },
     };
     Ok(feed)
+}
+
+/// A new parser for each attempt: feed-rs keeps Media RSS state in the
+/// parser, and a parse that failed inside an entry leaves it behind, so
+/// the next parse with the same parser panics (an assertion in
+/// `MediaRssState::entry_begin`).
+fn parser(feed_url: &Url) -> feed_rs::parser::Parser {
+    feed_rs::parser::Builder::new()
+        .base_uri(Some(feed_url.as_str()))
+        .id_generator(|_, _, _| NO_ID.to_owned())
+        .build()
 }
 
 /// Removes the C0 control characters XML 1.0 forbids (a raw 0x08 in a title
@@ -72,6 +81,113 @@ fn strip_invalid_xml_chars(utf8: &[u8]) -> std::borrow::Cow<'_, [u8]> {
         std::borrow::Cow::Owned(utf8.iter().copied().filter(|b| !invalid(b)).collect())
     } else {
         std::borrow::Cow::Borrowed(utf8)
+    }
+}
+
+/// Removes XML declarations that are not at the start of the document
+/// (outside CDATA sections and comments; after junk text too). One there is not XML anyway, and
+/// one naming another encoding makes quick-xml, under feed-rs, panic
+/// ("set_encoding() called after prefix buffer was drained"); the text is
+/// UTF-8 by now, whatever it says. JSON Feeds are left alone.
+fn strip_late_xml_declarations(xml: std::borrow::Cow<'_, [u8]>) -> std::borrow::Cow<'_, [u8]> {
+    let find = |from: usize, needle: &[u8]| {
+        xml.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|p| from + p)
+    };
+    // feed-rs reads a document as JSON when `{` comes before any `<`.
+    let Some(first) = xml.iter().position(|b| matches!(b, b'<' | b'{')) else {
+        return xml;
+    };
+    if xml[first] == b'{' {
+        return xml;
+    }
+    let start = xml.iter().position(|b| !b.is_ascii_whitespace());
+    let mut kept: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut at = first;
+    while let Some(lt) = find(at, b"<") {
+        let rest = &xml[lt..];
+        let skip_to = |close: &[u8]| find(lt, close).map_or(xml.len(), |end| end + close.len());
+        at = if rest.starts_with(b"<![CDATA[") {
+            skip_to(b"]]>")
+        } else if rest.starts_with(b"<!--") {
+            skip_to(b"-->")
+        } else if Some(lt) != start
+            && rest.starts_with(b"<?xml")
+            && matches!(rest.get(5), Some(b' ' | b'\t' | b'\r' | b'\n' | b'?'))
+        {
+            let end = skip_to(b"?>");
+            kept.get_or_insert_with(Vec::new)
+                .extend_from_slice(&xml[copied..lt]);
+            copied = end;
+            end
+        } else {
+            lt + 1
+        };
+    }
+    match kept {
+        Some(mut kept) => {
+            kept.extend_from_slice(&xml[copied..]);
+            std::borrow::Cow::Owned(kept)
+        }
+        None => xml,
+    }
+}
+
+/// Empties RSS `<author>`, `<managingEditor>` and `<webMaster>` elements
+/// whose text holds a non-ASCII character or a reference. feed-rs 3.0
+/// splits "name email" there with byte arithmetic and panics when a
+/// multi-byte character touches the address ("taro@example.jp（山田）").
+/// newsdesk reads no authors, so nothing is lost; ASCII ones are kept.
+fn drop_unsafe_rss_contacts(xml: std::borrow::Cow<'_, [u8]>) -> std::borrow::Cow<'_, [u8]> {
+    const CONTACTS: [&[u8]; 3] = [b"author", b"managingEditor", b"webMaster"];
+    let find = |from: usize, needle: &[u8]| {
+        xml.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|p| from + p)
+    };
+    if xml.iter().find(|b| matches!(b, b'<' | b'{')) != Some(&b'<') {
+        return xml;
+    }
+    let mut kept: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(lt) = find(at, b"<") {
+        at = lt + 1;
+        let Some(name) = CONTACTS.iter().find(|name| {
+            xml[lt + 1..].starts_with(name)
+                && matches!(
+                    xml.get(lt + 1 + name.len()),
+                    Some(b'>' | b' ' | b'\t' | b'\r' | b'\n')
+                )
+        }) else {
+            continue;
+        };
+        let Some(gt) = find(lt, b">") else { break };
+        if xml[gt - 1] == b'/' {
+            continue;
+        }
+        let close = [b"</".as_slice(), name].concat();
+        let Some(end) = find(gt + 1, &close) else {
+            break;
+        };
+        let text = &xml[gt + 1..end];
+        if text.iter().any(|b| !b.is_ascii() || *b == b'&') {
+            kept.get_or_insert_with(Vec::new)
+                .extend_from_slice(&xml[copied..gt + 1]);
+            copied = end;
+        }
+        at = end;
+    }
+    match kept {
+        Some(mut kept) => {
+            kept.extend_from_slice(&xml[copied..]);
+            std::borrow::Cow::Owned(kept)
+        }
+        None => xml,
     }
 }
 
@@ -255,4 +371,79 @@ fn stable_key(
     }
     let date = date.map(|d| d.to_rfc3339()).unwrap_or_default();
     format!("sha:{}", digest_hex(&[title, &date]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the feed_normalize fuzz target (a seed: a real Atom feed cut
+    /// at 64 KiB): a document that fails inside an entry and holds a bare
+    /// `&` was parsed again, for the repair, by the same feed-rs parser,
+    /// whose leftover state made it panic.
+    #[test]
+    fn bare_ampersand_inside_an_entry_is_repaired_without_a_panic() {
+        let url = Url::parse("https://example.org/atom.xml").unwrap();
+        let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><id>1</id><title>Fish & Chips</title><link href="https://example.org/a"/></entry></feed>"#;
+        let parsed = parse(atom, None, &url).unwrap();
+        assert_eq!(parsed.entries[0].title, "Fish & Chips");
+
+        let truncated = br#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><content type="html">&lt;p&gt;A &amp; B &l"#;
+        assert!(matches!(
+            parse(truncated, None, &url),
+            Err(ParseError::Malformed(_))
+        ));
+    }
+
+    /// Found by the feed_normalize fuzz target: feed-rs panicked on an RSS
+    /// author whose address touches a multi-byte character ("start byte
+    /// index 22 is not a char boundary" in parse_person_name_email).
+    #[test]
+    fn rss_author_with_a_multibyte_character_next_to_the_address_is_read() {
+        let url = Url::parse("https://example.org/rss.xml").unwrap();
+        for author in [
+            "taro@example.jp（山田太郎）",
+            "（taro@example.jp）",
+            "taro@example.jp&#12354;&#12354;&#12354;",
+        ] {
+            let rss = format!(
+                "<rss version=\"2.0\"><channel><title>t</title><managingEditor>{author}</managingEditor><item><title>One</title><author>{author}</author><link>https://example.org/1</link></item></channel></rss>"
+            );
+            let parsed = parse(rss.as_bytes(), None, &url).unwrap();
+            assert_eq!(parsed.entries[0].title, "One", "{author}");
+        }
+        let ascii = b"<rss><channel><author>a@b.example (A)</author><itunes:author>\xc3\xa9</itunes:author><author/></channel></rss>";
+        assert_eq!(&drop_unsafe_rss_contacts(ascii[..].into())[..], &ascii[..]);
+    }
+
+    /// Found by the feed_normalize fuzz target: a second XML declaration
+    /// naming another encoding, inside an item, made quick-xml panic.
+    #[test]
+    fn xml_declaration_inside_an_item_is_removed_without_a_panic() {
+        let url = Url::parse("https://example.org/rss.xml").unwrap();
+        let rss = br#"<?xml version="1.0" encoding="ISO-8859-1"?>
+<rss version="2.0"><channel><title>t</title>
+<item><title>One</title><?xml version="1.0" encoding="EUC-JP"?><link>https://example.org/1</link>
+<description><![CDATA[<pre><?xml version="1.0" encoding="EUC-JP"?></pre>]]></description></item>
+<!-- <?xml version="1.0" encoding="EUC-JP"?> --></channel></rss>"#;
+        let parsed = parse(rss, None, &url).unwrap();
+        assert_eq!(parsed.entries[0].title, "One");
+        assert_eq!(
+            parsed.entries[0].url.as_deref(),
+            Some("https://example.org/1")
+        );
+        // After junk, the first declaration is not at the start either
+        // (found next: a JSON fragment before an RSS document).
+        let junk = format!(
+            "{}\n<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<rss version=\"2.0\"><channel><title>t</title></channel></rss>",
+            "\"id\": 1,".repeat(1000)
+        );
+        assert!(parse(junk.as_bytes(), None, &url).is_ok());
+        // Inside CDATA and comments it is text, and stays.
+        let kept = br#"<rss><![CDATA[<?xml version="1.0"?>]]><!-- <?xml ?> --><?xml-stylesheet href="a"?><?xml version="1.0"?></rss>"#;
+        assert_eq!(
+            &strip_late_xml_declarations(kept[..].into())[..],
+            br#"<rss><![CDATA[<?xml version="1.0"?>]]><!-- <?xml ?> --><?xml-stylesheet href="a"?></rss>"#
+        );
+    }
 }

@@ -187,7 +187,13 @@ pub fn from_atom(
             .as_deref()
             .and_then(|href| href.split("/releases/tag/").nth(1))
             .map(|t| percent_decode(t.trim_end_matches('/')))
-            .or_else(|| entry.id.rsplit('/').next().map(str::to_owned))
+            // Without a link, the tag is the last part of the id; an entry
+            // with neither is no release we can name.
+            .or_else(|| {
+                (entry.id != feed::NO_ID)
+                    .then(|| entry.id.rsplit('/').next().map(str::to_owned))
+                    .flatten()
+            })
             .filter(|t| !t.is_empty())?;
         let notes = entry
             .content
@@ -304,8 +310,10 @@ fn entry_of(release: Release, options: &GithubReleases) -> IncomingEntry {
             format!("{} {}", options.display_name, v.text),
             String::new(),
         ),
+        // A tag read from a link or id is percent-decoded text that may
+        // hold any whitespace; a title is one line.
         None => (
-            format!("{} {}", options.display_name, release.tag),
+            fold_whitespace(&format!("{} {}", options.display_name, release.tag)),
             format!(
                 "Tag \"{}\" is not a version number, so its level is unknown. ",
                 release.tag
@@ -391,6 +399,42 @@ mod tests {
         assert!(!parse_tag("1.2.3+build.5").unwrap().prerelease);
         assert_eq!(parse_tag("nightly"), None);
         assert_eq!(parse_tag("latest"), None);
+    }
+
+    /// Found by the feed_normalize fuzz target: an entry with neither a
+    /// link nor an id became the release "\0newsdesk:no-id" (feed-rs's
+    /// invented id, as a tag), and every such entry shared its key.
+    #[test]
+    fn atom_entry_without_link_or_id_is_not_a_release_named_after_the_invented_id() {
+        let atom = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<feed>\n    <title>Releases</title>\n    <entry>\n        <title>Caf\xc3\xa9</title>\n    </entry>\n    <entry>\n        <id>tag:github.com,2008:Repository/1/v2.5.0</id>\n        <title>v2.5.0</title>\n    </entry>\n</feed>\n";
+        let options = GithubReleases {
+            repo: "o/r".into(),
+            display_name: "Project".into(),
+            min_level: Level::Minor,
+            prereleases: false,
+            tag_pattern: None,
+        };
+        let feed_url = Url::parse("https://github.com/o/r/releases.atom").unwrap();
+        let parsed = from_atom(atom, None, &feed_url, &options).unwrap();
+        let keys: Vec<&str> = parsed.entries.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["release:v2.5.0"]);
+    }
+
+    /// Found by the feed_normalize fuzz target: a tag decoded from a link
+    /// (`%20%20%0A`) put runs of whitespace and a line break in the title.
+    #[test]
+    fn a_tag_with_whitespace_makes_a_one_line_title() {
+        let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>Releases</title><entry><id>tag:github.com,2008:Repository/1/x</id><link rel="alternate" href="https://github.com/o/r/releases/tag/v1.0.0%20%20%0Anext"/><title>x</title></entry></feed>"#;
+        let options = GithubReleases {
+            repo: "o/r".into(),
+            display_name: "Project".into(),
+            min_level: Level::Minor,
+            prereleases: false,
+            tag_pattern: None,
+        };
+        let feed_url = Url::parse("https://github.com/o/r/releases.atom").unwrap();
+        let parsed = from_atom(atom, None, &feed_url, &options).unwrap();
+        assert_eq!(parsed.entries[0].title, "Project v1.0.0 next");
     }
 
     #[test]
