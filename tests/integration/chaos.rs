@@ -523,6 +523,18 @@ fn poll_measuring_memory(desk: &Desk) -> (std::process::Output, f64) {
     (child.wait_with_output().unwrap(), peak_kib as f64 / 1024.0)
 }
 
+/// Polls with host names pinned (`NEWSDESK_RESOLVE`); the sources by id.
+fn poll_pinned(desk: &Desk, pin: &str) -> std::collections::HashMap<String, Value> {
+    let output = desk
+        .cmd()
+        .env("NEWSDESK_RESOLVE", pin)
+        .arg("poll")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    sources_by_id(desk)
+}
+
 /// A feed on a public host name (pinned to 127.0.0.1 the way curl's
 /// `--resolve` does, so the test stays on loopback) that redirects into
 /// loopback, `localhost` or the link-local metadata address is refused; the
@@ -542,14 +554,7 @@ fn a_public_feed_cannot_redirect_into_private_addresses() {
     ]
     .concat();
     let desk = Desk::new(&sources);
-    let output = desk
-        .cmd()
-        .env("NEWSDESK_RESOLVE", &pin)
-        .arg("poll")
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let by_id = sources_by_id(&desk);
+    let by_id = poll_pinned(&desk, &pin);
     for (id, target, kind) in [
         ("to-loopback", "127.0.0.1", "loopback"),
         ("to-localhost", "localhost", "loopback"),
@@ -573,14 +578,7 @@ fn a_public_feed_cannot_redirect_into_private_addresses() {
         "enrich = false\nallow_private_redirects = true\n",
     );
     std::fs::write(allowing.config(), config).unwrap();
-    let output = allowing
-        .cmd()
-        .env("NEWSDESK_RESOLVE", &pin)
-        .arg("poll")
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let by_id = sources_by_id(&allowing);
+    let by_id = poll_pinned(&allowing, &pin);
     assert_eq!(
         by_id["to-loopback"]["last_error"],
         Value::Null,
