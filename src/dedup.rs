@@ -228,6 +228,9 @@ fn strip_site_suffix(title: &str) -> &str {
     }
 }
 
+static CVE_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\bcve-\d{4}-\d{4,7}\b").expect("valid regex"));
+
 static VERSION_WORD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^v?\d+(?:\.\d+)+$").expect("valid regex"));
 
@@ -275,6 +278,9 @@ pub struct TitleKey {
     /// Digest of the stemmed word set without announcing words, when it has
     /// three words or more: two titles with the same are one headline.
     rephrased: Option<u64>,
+    /// Digest of the CVE ids the title names: one vulnerability is one
+    /// story, whatever the language or wording of its titles.
+    cves: Option<u64>,
     /// Sorted, without repeats.
     shingles: Vec<u64>,
 }
@@ -362,6 +368,12 @@ impl TitleKey {
         let mut bag: Vec<&str> = words.iter().map(String::as_str).collect();
         bag.sort_unstable();
         let word_bag = hash_of(&bag.join(" "));
+        let cves: BTreeSet<String> = CVE_ID
+            .find_iter(&body)
+            .map(|m| m.as_str().to_ascii_uppercase())
+            .collect();
+        let cves =
+            (!cves.is_empty()).then(|| hash_of(&cves.into_iter().collect::<Vec<_>>().join(" ")));
         let words_for_veto = stems(&words_text, !numbers.is_empty());
         // The words of the headline, however phrased: announcing words say
         // nothing here ("CNCF Announces Crossplane's Graduation").
@@ -393,6 +405,7 @@ impl TitleKey {
             words,
             word_bag,
             rephrased,
+            cves,
             shingles,
         }
     }
@@ -403,6 +416,9 @@ impl TitleKey {
     pub fn similarity(&self, other: &TitleKey) -> f64 {
         if self.numbers != other.numbers {
             return 0.0;
+        }
+        if self.cves.is_some() && self.cves == other.cves {
+            return 1.0;
         }
         // One word swapped for another ("Alpha"/"Beta", "EKS"/"GKE",
         // "Cilium 1.17"/"Istio 1.17") is another story; a word only one
@@ -474,6 +490,7 @@ impl TitleKey {
                 hasher.finish() as i64
             })
             .chain(word_band.map(|hash| mix(hash) as i64))
+            .chain(self.cves.map(|hash| mix(hash ^ 0xC0E5) as i64))
             .collect()
     }
 }
@@ -634,6 +651,24 @@ mod tests {
         );
         let other = TitleKey::new("Grafana Labs Donates Alloy to OpenTelemetry");
         assert!(donated.similarity(&other) < 0.5);
+        // One vulnerability is one story in any wording or language.
+        let advisory = TitleKey::new(
+            "CVE-2025-1974: ingress-nginx admission controller remote code execution",
+        );
+        let explainer = TitleKey::new("Ingress-nginx CVE-2025-1974：知っておくべきこと");
+        assert_eq!(advisory.similarity(&explainer), 1.0);
+        assert!(
+            advisory
+                .bands()
+                .iter()
+                .any(|band| explainer.bands().contains(band))
+        );
+        assert_eq!(
+            TitleKey::new("Ingress-nginx CVE-2025-1974: What You Need to Know").similarity(
+                &TitleKey::new("Ingress-nginx CVE-2025-1097: What You Need to Know")
+            ),
+            0.0
+        );
         // Where a move goes is part of the story.
         assert_eq!(
             TitleKey::new("Migrating from Helm to Kustomize")

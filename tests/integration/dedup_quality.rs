@@ -80,7 +80,7 @@ fn default_title_threshold_is_precise_and_finds_most_duplicates() {
         "same-language recall {:.3}",
         same.recall
     );
-    // Translations between Japanese and English are beyond a lexical
-    // measure; the rest must still be found.
-    assert!(all.recall >= 0.85, "recall {:.3}", all.recall);
+    // Most translations between Japanese and English are beyond a lexical
+    // measure; what names the story (a CVE, a version) still finds them.
+    assert!(all.recall >= 0.9, "recall {:.3}", all.recall);
 }
