@@ -537,3 +537,42 @@ fn kill_9_mid_poll_loses_and_duplicates_nothing_and_the_schedule_resumes() {
     );
     assert_eq!(desk.count("SELECT COUNT(*) FROM candidates c WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.candidate_id = c.id)"), 0);
 }
+
+/// The daemon reads the article page of a thin candidate after the poll
+/// that brought it, once: later health ticks with nothing new fetch no page
+/// again.
+#[test]
+fn the_daemon_enriches_thin_candidates_once_after_the_poll_that_brought_them() {
+    let page = fixture("real/html/github-page.html");
+    let server = TestServer::start(move |seen| match seen.path.as_str() {
+        "/feed.xml" => Reply::ok(
+            format!(
+                "<rss version=\"2.0\"><channel><title>t</title>\
+                 <item><title>Miniflux v2</title><link>{}/miniflux</link></item>\
+                 </channel></rss>",
+                seen.header("Host").map(|h| format!("http://{h}")).unwrap()
+            ),
+            "application/rss+xml",
+        ),
+        "/miniflux" => Reply::ok(page.clone(), "text/html; charset=utf-8"),
+        _ => Reply::status(404),
+    });
+    let desk = Desk::new(&format!(
+        "[[source]]\nid = \"blog\"\nkind = \"feed\"\nurl = \"{}\"\nsection = \"articles\"\nenrich = true\ninterval = \"1h\"\n",
+        server.url("/feed.xml")
+    ));
+    // A 2 s watchdog makes the health tick (and the enrichment check) 1 s.
+    let mut daemon = Daemon::start(&desk, &[("WATCHDOG_USEC", "2000000")]);
+    daemon.wait_for_notification("READY=1", Duration::from_secs(10));
+    wait_until(Duration::from_secs(15), "the page's description", || {
+        desk.db().exists()
+            && desk.count(
+                "SELECT COUNT(*) FROM candidates WHERE summary IS NOT NULL AND length(summary) > 20",
+            ) == 1
+    });
+    // Several more ticks with nothing new: the page is not read again.
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(requests_to(&server, "/miniflux"), 1, "{}", daemon.log());
+    daemon.signal("TERM");
+    assert!(daemon.wait_exit(Duration::from_secs(10)).success());
+}
