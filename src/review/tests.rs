@@ -79,6 +79,34 @@ fn entry(key: &str, title: &str, summary: &str, hours_ago: i64) -> IncomingEntry
     }
 }
 
+/// Records a poll of source `id` that read `entries`, as the daemon's
+/// writer does.
+fn record(store: &mut Store, config: &Config, id: &str, entries: &[IncomingEntry]) {
+    let source = config.sources.iter().find(|s| s.id.0 == id).unwrap();
+    store
+        .record_poll(
+            &PollRecord {
+                source,
+                started_at: now(),
+                http_status: Some(200),
+                bytes: 0,
+                duration: Duration::ZERO,
+                moved_to: None,
+                outcome: PollOutcome::Parsed {
+                    entries,
+                    validators: &Default::default(),
+                    body_sha: id,
+                    warning: None,
+                },
+            },
+            |_| crate::schedule::Next {
+                interval: Duration::from_secs(3600),
+                at: now(),
+            },
+        )
+        .unwrap();
+}
+
 /// A desk: the configuration and a database holding one poll per source.
 struct Desk {
     _dir: tempfile::TempDir,
@@ -140,29 +168,7 @@ impl Desk {
             ),
         ];
         for (id, entries) in &polls {
-            let source = config.sources.iter().find(|s| s.id.0 == *id).unwrap();
-            store
-                .record_poll(
-                    &PollRecord {
-                        source,
-                        started_at: now(),
-                        http_status: Some(200),
-                        bytes: 0,
-                        duration: Duration::ZERO,
-                        moved_to: None,
-                        outcome: PollOutcome::Parsed {
-                            entries,
-                            validators: &Default::default(),
-                            body_sha: id,
-                            warning: None,
-                        },
-                    },
-                    |_| crate::schedule::Next {
-                        interval: Duration::from_secs(3600),
-                        at: now(),
-                    },
-                )
-                .unwrap();
+            record(&mut store, &config, id, entries);
         }
         Desk {
             _dir: dir,
@@ -495,4 +501,33 @@ fn wide_titles_are_cut_by_display_width() {
     assert_eq!(super::ui::fit("新機能まとめ", 7), "新機能…");
     assert_eq!(super::ui::fit("新機能まとめ", 12), "新機能まとめ");
     assert_eq!(super::ui::fit("abc", 2), "a…");
+}
+
+#[test]
+fn refresh_shows_what_the_daemon_wrote_meanwhile() {
+    let desk = Desk::new();
+    let mut app = desk.app();
+    let before = app.total;
+    // The daemon, on its own connection, stores a new story.
+    let mut daemon = desk.store();
+    daemon.set_ranking(Rules::of(&desk.config)).unwrap();
+    record(
+        &mut daemon,
+        &desk.config,
+        "k8s-blog",
+        &[entry(
+            "k9",
+            "Kubernetes v1.36 Sneak Peek",
+            "What is coming in the next Kubernetes release, feature by feature.",
+            1,
+        )],
+    );
+    assert!(!titles(&app).contains(&"Kubernetes v1.36 Sneak Peek"));
+    key(&mut app, KeyCode::Char('R'));
+    assert_eq!(app.total, before + 1);
+    assert!(
+        titles(&app).contains(&"Kubernetes v1.36 Sneak Peek"),
+        "{:?}",
+        titles(&app)
+    );
 }
