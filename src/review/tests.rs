@@ -397,39 +397,10 @@ fn a_drafted_candidate_cannot_be_decided_and_says_so() {
 #[test]
 fn pages_are_read_as_the_selection_moves() {
     let desk = Desk::new();
-    let config = &desk.config;
-    let mut store = desk.store();
-    let source = config
-        .sources
-        .iter()
-        .find(|s| s.id.0 == "k8s-blog")
-        .unwrap();
     let many: Vec<IncomingEntry> = (0..250)
         .map(|i| entry(&format!("m{i}"), &format!("Story number {i}"), "x", i))
         .collect();
-    store
-        .record_poll(
-            &PollRecord {
-                source,
-                started_at: now(),
-                http_status: Some(200),
-                bytes: 0,
-                duration: Duration::ZERO,
-                moved_to: None,
-                outcome: PollOutcome::Parsed {
-                    entries: &many,
-                    validators: &Default::default(),
-                    body_sha: "many",
-                    warning: None,
-                },
-            },
-            |_| crate::schedule::Next {
-                interval: Duration::from_secs(3600),
-                at: now(),
-            },
-        )
-        .unwrap();
-    drop(store);
+    record(&mut desk.store(), &desk.config, "k8s-blog", &many);
     let mut app = desk.app();
     assert_eq!((app.rows.len(), app.total), (super::app::PAGE, 255));
     for _ in 0..30 {

@@ -401,12 +401,9 @@ mod tests {
         assert_eq!(parse_tag("latest"), None);
     }
 
-    /// Found by the feed_normalize fuzz target: an entry with neither a
-    /// link nor an id became the release "\0newsdesk:no-id" (feed-rs's
-    /// invented id, as a tag), and every such entry shared its key.
-    #[test]
-    fn atom_entry_without_link_or_id_is_not_a_release_named_after_the_invented_id() {
-        let atom = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<feed>\n    <title>Releases</title>\n    <entry>\n        <title>Caf\xc3\xa9</title>\n    </entry>\n    <entry>\n        <id>tag:github.com,2008:Repository/1/v2.5.0</id>\n        <title>v2.5.0</title>\n    </entry>\n</feed>\n";
+    /// `releases.atom` of "o/r" read with the default filter (minor and up,
+    /// no pre-releases).
+    fn minor_releases_of(atom: &[u8]) -> crate::source::ParsedSource {
         let options = GithubReleases {
             repo: "o/r".into(),
             display_name: "Project".into(),
@@ -415,7 +412,16 @@ mod tests {
             tag_pattern: None,
         };
         let feed_url = Url::parse("https://github.com/o/r/releases.atom").unwrap();
-        let parsed = from_atom(atom, None, &feed_url, &options).unwrap();
+        from_atom(atom, None, &feed_url, &options).unwrap()
+    }
+
+    /// Found by the feed_normalize fuzz target: an entry with neither a
+    /// link nor an id became the release "\0newsdesk:no-id" (feed-rs's
+    /// invented id, as a tag), and every such entry shared its key.
+    #[test]
+    fn atom_entry_without_link_or_id_is_not_a_release_named_after_the_invented_id() {
+        let atom = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<feed>\n    <title>Releases</title>\n    <entry>\n        <title>Caf\xc3\xa9</title>\n    </entry>\n    <entry>\n        <id>tag:github.com,2008:Repository/1/v2.5.0</id>\n        <title>v2.5.0</title>\n    </entry>\n</feed>\n";
+        let parsed = minor_releases_of(atom);
         let keys: Vec<&str> = parsed.entries.iter().map(|e| e.key.as_str()).collect();
         assert_eq!(keys, ["release:v2.5.0"]);
     }
@@ -425,15 +431,7 @@ mod tests {
     #[test]
     fn a_tag_with_whitespace_makes_a_one_line_title() {
         let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>Releases</title><entry><id>tag:github.com,2008:Repository/1/x</id><link rel="alternate" href="https://github.com/o/r/releases/tag/v1.0.0%20%20%0Anext"/><title>x</title></entry></feed>"#;
-        let options = GithubReleases {
-            repo: "o/r".into(),
-            display_name: "Project".into(),
-            min_level: Level::Minor,
-            prereleases: false,
-            tag_pattern: None,
-        };
-        let feed_url = Url::parse("https://github.com/o/r/releases.atom").unwrap();
-        let parsed = from_atom(atom, None, &feed_url, &options).unwrap();
+        let parsed = minor_releases_of(atom);
         assert_eq!(parsed.entries[0].title, "Project v1.0.0 next");
     }
 

@@ -86,7 +86,12 @@ pub fn check_linked_heading(escaped: &str, title: &str) -> Result<(), String> {
     if !shape_ok {
         return Err(format!("{markdown:?} → {events:?}"));
     }
-    let text = plain_text(inner, &markdown)?;
+    renders_as(inner, &markdown, title)
+}
+
+/// The text of `inner` (events of `markdown`) is exactly `folded(title)`.
+fn renders_as(inner: &[Event], markdown: &str, title: &str) -> Result<(), String> {
+    let text = plain_text(inner, markdown)?;
     let expected = folded(title);
     if text == expected {
         Ok(())
@@ -113,13 +118,7 @@ pub fn check_plain_heading(escaped: &str, title: &str) -> Result<(), String> {
     {
         return Err(format!("{markdown:?} → {events:?}"));
     }
-    let text = plain_text(inner, &markdown)?;
-    let expected = folded(title);
-    if text == expected {
-        Ok(())
-    } else {
-        Err(format!("{markdown:?} renders {text:?}, not {expected:?}"))
-    }
+    renders_as(inner, &markdown, title)
 }
 
 /// The summary line of an item without a note, `escaped` possibly cut by
