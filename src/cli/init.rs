@@ -93,7 +93,8 @@ pub fn run(args: &InitArgs) -> Result<(), CliError> {
         writeln!(out, "created {}", path.display())?;
     }
 
-    if inside_git_work_tree(dir) {
+    // Without git at all, `git init` below says so.
+    if matches!(crate::draft::git::work_tree_root(dir), Ok(Some(_))) {
         writeln!(out, "{} is already in a git repository", dir.display())?;
     } else {
         match Command::new("git")
@@ -128,16 +129,4 @@ pub fn run(args: &InitArgs) -> Result<(), CliError> {
 
 fn cannot_write(path: &Path, err: &io::Error) -> CliError {
     CliError::Input(format!("cannot write {}: {err}", path.display()))
-}
-
-fn inside_git_work_tree(dir: &Path) -> bool {
-    Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["rev-parse", "--is-inside-work-tree"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
 }

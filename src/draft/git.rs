@@ -59,17 +59,23 @@ fn checked(dir: &Path, args: &[&str]) -> Result<String, GitError> {
     })
 }
 
+/// The top of the git work tree `dir` is in, if it is in one.
+pub fn work_tree_root(dir: &Path) -> Result<Option<PathBuf>, GitError> {
+    let output = git(dir, &["rev-parse", "--show-toplevel"])?;
+    Ok(output
+        .status
+        .success()
+        .then(|| PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())))
+}
+
 /// Stages and commits `file` alone with `message`.
 pub fn commit(file: &Path, message: &str) -> Result<Committed, GitError> {
     let file = std::path::absolute(file).map_err(|_| GitError::NotARepository {
         dir: file.to_path_buf(),
     })?;
     let dir = file.parent().unwrap_or(Path::new("/")).to_path_buf();
-    let top = match git(&dir, &["rev-parse", "--show-toplevel"])? {
-        output if output.status.success() => {
-            PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
-        }
-        _ => return Err(GitError::NotARepository { dir }),
+    let Some(top) = work_tree_root(&dir)? else {
+        return Err(GitError::NotARepository { dir });
     };
     let relative = file
         .canonicalize()

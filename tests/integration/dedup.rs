@@ -348,23 +348,10 @@ fn stories_already_published_in_past_issues_are_not_queued() {
         "## Releases\n\n### [Kubernetes steering election results are in](https://elsewhere.example.org/steering)\n\nhttps://kubernetes.io/blog/2026/11/10/dra-ga-cluster-operators/\n",
     )
     .unwrap();
-    let git = |args: &[&str]| {
-        let status = std::process::Command::new("git")
-            .args(args)
-            .current_dir(repo)
-            .env("GIT_AUTHOR_NAME", "Editor")
-            .env("GIT_AUTHOR_EMAIL", "editor@example.org")
-            .env("GIT_COMMITTER_NAME", "Editor")
-            .env("GIT_COMMITTER_EMAIL", "editor@example.org")
-            .output()
-            .unwrap();
-        assert!(
-            status.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&status.stderr)
-        );
-    };
+    let git = |args: &[&str]| crate::git(repo, args);
     git(&["init", "-q"]);
+    git(&["config", "user.name", "Editor"]);
+    git(&["config", "user.email", "editor@example.org"]);
     git(&["add", "drafts"]);
     git(&["commit", "-q", "-m", "past issues"]);
 
@@ -552,13 +539,7 @@ fn the_queue_ranks_what_the_editor_takes_above_what_they_turn_away() {
         ],
         "{queue:#}"
     );
-    let scores: Vec<f64> = queue
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["score"].as_f64().unwrap())
-        .collect();
-    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    crate::assert_best_first(&queue);
     let explained = desk.ok(&[
         "review",
         "show",

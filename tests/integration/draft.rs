@@ -2,12 +2,11 @@
 //! into an edited draft, numbering, and commits in a real git repository.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
 use crate::server::{Reply, TestServer};
-use crate::{Desk, source};
+use crate::{Desk, git, source};
 
 const DATE: &str = "2026-12-02";
 
@@ -457,20 +456,6 @@ fn a_draft_whose_markers_are_gone_gets_a_new_file_beside_it() {
         "{proposal}"
     );
     assert_eq!(status_of(&desk, &late), "accepted");
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
 }
 
 fn git_repo(dir: &Path) {

@@ -127,12 +127,7 @@ fn init_refuses_to_overwrite_and_writes_nothing() {
 #[test]
 fn init_inside_a_repository_does_not_nest_another() {
     let temp = tempfile::tempdir().unwrap();
-    let status = Command::new("git")
-        .args(["init", "--quiet"])
-        .arg(temp.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    crate::git(temp.path(), &["init", "--quiet"]);
     let dir = temp.path().join("newsletter");
     let output = newsdesk()
         .current_dir(temp.path())

@@ -83,6 +83,32 @@ impl Desk {
     }
 }
 
+/// Runs `git args` in `dir`, asserts it succeeded, returns its stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// `review list --json` output is ordered by score, highest first.
+pub fn assert_best_first(list: &Value) {
+    let scores: Vec<f64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+}
+
 /// A `[[source]]` table.
 pub fn source(id: &str, url: &str, section: &str) -> String {
     format!(

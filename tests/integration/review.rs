@@ -134,13 +134,7 @@ fn review_list_json_is_stable_best_first_and_limited() {
             "url"
         ]
     );
-    let scores: Vec<f64> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["score"].as_f64().unwrap())
-        .collect();
-    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    crate::assert_best_first(&list);
     let limited = desk.json(&["review", "list", "--limit", "2", "--json"]);
     assert_eq!(limited.as_array().unwrap().len(), 2);
     assert_eq!(limited[0], list[0]);
