@@ -377,7 +377,12 @@ impl TitleKey {
         let words_for_veto = stems(&words_text, !numbers.is_empty());
         // The words of the headline, however phrased: announcing words say
         // nothing here ("CNCF Announces Crossplane's Graduation").
-        let rephrased: Vec<String> = stems(&words_text, true).into_iter().collect();
+        // With numbers in the title the veto set already leaves them out.
+        let rephrased: Vec<String> = if numbers.is_empty() {
+            stems(&words_text, true).into_iter().collect()
+        } else {
+            words_for_veto.iter().cloned().collect()
+        };
         let rephrased = (rephrased.len() >= 3).then(|| hash_of(&rephrased.join(" ")));
         let text = words
             .iter()

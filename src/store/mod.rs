@@ -788,13 +788,17 @@ fn select_candidates(
 
 /// Every source that carried each candidate, first first: one lookup per
 /// candidate for a few, one pass over the entries for many.
+/// Up to this many candidates, `seen_in` is looked up candidate by
+/// candidate; more are filled by one pass over the index of entries.
+const SEEN_IN_ONE_BY_ONE: usize = 500;
+
 fn fill_seen_in(conn: &Connection, candidates: &mut [CandidateView]) -> Result<()> {
     let add = |seen: &mut Vec<String>, source: String| {
         if !seen.contains(&source) {
             seen.push(source);
         }
     };
-    if candidates.len() <= 500 {
+    if candidates.len() <= SEEN_IN_ONE_BY_ONE {
         let mut stmt = conn
             .prepare_cached("SELECT source_id FROM entries WHERE candidate_id = ?1 ORDER BY id")?;
         for candidate in candidates.iter_mut() {

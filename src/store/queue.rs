@@ -122,12 +122,24 @@ pub(super) fn score_ids(
     let mut ids: Vec<i64> = ids.collect();
     ids.sort_unstable();
     ids.dedup();
-    for id in ids {
-        let candidates = select_candidates(tx, "WHERE c.id = ?1", [id])?;
+    // One read per few hundred candidates rather than one per candidate;
+    // chunks small enough that `seen_in` is looked up per candidate, not by
+    // a pass over every entry.
+    for chunk in ids.chunks(SCORE_CHUNK) {
+        let list = serde_json::to_string(chunk).expect("ids serialise");
+        let candidates = select_candidates(
+            tx,
+            "WHERE c.id IN (SELECT value FROM json_each(?1))",
+            [list],
+        )?;
         store_scores(tx, &candidates, ranker, generation)?;
     }
     Ok(())
 }
+
+/// Candidates read at once by [`score_ids`]: few enough that their
+/// `seen_in` is looked up one by one.
+const SCORE_CHUNK: usize = super::SEEN_IN_ONE_BY_ONE;
 
 /// Marks candidates `ids` as needing a score.
 pub(super) fn mark_stale(tx: &Transaction, ids: impl Iterator<Item = i64>) -> Result<()> {

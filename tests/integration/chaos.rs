@@ -19,6 +19,10 @@ use serde_json::Value;
 
 use crate::{Desk, source};
 
+/// What the local file an external entity names holds: it must never be
+/// found in the database.
+const LOCAL_SECRET: &str = "NEWSDESK-LOCAL-SECRET-7f3a9c";
+
 /// How long any one answer of the chaos server may go on.
 const ANSWER_BOUND: Duration = Duration::from_secs(30);
 
@@ -397,7 +401,7 @@ const MEMORY_BOUND_MIB: f64 = 400.0;
 fn hostile_servers_fail_alone_with_a_clear_error_and_bounded_memory() {
     let secret_dir = tempfile::tempdir().unwrap();
     let secret_file = secret_dir.path().join("secret.txt");
-    let secret = "NEWSDESK-LOCAL-SECRET-7f3a9c";
+    let secret = LOCAL_SECRET;
     std::fs::write(&secret_file, secret).unwrap();
     // Made before the poll starts, so the bomb is served at once.
     gzip_bomb();
@@ -493,6 +497,23 @@ fn hostile_servers_fail_alone_with_a_clear_error_and_bounded_memory() {
     assert_eq!(desk.count("SELECT COUNT(*) FROM candidates"), candidates);
 }
 
+/// Peak resident memory so far of a running process (VmHWM, KiB); 0 once
+/// it is gone.
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))?
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
+}
+
 /// Runs `newsdesk poll` and follows its peak resident memory (VmHWM)
 /// while it runs; returns the output and the peak in MiB.
 fn poll_measuring_memory(desk: &Desk) -> (std::process::Output, f64) {
@@ -505,19 +526,10 @@ fn poll_measuring_memory(desk: &Desk) -> (std::process::Output, f64) {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let status_file = format!("/proc/{}/status", child.id());
+    let pid = child.id();
     let mut peak_kib = 0u64;
     while child.try_wait().unwrap().is_none() {
-        if let Ok(status) = std::fs::read_to_string(&status_file)
-            && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:"))
-        {
-            let kib: u64 = line
-                .split_whitespace()
-                .nth(1)
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            peak_kib = peak_kib.max(kib);
-        }
+        peak_kib = peak_kib.max(peak_rss_kib(pid));
         thread::sleep(Duration::from_millis(20));
     }
     (child.wait_with_output().unwrap(), peak_kib as f64 / 1024.0)
@@ -598,12 +610,11 @@ fn the_daemon_outlives_hostile_servers_and_keeps_good_sources_on_time() {
     gzip_bomb();
     let secret_dir = tempfile::tempdir().unwrap();
     let secret_file = secret_dir.path().join("secret.txt");
-    std::fs::write(&secret_file, "NEWSDESK-LOCAL-SECRET-7f3a9c").unwrap();
+    std::fs::write(&secret_file, LOCAL_SECRET).unwrap();
     let server = ChaosServer::start(&secret_file);
     let desk = fast_desk(&chaos_sources(&server), "[daemon]\ngrace_period = \"3s\"\n");
     let mut daemon = Daemon::start(&desk, &[]);
     daemon.wait_for_notification("READY=1", Duration::from_secs(20));
-    let status_file = format!("/proc/{}/status", daemon.child.id());
     let watched = Instant::now();
     let mut peak_kib = 0u64;
     while watched.elapsed() < Duration::from_secs(15) {
@@ -612,16 +623,7 @@ fn the_daemon_outlives_hostile_servers_and_keeps_good_sources_on_time() {
             "the daemon died:\n{}",
             daemon.log()
         );
-        if let Ok(status) = std::fs::read_to_string(&status_file)
-            && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:"))
-        {
-            peak_kib = peak_kib.max(
-                line.split_whitespace()
-                    .nth(1)
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0),
-            );
-        }
+        peak_kib = peak_kib.max(peak_rss_kib(daemon.child.id()));
         thread::sleep(Duration::from_millis(100));
     }
     // The good source's polls, in order: its interval is 2 s (1–3 s as
@@ -666,6 +668,6 @@ fn the_daemon_outlives_hostile_servers_and_keeps_good_sources_on_time() {
     eprintln!("stopped {:?} after SIGTERM", stopped.elapsed());
     integrity_ok(&desk.db());
     let dump = std::fs::read(desk.db()).unwrap();
-    let secret = b"NEWSDESK-LOCAL-SECRET-7f3a9c";
+    let secret = LOCAL_SECRET.as_bytes();
     assert!(!dump.windows(secret.len()).any(|w| w == secret));
 }
