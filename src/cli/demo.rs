@@ -193,9 +193,11 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
     let mut store = Store::open(&config.newsletter.database)?;
     let mut accepted = 0;
     store.set_ranking(crate::rank::Rules::of(&config))?;
+    // Best first, as `review list` shows them. The demo rejects nothing, so
+    // its accepts leave the learned part of the ranking (and the order) as
+    // it is: one scoring serves every section.
+    store.rescore_stale(Some(Status::New), None, chrono::Utc::now())?;
     for section in &config.sections {
-        // Best first, as `review list` shows them.
-        store.rescore_stale(Some(Status::New), None, chrono::Utc::now())?;
         let candidates = store.queue(&QueueQuery {
             status: Some(Status::New),
             section: Some(section.id.clone()),

@@ -239,13 +239,6 @@ pub struct IssueRecord {
     pub path: String,
 }
 
-/// Which candidates to list.
-#[derive(Debug, Clone, Default)]
-pub struct CandidateFilter {
-    pub status: Option<Status>,
-    pub section: Option<String>,
-}
-
 pub struct Store {
     conn: Connection,
     /// Titles at least this similar are one story.
@@ -588,18 +581,6 @@ impl Store {
         Ok(())
     }
 
-    /// Candidates, newest first.
-    pub fn list_candidates(&self, filter: &CandidateFilter) -> Result<Vec<CandidateView>> {
-        self.candidates_where(
-            "WHERE (?1 IS NULL OR c.status = ?1) AND (?2 IS NULL OR c.section = ?2) AND ?3 IS NULL",
-            params![
-                filter.status.map(Status::as_str),
-                filter.section,
-                None::<i64>
-            ],
-        )
-    }
-
     /// Title and summary of every decided candidate, and whether the
     /// editor took it (accepted or drafted) or not (rejected).
     pub fn decisions(&self) -> Result<Vec<(String, bool)>> {
@@ -613,11 +594,7 @@ impl Store {
 
     /// One candidate, `None` when there is no such id.
     pub fn candidate(&self, id: i64) -> Result<Option<CandidateView>> {
-        Ok(self
-            .candidates_where(
-                "WHERE ?1 IS NULL AND ?2 IS NULL AND c.id = ?3",
-                params![None::<String>, None::<String>, id],
-            )?
+        Ok(select_candidates(&self.conn, "WHERE c.id = ?1", [id])?
             .into_iter()
             .next())
     }
@@ -736,18 +713,6 @@ impl Store {
         queue::next_generation(&tx)?;
         tx.commit()?;
         Ok(priors)
-    }
-
-    fn candidates_where(
-        &self,
-        condition: &str,
-        values: impl rusqlite::Params,
-    ) -> Result<Vec<CandidateView>> {
-        select_candidates(
-            &self.conn,
-            &format!("{condition} ORDER BY c.published DESC, c.id DESC"),
-            values,
-        )
     }
 }
 
