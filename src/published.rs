@@ -68,7 +68,7 @@ pub fn links_in(markdown: &str, file: &str) -> Vec<PublishedLink> {
 }
 
 /// Markdown files under `dir` (any depth), sorted.
-fn markdown_files(dir: &Path, found: &mut Vec<PathBuf>) {
+pub(crate) fn markdown_files(dir: &Path, found: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };

@@ -93,30 +93,17 @@ static FILE_DATE: LazyLock<Regex> =
 /// of distinct earlier dates among the Markdown files under drafts_dir
 /// whose names carry a date (`2026-11-25.md`, `articles/weekly-2026-11-25.md`).
 pub fn issue_number(newsletter: &Newsletter, date: NaiveDate) -> u32 {
-    let mut dates = BTreeSet::new();
-    let mut dirs = vec![newsletter.drafts_dir.clone()];
-    while let Some(dir) = dirs.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') {
-                continue;
-            }
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if name.ends_with(".md") || name.ends_with(".markdown") {
-                let found = FILE_DATE
-                    .captures(&name)
-                    .and_then(|c| NaiveDate::parse_from_str(&c[1], "%Y-%m-%d").ok());
-                if let Some(found) = found.filter(|d| *d < date) {
-                    dates.insert(found);
-                }
-            }
-        }
-    }
+    let mut files = Vec::new();
+    crate::published::markdown_files(&newsletter.drafts_dir, &mut files);
+    let dates: BTreeSet<NaiveDate> = files
+        .iter()
+        .filter_map(|path| {
+            let name = path.file_name()?.to_string_lossy();
+            let found = FILE_DATE.captures(&name)?;
+            NaiveDate::parse_from_str(&found[1], "%Y-%m-%d").ok()
+        })
+        .filter(|found| *found < date)
+        .collect();
     newsletter
         .first_issue
         .saturating_add(u32::try_from(dates.len()).unwrap_or(u32::MAX))
