@@ -6,6 +6,7 @@
 //! [`draft`] renders the accepted ones into the next issue; [`cli`] holds
 //! the commands.
 
+pub mod atomic_file;
 pub mod cli;
 pub mod config;
 pub mod daemon;

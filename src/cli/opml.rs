@@ -156,7 +156,8 @@ pub fn run_import(cli: &Cli, args: &ImportOpmlArgs) -> Result<(), CliError> {
                 config_path.display()
             )));
         }
-        write_atomically(config_path, &edited)?;
+        crate::atomic_file::write(config_path, &edited)
+            .map_err(|e| CliError::Input(format!("cannot write {}: {e}", config_path.display())))?;
     }
     writeln!(
         out,
@@ -260,7 +261,7 @@ fn plan(config: &Config, feeds: Vec<OpmlFeed>) -> (Vec<NewSource>, Vec<Skipped>)
         let base = feed
             .newsdesk_id
             .clone()
-            .filter(|id| is_source_id(id))
+            .filter(|id| crate::config::valid_id(id))
             .unwrap_or_else(|| derive_id(&feed.title, &url, repo.as_deref()));
         let id = unique_id(&base, &ids);
         ids.insert(id.clone());
@@ -273,15 +274,6 @@ fn plan(config: &Config, feeds: Vec<OpmlFeed>) -> (Vec<NewSource>, Vec<Skipped>)
         });
     }
     (added, skipped)
-}
-
-/// What feeds.toml accepts as an id (an id written by export-opml is kept).
-fn is_source_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// `owner/name` of `https://github.com/OWNER/NAME/releases.atom`.
@@ -438,30 +430,6 @@ fn append_sources(
         array.push(table);
     }
     Ok(doc.to_string())
-}
-
-/// Replaces `path` by a file holding `text`, keeping its permissions; a
-/// crash leaves either the old file or the new one, never half of one.
-fn write_atomically(path: &Path, text: &str) -> Result<(), CliError> {
-    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "feeds.toml".into());
-    let temp = target.with_file_name(format!(".{name}.import-{}", std::process::id()));
-    let written = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(text.as_bytes())?;
-        if let Ok(meta) = std::fs::metadata(&target) {
-            file.set_permissions(meta.permissions())?;
-        }
-        file.sync_all()?;
-        std::fs::rename(&temp, &target)
-    })();
-    written.map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        CliError::Input(format!("cannot write {}: {e}", target.display()))
-    })
 }
 
 pub fn run_export(cli: &Cli, args: &ExportOpmlArgs) -> Result<(), CliError> {

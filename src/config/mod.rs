@@ -631,7 +631,8 @@ fn parse_rate(problems: &mut Problems, value: &Spanned<String>, key: &str) -> Op
     parsed
 }
 
-fn valid_id(id: &str) -> bool {
+/// What feeds.toml accepts as a source id.
+pub(crate) fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
         && id

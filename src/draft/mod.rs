@@ -15,7 +15,6 @@ pub mod merge;
 pub mod templates;
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -431,45 +430,7 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<(), DraftError> {
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| io("create the directory of", e))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // Temp files of a run killed before its rename are of no use to anyone:
-    // the file they were for is still whole.
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        let stale_prefix = format!(".{name}.");
-        for entry in entries.flatten() {
-            let file_name = entry.file_name();
-            let file_name = file_name.to_string_lossy();
-            let writer = file_name
-                .strip_prefix(&stale_prefix)
-                .and_then(|rest| rest.strip_suffix(".tmp"))
-                .and_then(|pid| pid.parse::<u32>().ok());
-            // A writer still running (another `draft`) keeps its file.
-            if let Some(pid) = writer
-                && !Path::new(&format!("/proc/{pid}")).exists()
-            {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
-    }
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)?;
-        // The rename is durable once the directory is synced.
-        if let Ok(dir) = std::fs::File::open(dir) {
-            let _ = dir.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result.map_err(|e| io("write", e))
+    crate::atomic_file::write(path, text).map_err(|e| io("write", e))
 }
 
 #[cfg(test)]
