@@ -642,11 +642,20 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// A transaction holding the editor's work (decisions, notes, undo,
+    /// what went into a draft): synced to disk at commit, so not even a
+    /// power cut takes it back. Polls, which can be fetched again, commit
+    /// at synchronous=NORMAL.
+    pub(crate) fn editor_transaction(&mut self) -> Result<Transaction<'_>> {
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        Ok(self.conn.transaction()?)
+    }
+
     /// Records that the draft of `issue` was written with `ids` in it, in
     /// one transaction: the issue's row and every accepted candidate of
     /// `ids` marked drafted in it. Returns how many were newly marked.
     pub fn record_draft(&mut self, issue: &IssueRecord, ids: &[i64]) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = self.editor_transaction()?;
         let issue_id: i64 = tx.query_row(
             "INSERT INTO issues (issue_date, number, path, generated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (issue_date) DO UPDATE SET
@@ -684,11 +693,7 @@ impl Store {
         section: Option<&str>,
         note: Option<&str>,
     ) -> Result<Vec<Prior>> {
-        // A decision is the editor's work: synced to disk at commit, so not
-        // even a power cut takes it back (polls can be fetched again and
-        // stay at NORMAL).
-        self.conn.pragma_update(None, "synchronous", "FULL")?;
-        let tx = self.conn.transaction()?;
+        let tx = self.editor_transaction()?;
         let now = timestamp(Utc::now());
         let mut priors = Vec::with_capacity(ids.len());
         for id in ids {

@@ -342,9 +342,7 @@ impl Store {
     /// Puts candidates back as they were before a decision (undo), in one
     /// transaction; a candidate drafted since changes nothing.
     pub fn restore(&mut self, priors: &[Prior]) -> Result<()> {
-        // The editor's work: synced at commit (see `Store::decide`).
-        self.conn.pragma_update(None, "synchronous", "FULL")?;
-        let tx = self.conn.transaction()?;
+        let tx = self.editor_transaction()?;
         for prior in priors {
             let current = self::prior(&tx, prior.id)?;
             if current.as_ref().is_none_or(|c| c.status == "drafted") {
@@ -372,9 +370,7 @@ impl Store {
     /// Sets (or with `None` clears) the editor's comment on a candidate;
     /// returns what it was before.
     pub fn set_note(&mut self, id: i64, note: Option<&str>) -> Result<Prior> {
-        // The editor's work: synced at commit (see `Store::decide`).
-        self.conn.pragma_update(None, "synchronous", "FULL")?;
-        let tx = self.conn.transaction()?;
+        let tx = self.editor_transaction()?;
         let prior = self::prior(&tx, id)?.ok_or_else(|| {
             StoreError::Invalid(format!("no candidate #{id}; nothing was changed"))
         })?;
