@@ -11,7 +11,6 @@
 //!   titles whose numbers differ (v2.5 vs v2.4, #212 vs #213) never match.
 
 use std::collections::BTreeSet;
-use std::hash::{Hash, Hasher};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -263,26 +262,38 @@ fn numbers(text: &str) -> BTreeSet<String> {
 /// A title prepared for comparison.
 #[derive(Debug, Clone)]
 pub struct TitleKey {
+    /// "project version" when the title names a release.
+    pub release: Option<String>,
+    sketch: TitleSketch,
+    /// Hashed character trigrams of `sketch.text`: sorted, without repeats.
+    shingles: Vec<u32>,
+}
+
+/// What comparing a title with others needs, compact enough to keep for
+/// every candidate in memory (about 80 bytes for a title of 45
+/// characters) and stored with it. The shingles are taken from `text` when
+/// a comparison gets that far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TitleSketch {
+    /// Digest of the numbers in the title, versions normalised (`v1.35.0`
+    /// = `1.35`): titles whose numbers differ are other stories.
+    pub numbers: u32,
+    /// Digest of the CVE ids the title names (0: none): one vulnerability
+    /// is one story, whatever the language or wording of its titles.
+    pub cves: u32,
+    /// Digest of the stemmed word set without announcing words, when it has
+    /// three words or more (0: fewer): two titles with the same are one
+    /// headline.
+    pub rephrased: u32,
+    /// Digest of the title's words in sorted order: two titles with the
+    /// same words merely swapped are not a rephrasing.
+    pub word_bag: u32,
+    /// Content words (ASCII words, katakana and kanji runs; particles and
+    /// filler left out), stemmed and hashed: sorted, without repeats.
+    pub words: Vec<u32>,
     /// Lower-case words and CJK runs without punctuation, site suffix or
     /// filler words.
     pub text: String,
-    pub numbers: BTreeSet<String>,
-    /// "project version" when the title names a release.
-    pub release: Option<String>,
-    /// Content words: ASCII words, katakana and kanji runs (particles and
-    /// filler left out).
-    words: BTreeSet<String>,
-    /// Digest of the title's words in sorted order: two titles with the
-    /// same words merely swapped are not a rephrasing.
-    word_bag: u64,
-    /// Digest of the stemmed word set without announcing words, when it has
-    /// three words or more: two titles with the same are one headline.
-    rephrased: Option<u64>,
-    /// Digest of the CVE ids the title names: one vulnerability is one
-    /// story, whatever the language or wording of its titles.
-    cves: Option<u64>,
-    /// Sorted, without repeats.
-    shingles: Vec<u64>,
 }
 
 /// Calls `found` with each run of one script in `text`; hiragana runs
@@ -367,13 +378,15 @@ impl TitleKey {
         let words_text = words.join(" ");
         let mut bag: Vec<&str> = words.iter().map(String::as_str).collect();
         bag.sort_unstable();
-        let word_bag = hash_of(&bag.join(" "));
+        let word_bag = hash32(&bag.join(" "));
         let cves: BTreeSet<String> = CVE_ID
             .find_iter(&body)
             .map(|m| m.as_str().to_ascii_uppercase())
             .collect();
-        let cves =
-            (!cves.is_empty()).then(|| hash_of(&cves.into_iter().collect::<Vec<_>>().join(" ")));
+        let cves = match cves.is_empty() {
+            true => 0,
+            false => nonzero(hash32(&cves.into_iter().collect::<Vec<_>>().join(" "))),
+        };
         let words_for_veto = stems(&words_text, !numbers.is_empty());
         // The words of the headline, however phrased: announcing words say
         // nothing here ("CNCF Announces Crossplane's Graduation").
@@ -383,62 +396,102 @@ impl TitleKey {
         } else {
             words_for_veto.iter().cloned().collect()
         };
-        let rephrased = (rephrased.len() >= 3).then(|| hash_of(&rephrased.join(" ")));
+        let rephrased = match rephrased.len() >= 3 {
+            true => nonzero(hash32(&rephrased.join(" "))),
+            false => 0,
+        };
         let text = words
             .iter()
             .filter(|w| !ANNOUNCE.contains(&w.as_str()))
             .cloned()
             .collect::<Vec<_>>()
             .join(" ");
-        let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
-        let mut shingles: Vec<u64> = if chars.len() < 3 {
-            vec![hash_of(&text)]
-        } else {
-            chars
-                .windows(3)
-                .map(|w| hash_of(&w.iter().collect::<String>()))
-                .collect()
-        };
-        shingles.sort_unstable();
-        shingles.dedup();
+        let shingles = shingles_of(&text);
         let release = release_of(&text);
-        let words = words_for_veto;
+        let mut hashed: Vec<u32> = words_for_veto.iter().map(|w| hash32(w)).collect();
+        hashed.sort_unstable();
+        hashed.dedup();
+        let numbers = hash32(&numbers.into_iter().collect::<Vec<_>>().join(" "));
         TitleKey {
-            text,
-            numbers,
             release,
-            words,
-            word_bag,
-            rephrased,
-            cves,
+            sketch: TitleSketch {
+                numbers,
+                cves,
+                rephrased,
+                word_bag,
+                words: hashed,
+                text,
+            },
             shingles,
         }
+    }
+
+    /// The normalised text compared.
+    pub fn text(&self) -> &str {
+        &self.sketch.text
+    }
+
+    /// The compact form kept for candidates.
+    pub fn sketch(&self) -> &TitleSketch {
+        &self.sketch
     }
 
     /// How alike two titles are, 0 to 1: the larger of Jaccard similarity
     /// and a discounted containment (one title is the other plus a
     /// subtitle). Titles with different numbers score 0.
     pub fn similarity(&self, other: &TitleKey) -> f64 {
-        if self.numbers != other.numbers {
+        self.similarity_with(other.sketch.as_ref(), |_| &other.shingles)
+    }
+
+    /// [`TitleKey::similarity`] with a title known by its sketch; its
+    /// shingles are taken (into `scratch`) only when the comparison needs
+    /// them.
+    pub fn similarity_to(&self, other: SketchRef, scratch: &mut Vec<u32>) -> f64 {
+        let text = other.text;
+        self.similarity_with(other, move |_| {
+            let scratch: &mut Vec<u32> = scratch;
+            shingles_into(text, scratch);
+            scratch
+        })
+    }
+
+    fn similarity_with<'s>(
+        &self,
+        other: SketchRef,
+        shingles: impl FnOnce(&SketchRef) -> &'s Vec<u32>,
+    ) -> f64 {
+        let mine = &self.sketch;
+        if mine.numbers != other.numbers {
             return 0.0;
         }
-        if self.cves.is_some() && self.cves == other.cves {
+        if mine.cves != 0 && mine.cves == other.cves {
             return 1.0;
         }
         // One word swapped for another ("Alpha"/"Beta", "EKS"/"GKE",
         // "Cilium 1.17"/"Istio 1.17") is another story; a word only one
         // side has (a subtitle, a site name) is not.
-        let only_here = self.words.difference(&other.words).next().is_some();
-        let only_there = other.words.difference(&self.words).next().is_some();
+        let (only_here, only_there, shared_words) = compare_sets(&mine.words, other.words());
         if only_here && only_there {
             return 0.0;
         }
-        if self.is_rephrasing_of(other) {
+        // Both titles have the same stemmed words in another order: one
+        // headline rephrased ("Grafana Labs Donates Beyla to
+        // OpenTelemetry" / "Beyla donated to OpenTelemetry by Grafana
+        // Labs"). Only the same set counts: one word more or less in a
+        // rephrased title is as likely another story, and so is one with
+        // the very same words swapped ("network driver" / "driver
+        // network"). Sets of fewer than three words say too little.
+        if mine.rephrased != 0
+            && mine.rephrased == other.rephrased
+            && mine.word_bag != other.word_bag
+        {
             return 1.0;
         }
-        let common = sorted_intersection(&self.shingles, &other.shingles) as f64;
-        let union = (self.shingles.len() + other.shingles.len()) as f64 - common;
-        let smaller = self.shingles.len().min(other.shingles.len()) as f64;
+        let other_words = other.word_count();
+        let theirs = shingles(&other);
+        let common = sorted_intersection(&self.shingles, theirs) as f64;
+        let union = (self.shingles.len() + theirs.len()) as f64 - common;
+        let smaller = self.shingles.len().min(theirs.len()) as f64;
         if union == 0.0 || smaller == 0.0 {
             return 0.0;
         }
@@ -447,8 +500,7 @@ impl TitleKey {
         // Containment of a very short title says little, and neither does
         // one whose longer side adds more words than the two share ("Karpenter
         // v1.6 Released" / "Karpenter v1.6 の Spot 中断処理を検証する").
-        let shared_words = self.words.intersection(&other.words).count();
-        let extra_words = self.words.len().max(other.words.len()) - shared_words;
+        let extra_words = mine.words.len().max(other_words) - shared_words;
         let weight = if smaller >= 6.0 && extra_words <= shared_words {
             0.9
         } else {
@@ -457,51 +509,146 @@ impl TitleKey {
         jaccard.max(containment * weight)
     }
 
-    /// Both titles have the same stemmed words in another order: one
-    /// headline rephrased ("Grafana Labs Donates Beyla to OpenTelemetry" /
-    /// "Beyla donated to OpenTelemetry by Grafana Labs"). Only the same set
-    /// counts: one word more or less in a rephrased title is as likely
-    /// another story, and so is one with the very same words swapped
-    /// ("network driver" / "driver network"). Sets of fewer than three
-    /// words say too little.
-    fn is_rephrasing_of(&self, other: &TitleKey) -> bool {
-        self.rephrased.is_some()
-            && self.rephrased == other.rephrased
-            && self.word_bag != other.word_bag
-    }
-
     /// LSH band keys of the MinHash signature: titles sharing a band are
     /// compared; similar titles share one with high probability.
-    pub fn bands(&self) -> Vec<i64> {
-        let signature: Vec<u64> = (0..SIGNATURE as u64)
+    pub fn bands(&self) -> Vec<u32> {
+        let signature: Vec<u32> = (0..SIGNATURE as u64)
             .map(|seed| {
                 self.shingles
                     .iter()
-                    .map(|s| mix(s ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+                    .map(|s| mix(u64::from(*s) ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)) as u32)
                     .min()
                     .unwrap_or(0)
             })
             .collect();
-        // Headlines reworded in another order share few trigrams but all
-        // their words: the word set is a band of its own.
-        let word_band = self.rephrased;
+        let sketch = &self.sketch;
         signature
             .chunks(BAND_ROWS)
             .enumerate()
             .map(|(band, rows)| {
-                let mut hasher = std::collections::hash_map::DefaultHasher::new();
-                band.hash(&mut hasher);
-                rows.hash(&mut hasher);
-                hasher.finish() as i64
+                rows.iter()
+                    .fold(mix(band as u64 + 1), |h, row| mix(h ^ u64::from(*row)))
+                    as u32
             })
-            .chain(word_band.map(|hash| mix(hash) as i64))
-            .chain(self.cves.map(|hash| mix(hash ^ 0xC0E5) as i64))
+            // Headlines reworded in another order share few trigrams but
+            // all their words: the word set is a band of its own.
+            .chain((sketch.rephrased != 0).then(|| mix(u64::from(sketch.rephrased)) as u32))
+            .chain((sketch.cves != 0).then(|| mix(u64::from(sketch.cves) ^ 0xC0E5) as u32))
             .collect()
     }
 }
 
+impl TitleSketch {
+    pub fn as_ref(&self) -> SketchRef<'_> {
+        SketchRef {
+            numbers: self.numbers,
+            cves: self.cves,
+            rephrased: self.rephrased,
+            word_bag: self.word_bag,
+            words: Words::Hashes(&self.words),
+            text: &self.text,
+        }
+    }
+}
+
+/// A [`TitleSketch`] borrowed from wherever it is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct SketchRef<'a> {
+    pub numbers: u32,
+    pub cves: u32,
+    pub rephrased: u32,
+    pub word_bag: u32,
+    pub words: Words<'a>,
+    pub text: &'a str,
+}
+
+/// Hashed words, sorted: as numbers, or as their little-endian bytes.
+#[derive(Debug, Clone, Copy)]
+pub enum Words<'a> {
+    Hashes(&'a [u32]),
+    Bytes(&'a [u8]),
+}
+
+impl SketchRef<'_> {
+    fn words(&self) -> impl Iterator<Item = u32> + '_ {
+        let (hashes, bytes): (&[u32], &[u8]) = match self.words {
+            Words::Hashes(hashes) => (hashes, &[]),
+            Words::Bytes(bytes) => (&[], bytes),
+        };
+        hashes.iter().copied().chain(
+            bytes
+                .chunks_exact(4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        )
+    }
+
+    fn word_count(&self) -> usize {
+        match self.words {
+            Words::Hashes(hashes) => hashes.len(),
+            Words::Bytes(bytes) => bytes.len() / 4,
+        }
+    }
+}
+
+/// Of two sorted, repeat-free sets: whether each has an element the other
+/// lacks, and how many they share.
+fn compare_sets(mine: &[u32], theirs: impl Iterator<Item = u32>) -> (bool, bool, usize) {
+    let (mut only_here, mut only_there, mut shared) = (false, false, 0);
+    let mut mine = mine.iter().copied().peekable();
+    for their in theirs {
+        loop {
+            match mine.peek() {
+                Some(&m) if m < their => {
+                    only_here = true;
+                    mine.next();
+                }
+                Some(&m) if m == their => {
+                    shared += 1;
+                    mine.next();
+                    break;
+                }
+                _ => {
+                    only_there = true;
+                    break;
+                }
+            }
+        }
+    }
+    if mine.next().is_some() {
+        only_here = true;
+    }
+    (only_here, only_there, shared)
+}
+
+/// Hashed character trigrams of `text` without its spaces: sorted,
+/// without repeats (the text itself when shorter than three characters).
+fn shingles_of(text: &str) -> Vec<u32> {
+    let mut shingles = Vec::new();
+    shingles_into(text, &mut shingles);
+    shingles
+}
+
+fn shingles_into(text: &str, shingles: &mut Vec<u32>) {
+    shingles.clear();
+    let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if chars.len() < 3 {
+        shingles.push(hash32(text));
+        return;
+    }
+    let mut buf = [0u8; 12];
+    for w in chars.windows(3) {
+        let mut len = 0;
+        for c in w {
+            len += c.encode_utf8(&mut buf[len..]).len();
+        }
+        shingles.push(mix(hash_bytes(&buf[..len])) as u32);
+    }
+    shingles.sort_unstable();
+    shingles.dedup();
+}
+
 /// Size of the intersection of two sorted, repeat-free lists.
-fn sorted_intersection(a: &[u64], b: &[u64]) -> usize {
+fn sorted_intersection(a: &[u32], b: &[u32]) -> usize {
     let (mut i, mut j, mut common) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -519,18 +666,33 @@ fn sorted_intersection(a: &[u64], b: &[u64]) -> usize {
 
 /// The band keys of `bands` in week bucket `week`: titles are compared
 /// with titles of the same or nearby weeks only.
-pub fn dated_bands(bands: &[i64], week: i64) -> Vec<i64> {
-    bands
-        .iter()
-        .map(|band| mix((*band as u64) ^ mix(week as u64)) as i64)
-        .collect()
+pub fn dated_bands(bands: &[u32], week: i64) -> Vec<u32> {
+    bands.iter().map(|band| dated_band(*band, week)).collect()
+}
+
+pub fn dated_band(band: u32, week: i64) -> u32 {
+    mix(u64::from(band) ^ mix(week as u64)) as u32
 }
 
 fn hash_of(text: &str) -> u64 {
-    // FNV-1a: stable across runs and builds (band keys are stored).
-    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    hash_bytes(text.as_bytes())
+}
+
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    // FNV-1a: stable across runs and builds (sketches are stored).
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+/// A 32-bit digest of `text` (FNV-1a, mixed: its low bits alone are weak).
+fn hash32(text: &str) -> u32 {
+    mix(hash_of(text)) as u32
+}
+
+/// 0 stands for "none" in a sketch.
+fn nonzero(hash: u32) -> u32 {
+    hash.max(1)
 }
 
 fn mix(mut x: u64) -> u64 {
@@ -618,7 +780,7 @@ mod tests {
         );
         assert!(sim("Cilium 1.17 release notes", "Istio 1.17 release notes") < 0.5);
         assert_eq!(
-            TitleKey::new("Kubernetes - The Hard Way").text,
+            TitleKey::new("Kubernetes - The Hard Way").text(),
             "kubernetes hard way"
         );
     }

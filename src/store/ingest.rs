@@ -12,7 +12,7 @@ use url::Url;
 
 use super::{Added, Result, timestamp};
 use crate::config::Source;
-use crate::dedup::{self, TitleKey};
+use crate::dedup::{self, SketchRef, TitleKey, TitleSketch, Words};
 use crate::published::PublishedLink;
 use crate::source::IncomingEntry;
 
@@ -34,36 +34,17 @@ fn url_key_of(canonical: Option<&str>) -> Option<String> {
         .map(|u| dedup::url_key(&u))
 }
 
-/// The most recent owners of each band: a band that hundreds of titles
-/// share (a template such as "Debugging … in production") says little, and
-/// reading all of them for every entry would make ingest quadratic.
-fn band_query(table: &str, column: &str) -> String {
-    format!("SELECT {column} FROM {table} WHERE band = ?1 ORDER BY rowid DESC LIMIT 16")
-}
-
-/// Owners sharing the most bands first. Candidate bands come from the
-/// in-memory index (loaded once), past issues' from the database.
-fn band_neighbours(
-    tx: &Transaction,
-    table: &str,
-    column: &str,
-    bands: &[i64],
-    memo: &mut Memo,
-) -> Result<Vec<i64>> {
+/// Past issues' titles sharing a band with an entry, most shared first:
+/// the most recent owners of each band (a band that hundreds of titles
+/// share, such as a template's "Debugging … in production", says little).
+fn published_neighbours(tx: &Transaction, bands: &[u32]) -> Result<Vec<i64>> {
     let mut shared: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
-    if table == "title_bands" {
-        let index = memo.bands(tx)?;
-        for band in bands {
-            for owner in index.owners(*band) {
-                *shared.entry(owner).or_default() += 1;
-            }
-        }
-    } else {
-        let mut stmt = tx.prepare_cached(&band_query(table, column))?;
-        for band in bands {
-            for owner in stmt.query_map([band], |row| row.get::<_, i64>(0))? {
-                *shared.entry(owner?).or_default() += 1;
-            }
+    let mut stmt = tx.prepare_cached(
+        "SELECT published_id FROM published_bands WHERE band = ?1 ORDER BY rowid DESC LIMIT 16",
+    )?;
+    for band in bands {
+        for owner in stmt.query_map([band], |row| row.get::<_, i64>(0))? {
+            *shared.entry(owner?).or_default() += 1;
         }
     }
     let mut ranked: Vec<(i64, usize)> = shared.into_iter().collect();
@@ -79,28 +60,6 @@ fn week_of(time: &str) -> i64 {
         .unwrap_or_default()
 }
 
-/// What the writer keeps between polls: prepared titles by text (a title
-/// is prepared once however often it is compared) and the LSH index of
-/// candidate titles, read from `title_bands` once and kept up to date.
-#[derive(Default)]
-pub(super) struct Memo {
-    titles: std::collections::HashMap<String, TitleKey>,
-    bands: Option<BandIndex>,
-    /// Candidates created since the index was loaded.
-    candidates: std::collections::HashMap<i64, KnownCandidate>,
-    /// Candidates created or changed in the current batch, to be scored.
-    pub(super) touched: Vec<i64>,
-    /// Whether past issues hold any link, read once per batch: without
-    /// any, an entry costs no look-ups in them.
-    pub(super) any_published: Option<bool>,
-}
-
-struct KnownCandidate {
-    title: String,
-    day: i64,
-    source: String,
-}
-
 /// Days since 1970 of an RFC 3339 time.
 fn day_of(time: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(time)
@@ -108,29 +67,36 @@ fn day_of(time: &str) -> i64 {
         .unwrap_or_default()
 }
 
-const TITLE_CACHE_MAX: usize = 5_000;
-/// Candidates remembered for title comparison; older ones are looked up.
-const KNOWN_CANDIDATES_MAX: usize = 50_000;
-/// Band keys kept in memory at most (about 20 MB).
-const BAND_KEYS_MAX: usize = 1_000_000;
-/// Owners kept per band in memory: the most recent, as in [`band_query`].
-const BAND_OWNERS: usize = 16;
+/// What the writer keeps between polls: the title index of candidates,
+/// read from `title_sketches` once and kept up to date.
+#[derive(Default)]
+pub(super) struct Memo {
+    titles: Option<TitleIndex>,
+    /// Candidates created or changed in the current batch, to be scored.
+    pub(super) touched: Vec<i64>,
+    /// Whether past issues hold any link, read once per batch: without
+    /// any, an entry costs no look-ups in them.
+    pub(super) any_published: Option<bool>,
+    /// Shingles of the title being compared with (reused).
+    scratch: Vec<u32>,
+}
+
+/// The index is read again from the database after this long: the daemon
+/// prunes the sketches of old candidates once a day.
+const TITLES_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+/// Candidates kept in the index at most before it is read again.
+const TITLES_MAX: usize = 400_000;
 
 impl Memo {
-    fn bands(&mut self, tx: &Transaction) -> Result<&mut BandIndex> {
-        if self.bands.is_none() {
-            let mut index = BandIndex::default();
-            let mut stmt =
-                tx.prepare("SELECT band, candidate_id FROM title_bands ORDER BY rowid")?;
-            for row in
-                stmt.query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)))?
-            {
-                let (band, owner) = row?;
-                index.push(band, owner);
-            }
-            self.bands = Some(index);
+    fn titles(&mut self, tx: &Transaction) -> Result<&mut TitleIndex> {
+        let stale = self.titles.as_ref().is_some_and(|index| {
+            index.loaded_at.elapsed() > TITLES_FRESH_FOR || index.slots.len() > TITLES_MAX
+        });
+        if stale || self.titles.is_none() {
+            self.titles = None;
+            self.titles = Some(TitleIndex::load(tx)?);
         }
-        Ok(self.bands.as_mut().expect("just loaded"))
+        Ok(self.titles.as_mut().expect("just loaded"))
     }
 
     fn any_published(&mut self, tx: &Transaction) -> Result<bool> {
@@ -142,120 +108,424 @@ impl Memo {
         }
         Ok(self.any_published == Some(true))
     }
-
-    fn remember_title(&mut self, text: String, key: TitleKey) {
-        if self.titles.len() >= TITLE_CACHE_MAX {
-            self.titles.clear();
-        }
-        self.titles.insert(text, key);
-    }
-
-    fn title(&mut self, text: String) -> &TitleKey {
-        if self.titles.len() >= TITLE_CACHE_MAX {
-            self.titles.clear();
-        }
-        self.titles
-            .entry(text)
-            .or_insert_with_key(|t| TitleKey::new(t))
-    }
-}
-
-/// The LSH index of candidate titles: band key → the candidates that have
-/// it, most recent last. Almost every band has one owner, so that owner is
-/// kept inline (16 bytes a band instead of a vector's 56): the index of
-/// 50,000 candidates costs about 10 MB, not 30.
-#[derive(Default)]
-pub(super) struct BandIndex {
-    single: std::collections::HashMap<i64, i64>,
-    shared: std::collections::HashMap<i64, Vec<i64>>,
-}
-
-impl BandIndex {
-    fn push(&mut self, band: i64, owner: i64) {
-        if let Some(owners) = self.shared.get_mut(&band) {
-            if owners.len() >= BAND_OWNERS {
-                owners.remove(0);
-            }
-            owners.push(owner);
-        } else if let Some(first) = self.single.remove(&band) {
-            self.shared.insert(band, vec![first, owner]);
-        } else {
-            self.single.insert(band, owner);
-        }
-    }
-
-    fn owners(&self, band: i64) -> impl Iterator<Item = i64> + '_ {
-        let single = self.single.get(&band).copied();
-        let shared = self.shared.get(&band).into_iter().flatten().copied();
-        single.into_iter().chain(shared)
-    }
-
-    fn len(&self) -> usize {
-        self.single.len() + self.shared.len()
-    }
 }
 
 /// Cross-posts appear within days of each other; the same title months
 /// apart is another story (a weekly column, a template).
 const TITLE_WINDOW_DAYS: i64 = 14;
+/// Candidates compared with an entry at most: those sharing most bands.
+const TITLE_NEIGHBOURS: usize = 8;
 
-/// The most similar of the titles sharing an LSH band with `title`.
-/// Where band owners and their titles are looked up.
-struct Owners<'q> {
-    table: &'q str,
-    column: &'q str,
-    titles_of: &'q str,
+/// The titles of candidates in memory, for finding near-identical ones
+/// without reading the database: per candidate its sketch (about 130
+/// bytes with its index entries), and an LSH index of their bands by
+/// fortnight.
+pub(super) struct TitleIndex {
+    bands: BandTable,
+    slots: Vec<Slot>,
+    /// The slots' hashed words, as little-endian bytes, one after another.
+    words: Vec<u8>,
+    /// The slots' normalised texts, one after another.
+    text: String,
+    /// Source ids by number.
+    sources: std::collections::HashMap<String, u32>,
+    loaded_at: std::time::Instant,
 }
 
-fn best_title_match(
-    tx: &Transaction,
-    title: &TitleKey,
-    bands: &[i64],
-    owners: Owners,
-    source_id: &str,
-    when: &str,
-    cache: &mut Memo,
-) -> Result<Option<(i64, f64)>> {
-    let Owners {
-        table,
-        column,
-        titles_of,
-    } = owners;
-    let ids = band_neighbours(tx, table, column, bands, cache)?;
-    let mut lookup = tx.prepare_cached(titles_of)?;
-    let mut best: Option<(i64, f64)> = None;
-    let day = day_of(when);
-    for id in ids {
-        // Candidates known to the writer are checked from memory: same
-        // source (by the source that created it) and the date window.
-        if table == "title_bands"
-            && let Some(known) = cache.candidates.get(&id)
-        {
-            if known.source == source_id || (known.day - day).abs() > TITLE_WINDOW_DAYS {
-                continue;
-            }
-            let other = known.title.clone();
-            let similarity = title.similarity(cache.title(other));
-            if best.is_none_or(|(_, b)| similarity > b) {
-                best = Some((id, similarity));
-            }
-            continue;
-        }
-        let Some(other): Option<String> = lookup
-            .query_row(params![id, source_id, when, TITLE_WINDOW_DAYS], |row| {
-                row.get(0)
-            })
-            .optional()?
-            .flatten()
-        else {
-            continue;
-        };
-        let similarity = title.similarity(cache.title(other));
-        if best.is_none_or(|(_, b)| similarity > b) {
-            best = Some((id, similarity));
+/// One candidate in the [`TitleIndex`].
+struct Slot {
+    id: i64,
+    day: i32,
+    /// The source that created it.
+    source: u32,
+    numbers: u32,
+    cves: u32,
+    rephrased: u32,
+    word_bag: u32,
+    words_at: u32,
+    text_at: u32,
+    words_len: u16,
+    text_len: u16,
+}
+
+impl TitleIndex {
+    fn empty(candidates: usize) -> TitleIndex {
+        TitleIndex {
+            bands: BandTable::with_capacity(candidates * 10),
+            slots: Vec::with_capacity(candidates),
+            words: Vec::new(),
+            text: String::new(),
+            sources: std::collections::HashMap::new(),
+            loaded_at: std::time::Instant::now(),
         }
     }
-    Ok(best)
+
+    fn load(tx: &Transaction) -> Result<TitleIndex> {
+        let count: i64 =
+            tx.query_row("SELECT count(*) FROM title_sketches", [], |row| row.get(0))?;
+        let mut index = TitleIndex::empty(count as usize);
+        let mut stmt = tx.prepare(
+            "SELECT t.candidate_id, t.day, t.sketch, c.source_id
+             FROM title_sketches t JOIN candidates c ON c.id = t.candidate_id ORDER BY t.candidate_id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let blob = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+            // A sketch this build cannot read is left out, not fatal: its
+            // candidate is merely not found by title.
+            let Some(stored) = StoredSketch::decode(blob) else {
+                continue;
+            };
+            let source = row.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?;
+            index.push(
+                row.get(0)?,
+                row.get(1)?,
+                source,
+                &stored.sketch,
+                &stored.bands,
+            );
+        }
+        Ok(index)
+    }
+
+    fn source_number(&mut self, source: &str) -> u32 {
+        let next = self.sources.len() as u32;
+        match self.sources.get(source) {
+            Some(number) => *number,
+            None => {
+                self.sources.insert(source.to_owned(), next);
+                next
+            }
+        }
+    }
+
+    fn push(&mut self, id: i64, day: i64, source: &str, sketch: &SketchOwnedOrRef, bands: &[u32]) {
+        let source = self.source_number(source);
+        let slot = self.slots.len() as u32;
+        let words_at = self.words.len() as u32;
+        let words_len = (sketch.words.len() / 4).min(usize::from(u16::MAX));
+        self.words.extend_from_slice(&sketch.words[..words_len * 4]);
+        let text = &sketch.text[..floor_char_boundary(sketch.text, usize::from(u16::MAX))];
+        let text_at = self.text.len() as u32;
+        self.text.push_str(text);
+        self.slots.push(Slot {
+            id,
+            day: day as i32,
+            source,
+            numbers: sketch.numbers,
+            cves: sketch.cves,
+            rephrased: sketch.rephrased,
+            word_bag: sketch.word_bag,
+            words_at,
+            text_at,
+            words_len: words_len as u16,
+            text_len: text.len() as u16,
+        });
+        let week = day.div_euclid(14);
+        for band in bands {
+            self.bands.insert(dedup::dated_band(*band, week), slot);
+        }
+    }
+
+    fn sketch(&self, slot: &Slot) -> SketchRef<'_> {
+        let words_at = slot.words_at as usize;
+        let text_at = slot.text_at as usize;
+        SketchRef {
+            numbers: slot.numbers,
+            cves: slot.cves,
+            rephrased: slot.rephrased,
+            word_bag: slot.word_bag,
+            words: Words::Bytes(&self.words[words_at..words_at + usize::from(slot.words_len) * 4]),
+            text: &self.text[text_at..text_at + usize::from(slot.text_len)],
+        }
+    }
+
+    /// The most similar candidate of another source within the date
+    /// window among those sharing a band with `title` in `week` or the
+    /// fortnights next to it.
+    fn best_match(
+        &self,
+        title: &TitleKey,
+        bands: &[u32],
+        week: i64,
+        day: i64,
+        source: Option<u32>,
+        scratch: &mut Vec<u32>,
+    ) -> Option<(i64, f64)> {
+        let mut found: Vec<u32> = Vec::new();
+        for week in week - 1..=week + 1 {
+            for band in bands {
+                self.bands
+                    .owners(dedup::dated_band(*band, week), |slot| found.push(slot));
+            }
+        }
+        found.sort_unstable();
+        // (bands shared, slot), most shared first, then the most recent.
+        let mut ranked: Vec<(usize, u32)> = Vec::new();
+        for run in found.chunk_by(|a, b| a == b) {
+            let slot = &self.slots[run[0] as usize];
+            if Some(slot.source) == source || (i64::from(slot.day) - day).abs() > TITLE_WINDOW_DAYS
+            {
+                continue;
+            }
+            ranked.push((run.len(), run[0]));
+        }
+        ranked.sort_unstable_by(|a, b| b.cmp(a));
+        let mut best: Option<(i64, f64)> = None;
+        for (_, slot) in ranked.into_iter().take(TITLE_NEIGHBOURS) {
+            let slot = &self.slots[slot as usize];
+            let similarity = title.similarity_to(self.sketch(slot), scratch);
+            if best.is_none_or(|(_, b)| similarity > b) {
+                best = Some((slot.id, similarity));
+            }
+        }
+        best
+    }
+}
+
+/// The largest index at most `at` that starts a character of `text`.
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    if at >= text.len() {
+        return text.len();
+    }
+    (0..=at)
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0)
+}
+
+/// A sketch as [`TitleIndex::push`] takes it: words as little-endian bytes.
+struct SketchOwnedOrRef<'a> {
+    numbers: u32,
+    cves: u32,
+    rephrased: u32,
+    word_bag: u32,
+    words: std::borrow::Cow<'a, [u8]>,
+    text: &'a str,
+}
+
+/// A sketch and its (undated) bands as stored in `title_sketches.sketch`:
+/// a format byte (1), numbers, cves, rephrased and word_bag (u32 each,
+/// little-endian), the band count (u8) and bands (u32), the word count
+/// (u16) and words (u32), then the text (UTF-8, the rest).
+struct StoredSketch<'a> {
+    sketch: SketchOwnedOrRef<'a>,
+    bands: Vec<u32>,
+}
+
+const SKETCH_FORMAT: u8 = 1;
+
+impl<'a> StoredSketch<'a> {
+    fn encode(sketch: &TitleSketch, bands: &[u32]) -> Vec<u8> {
+        let words = &sketch.words[..sketch.words.len().min(usize::from(u16::MAX))];
+        let mut blob =
+            Vec::with_capacity(20 + bands.len() * 4 + words.len() * 4 + sketch.text.len());
+        blob.push(SKETCH_FORMAT);
+        for value in [
+            sketch.numbers,
+            sketch.cves,
+            sketch.rephrased,
+            sketch.word_bag,
+        ] {
+            blob.extend_from_slice(&value.to_le_bytes());
+        }
+        let bands = &bands[..bands.len().min(usize::from(u8::MAX))];
+        blob.push(bands.len() as u8);
+        for band in bands {
+            blob.extend_from_slice(&band.to_le_bytes());
+        }
+        blob.extend_from_slice(&(words.len() as u16).to_le_bytes());
+        for word in words {
+            blob.extend_from_slice(&word.to_le_bytes());
+        }
+        blob.extend_from_slice(sketch.text.as_bytes());
+        blob
+    }
+
+    fn decode(blob: &'a [u8]) -> Option<StoredSketch<'a>> {
+        let (&format, rest) = blob.split_first()?;
+        if format != SKETCH_FORMAT {
+            return None;
+        }
+        let u32_at = |bytes: &[u8], at: usize| -> Option<u32> {
+            Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+        };
+        let fixed: Vec<u32> = (0..4).map(|i| u32_at(rest, i * 4)).collect::<Option<_>>()?;
+        let rest = rest.get(16..)?;
+        let (&band_count, rest) = rest.split_first()?;
+        let band_bytes = usize::from(band_count) * 4;
+        let bands = (0..usize::from(band_count))
+            .map(|i| u32_at(rest, i * 4))
+            .collect::<Option<Vec<u32>>>()?;
+        let rest = rest.get(band_bytes..)?;
+        let word_count = u16::from_le_bytes(rest.get(..2)?.try_into().ok()?);
+        let rest = rest.get(2..)?;
+        let word_bytes = usize::from(word_count) * 4;
+        let words = rest.get(..word_bytes)?;
+        let text = std::str::from_utf8(rest.get(word_bytes..)?).ok()?;
+        Some(StoredSketch {
+            sketch: SketchOwnedOrRef {
+                numbers: fixed[0],
+                cves: fixed[1],
+                rephrased: fixed[2],
+                word_bag: fixed[3],
+                words: std::borrow::Cow::Borrowed(words),
+                text,
+            },
+            bands,
+        })
+    }
+}
+
+impl<'a> SketchOwnedOrRef<'a> {
+    fn of(sketch: &'a TitleSketch) -> SketchOwnedOrRef<'a> {
+        SketchOwnedOrRef {
+            numbers: sketch.numbers,
+            cves: sketch.cves,
+            rephrased: sketch.rephrased,
+            word_bag: sketch.word_bag,
+            words: std::borrow::Cow::Owned(
+                sketch.words.iter().flat_map(|w| w.to_le_bytes()).collect(),
+            ),
+            text: &sketch.text,
+        }
+    }
+}
+
+/// Band keys → the slots of the candidates that have them: a multimap in
+/// flat arrays (open addressing, linear probing), 8 bytes an entry and at
+/// most 4/3 as many cells as entries — a `HashMap<u32, Vec<u32>>` of
+/// 500,000 bands takes about four times the memory. Split in
+/// [`BAND_SHARDS`] by the band's top bits, so that growing copies one
+/// shard at a time rather than the whole index. Each band keeps its
+/// [`BAND_OWNERS`] most recent slots.
+struct BandTable {
+    shards: Vec<BandShard>,
+}
+
+const BAND_SHARDS: usize = 64;
+const SHARD_BITS: u32 = BAND_SHARDS.trailing_zeros();
+
+/// Owners kept per band: the most recent. A band hundreds of titles share
+/// (a template) says little, and comparing each would make ingest
+/// quadratic.
+const BAND_OWNERS: usize = 16;
+
+impl BandTable {
+    fn with_capacity(entries: usize) -> BandTable {
+        BandTable {
+            shards: (0..BAND_SHARDS)
+                .map(|_| BandShard::with_capacity(entries / BAND_SHARDS))
+                .collect(),
+        }
+    }
+
+    /// Its shard, and the band with the bits choosing the shard dropped.
+    fn locate(&self, band: u32) -> (usize, u32) {
+        // Bands are hashes already: their bits are uniform. 0 marks an
+        // empty cell, so no band is 0.
+        let band = band.max(1);
+        ((band >> (32 - SHARD_BITS)) as usize, band)
+    }
+
+    fn owners(&self, band: u32, found: impl FnMut(u32)) {
+        let (shard, band) = self.locate(band);
+        self.shards[shard].owners(band, found);
+    }
+
+    fn insert(&mut self, band: u32, slot: u32) {
+        let (shard, band) = self.locate(band);
+        self.shards[shard].insert(band, slot);
+    }
+
+    #[cfg(test)]
+    fn within_load(&self) -> bool {
+        self.shards.iter().all(|s| s.len * 4 <= s.cells.len() * 3)
+    }
+}
+
+struct BandShard {
+    /// `band << 32 | slot`; 0 is an empty cell.
+    cells: Vec<u64>,
+    len: usize,
+}
+
+impl BandShard {
+    fn with_capacity(entries: usize) -> BandShard {
+        BandShard {
+            cells: vec![0; (entries * 4 / 3).max(64)],
+            len: 0,
+        }
+    }
+
+    fn home(&self, band: u32) -> usize {
+        // The bits below those that chose the shard.
+        ((u64::from(band << SHARD_BITS) * self.cells.len() as u64) >> 32) as usize
+    }
+
+    fn next(&self, at: usize) -> usize {
+        if at + 1 == self.cells.len() {
+            0
+        } else {
+            at + 1
+        }
+    }
+
+    fn owners(&self, band: u32, mut found: impl FnMut(u32)) {
+        let mut at = self.home(band);
+        loop {
+            let cell = self.cells[at];
+            if cell == 0 {
+                return;
+            }
+            if (cell >> 32) as u32 == band {
+                found(cell as u32);
+            }
+            at = self.next(at);
+        }
+    }
+
+    fn insert(&mut self, band: u32, slot: u32) {
+        if (self.len + 1) * 4 > self.cells.len() * 3 {
+            self.grow();
+        }
+        let cell = (u64::from(band) << 32) | u64::from(slot);
+        let mut at = self.home(band);
+        let mut owners = 0;
+        let mut oldest: Option<usize> = None;
+        loop {
+            let here = self.cells[at];
+            if here == 0 {
+                break;
+            }
+            if (here >> 32) as u32 == band {
+                owners += 1;
+                if oldest.is_none_or(|o| (self.cells[o] as u32) > here as u32) {
+                    oldest = Some(at);
+                }
+            }
+            at = self.next(at);
+        }
+        match oldest {
+            Some(oldest) if owners >= BAND_OWNERS => self.cells[oldest] = cell,
+            _ => {
+                self.cells[at] = cell;
+                self.len += 1;
+            }
+        }
+    }
+
+    fn grow(&mut self) {
+        let grown = vec![0; self.cells.len() * 3 / 2];
+        let old = std::mem::replace(&mut self.cells, grown);
+        for cell in old.into_iter().filter(|c| *c != 0) {
+            let mut at = self.home((cell >> 32) as u32);
+            while self.cells[at] != 0 {
+                at = self.next(at);
+            }
+            self.cells[at] = cell;
+        }
+    }
 }
 
 /// What every placement in one poll shares.
@@ -311,25 +581,15 @@ fn place(
         });
     }
     let bands = title.bands();
-    let week = week_of(published.unwrap_or(now));
-    let nearby: Vec<i64> = (week - 1..=week + 1)
-        .flat_map(|w| dedup::dated_bands(&bands, w))
-        .collect();
-    if let Some((id, similarity)) = best_title_match(
-        tx,
-        &title,
-        &nearby,
-        Owners {
-            table: "title_bands",
-            column: "candidate_id",
-            titles_of: "SELECT c.title FROM candidates c WHERE c.id = ?1
-           AND abs(julianday(c.published) - julianday(?3)) <= ?4
-           AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.candidate_id = c.id AND e.source_id = ?2)",
-        },
-        &source.id.0,
-        published.unwrap_or(now),
-        cache,
-    )? && similarity >= threshold
+    let when = published.unwrap_or(now);
+    let (week, day) = (week_of(when), day_of(when));
+    let mut scratch = std::mem::take(&mut cache.scratch);
+    let index = cache.titles(tx)?;
+    let source_number = index.sources.get(&source.id.0).copied();
+    let best = index.best_match(&title, &bands, week, day, source_number, &mut scratch);
+    cache.scratch = scratch;
+    if let Some((id, similarity)) = best
+        && similarity >= threshold
     {
         return Ok(Placement::Existing {
             id,
@@ -351,26 +611,9 @@ fn place(
         return Ok(Placement::Published(issue(file, date)));
     }
     if published_before
-        && let Some((id, similarity)) = best_title_match(
-            tx,
-            &title,
-            &bands,
-            Owners {
-                table: "published_bands",
-                column: "published_id",
-                titles_of: "SELECT title FROM published WHERE id = ?1 AND ?2 IS NOT NULL AND ?3 IS NOT NULL AND ?4 IS NOT NULL",
-            },
-            &source.id.0,
-            now,
-            cache,
-        )?
+        && let Some((_, similarity, file, date, other)) = best_published_match(tx, &title, &bands)?
         && similarity >= threshold
     {
-        let (file, date, other): (String, Option<String>, String) = tx.query_row(
-            "SELECT file, issue_date, title FROM published WHERE id = ?1",
-            [id],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )?;
         return Ok(Placement::Published(format!(
             "{}: same title as “{other}”",
             issue(file, date)
@@ -388,47 +631,79 @@ fn place(
         entry.canonical_url.as_ref().or(entry.url.as_ref()),
         entry.title,
         entry.summary,
-        published.unwrap_or(now),
+        when,
         source.section,
         now,
         title.release,
         source.priority
     ])?;
     let id = tx.last_insert_rowid();
-    let dated = dedup::dated_bands(&bands, week);
-    insert_bands(
-        tx,
-        "INSERT INTO title_bands (band, candidate_id) VALUES (?1, ?2)",
-        &dated,
+    store_sketch(tx, id, day, &title, &bands)?;
+    let index = cache.titles(tx)?;
+    index.push(
         id,
-    )?;
-    let index = cache.bands(tx)?;
-    for band in dated {
-        index.push(band, id);
-    }
-    if index.len() > BAND_KEYS_MAX {
-        // Re-read on next use: the daemon prunes bands of old candidates.
-        cache.bands = None;
-    }
-    if cache.candidates.len() >= KNOWN_CANDIDATES_MAX {
-        cache.candidates.clear();
-    }
-    cache.candidates.insert(
-        id,
-        KnownCandidate {
-            title: entry.title.clone(),
-            day: day_of(published.unwrap_or(now)),
-            source: source.id.0.clone(),
-        },
+        day,
+        &source.id.0,
+        &SketchOwnedOrRef::of(title.sketch()),
+        &bands,
     );
-    // The entries of the next polls are compared with this title first:
-    // prepared once, here, not again for every comparison.
-    cache.remember_title(entry.title.clone(), title);
     added.candidates += 1;
     Ok(Placement::New(id))
 }
 
-fn insert_bands(tx: &Transaction, sql: &str, bands: &[i64], owner: i64) -> Result<()> {
+/// Stores what comparing the title of candidate `id` needs.
+fn store_sketch(
+    tx: &Transaction,
+    id: i64,
+    day: i64,
+    title: &TitleKey,
+    bands: &[u32],
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO title_sketches (candidate_id, day, sketch) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![
+        id,
+        day,
+        StoredSketch::encode(title.sketch(), bands)
+    ])?;
+    Ok(())
+}
+
+/// The most similar title of a past issue sharing a band with `title`:
+/// (id, similarity, file, issue date, title).
+#[allow(clippy::type_complexity)]
+fn best_published_match(
+    tx: &Transaction,
+    title: &TitleKey,
+    bands: &[u32],
+) -> Result<Option<(i64, f64, String, Option<String>, String)>> {
+    let mut lookup = tx.prepare_cached(
+        "SELECT file, issue_date, title FROM published WHERE id = ?1 AND title IS NOT NULL",
+    )?;
+    let mut best: Option<(i64, f64, String, Option<String>, String)> = None;
+    for id in published_neighbours(tx, bands)? {
+        let Some((file, date, other)) = lookup
+            .query_row([id], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, Option<String>>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })
+            .optional()?
+        else {
+            continue;
+        };
+        let similarity = title.similarity(&TitleKey::new(&other));
+        if best.as_ref().is_none_or(|b| similarity > b.1) {
+            best = Some((id, similarity, file, date, other));
+        }
+    }
+    Ok(best)
+}
+
+fn insert_bands(tx: &Transaction, sql: &str, bands: &[u32], owner: i64) -> Result<()> {
     let mut insert = tx.prepare_cached(sql)?;
     for band in bands {
         insert.execute(params![band, owner])?;
@@ -568,23 +843,17 @@ pub(super) fn insert_entries(
     Ok(added)
 }
 
-/// Keys and bands for candidates stored before deduplication existed.
+/// Release keys and URL keys for candidates and entries stored before
+/// deduplication existed.
 pub(super) fn backfill_dedup_keys(tx: &Transaction) -> Result<()> {
-    let rows: Vec<(i64, String, String)> = tx
-        .prepare("SELECT id, title, published FROM candidates")?
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+    let rows: Vec<(i64, String)> = tx
+        .prepare("SELECT id, title FROM candidates")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    for (id, title, published) in rows {
-        let key = TitleKey::new(&title);
+    for (id, title) in rows {
         tx.execute(
             "UPDATE candidates SET release_key = ?2 WHERE id = ?1",
-            params![id, key.release],
-        )?;
-        insert_bands(
-            tx,
-            "INSERT INTO title_bands (band, candidate_id) VALUES (?1, ?2)",
-            &dedup::dated_bands(&key.bands(), week_of(&published)),
-            id,
+            params![id, TitleKey::new(&title).release],
         )?;
     }
     let entries: Vec<(i64, Option<String>)> = tx
@@ -595,6 +864,34 @@ pub(super) fn backfill_dedup_keys(tx: &Transaction) -> Result<()> {
         tx.execute(
             "UPDATE entries SET url_key = ?2 WHERE id = ?1",
             params![id, url_key_of(canonical.as_deref())],
+        )?;
+    }
+    Ok(())
+}
+
+/// Title sketches for candidates stored before they existed (their title
+/// bands were rows of `title_bands`), and past issues' bands in the
+/// current form.
+pub(super) fn backfill_title_sketches(tx: &Transaction) -> Result<()> {
+    let rows: Vec<(i64, String, String)> = tx
+        .prepare("SELECT id, title, published FROM candidates")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, title, published) in rows {
+        let key = TitleKey::new(&title);
+        store_sketch(tx, id, day_of(&published), &key, &key.bands())?;
+    }
+    let published: Vec<(i64, String)> = tx
+        .prepare("SELECT id, title FROM published WHERE title IS NOT NULL")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    tx.execute("DELETE FROM published_bands", [])?;
+    for (id, title) in published {
+        insert_bands(
+            tx,
+            "INSERT INTO published_bands (band, published_id) VALUES (?1, ?2)",
+            &TitleKey::new(&title).bands(),
+            id,
         )?;
     }
     Ok(())
@@ -625,4 +922,155 @@ pub(super) fn replace_published(tx: &Transaction, links: &[PublishedLink]) -> Re
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// What a band's owners must be: its last `BAND_OWNERS` slots.
+    fn model(pushes: &[(u32, u32)]) -> HashMap<u32, Vec<u32>> {
+        let mut owners: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (band, slot) in pushes {
+            let list = owners.entry((*band).max(1)).or_default();
+            list.push(*slot);
+            if list.len() > BAND_OWNERS {
+                list.remove(0);
+            }
+        }
+        owners
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// The flat band table answers as a map of bands to their most
+        /// recent owners would, through growth and crowded bands (few
+        /// distinct bands, band 0 among them).
+        #[test]
+        fn band_table_keeps_the_most_recent_owners(
+            bands in prop::collection::vec(
+            prop_oneof![0u32..40, (0u32..40).prop_map(|b| b << 26 | 7), any::<u32>()],
+            1..3000,
+        )
+        ) {
+            let pushes: Vec<(u32, u32)> =
+                bands.iter().enumerate().map(|(slot, band)| (*band, slot as u32)).collect();
+            let mut table = BandTable::with_capacity(0);
+            for (band, slot) in &pushes {
+                table.insert(*band, *slot);
+            }
+            for (band, mut expected) in model(&pushes) {
+                let mut found = Vec::new();
+                table.owners(band, |slot| found.push(slot));
+                found.sort_unstable();
+                expected.sort_unstable();
+                prop_assert_eq!(found, expected);
+            }
+            prop_assert!(table.within_load());
+        }
+
+        /// A sketch read back from its blob compares exactly as the title
+        /// it was made from, and keeps its bands.
+        #[test]
+        fn stored_sketches_compare_like_their_titles(
+            a in "[a-zA-Z0-9 .:|ー-ヿ一-龯-]{0,60}",
+            b in "[a-zA-Z0-9 .:|ー-ヿ一-龯-]{0,60}",
+        ) {
+            let (a, b) = (TitleKey::new(&a), TitleKey::new(&b));
+            let blob = StoredSketch::encode(b.sketch(), &b.bands());
+            let stored = StoredSketch::decode(&blob).expect("decodes");
+            prop_assert_eq!(&stored.bands, &b.bands());
+            let mut index = TitleIndex::empty(0);
+            index.push(7, 0, "s", &stored.sketch, &stored.bands);
+            let via_index = a.similarity_to(index.sketch(&index.slots[0]), &mut Vec::new());
+            prop_assert_eq!(via_index, a.similarity(&b));
+        }
+    }
+
+    /// A database of the last version with title bands gets a sketch for
+    /// each candidate, and its titles are found as before.
+    #[test]
+    fn migrating_from_title_bands_fills_the_sketches() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v8.db");
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for migration in &crate::store::MIGRATIONS[..8] {
+            conn.execute_batch(migration).unwrap();
+        }
+        conn.execute_batch(
+            "PRAGMA user_version = 8;
+             INSERT INTO sources (id, kind, url) VALUES ('grafana', 'feed', 'https://grafana.com/blog/index.xml');
+             INSERT INTO candidates (id, source_id, title, published, created_at)
+               VALUES (41, 'grafana', 'Grafana Labs Donates Beyla to OpenTelemetry', '2026-11-20T10:00:00Z', '2026-11-20T10:00:00Z');
+             INSERT INTO title_bands (band, candidate_id) VALUES (12345, 41);",
+        )
+        .unwrap();
+        drop(conn);
+        let mut store = crate::store::Store::open(&path).unwrap();
+        let tx = store.conn.transaction().unwrap();
+        let tables: i64 = tx
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'title_bands'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 0);
+        let index = TitleIndex::load(&tx).unwrap();
+        assert_eq!(index.slots.len(), 1);
+        let rephrased = TitleKey::new("Beyla donated to OpenTelemetry by Grafana Labs");
+        let day = day_of("2026-11-22T08:00:00Z");
+        let found = index.best_match(
+            &rephrased,
+            &rephrased.bands(),
+            day.div_euclid(14),
+            day,
+            None,
+            &mut Vec::new(),
+        );
+        assert_eq!(found, Some((41, 1.0)));
+        // Not from the same source, nor a month later.
+        let own = index.sources.get("grafana").copied();
+        let week = day.div_euclid(14);
+        assert_eq!(
+            index.best_match(
+                &rephrased,
+                &rephrased.bands(),
+                week,
+                day,
+                own,
+                &mut Vec::new()
+            ),
+            None
+        );
+        let later = day + 30;
+        assert_eq!(
+            index.best_match(
+                &rephrased,
+                &rephrased.bands(),
+                later.div_euclid(14),
+                later,
+                None,
+                &mut Vec::new()
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn a_sketch_of_another_format_or_cut_short_is_not_read() {
+        let key = TitleKey::new("Kubernetes v1.35: Harbor Lights");
+        let blob = StoredSketch::encode(key.sketch(), &key.bands());
+        for end in 0..blob.len() - key.text().len() {
+            assert!(StoredSketch::decode(&blob[..end]).is_none(), "cut at {end}");
+        }
+        let mut other = blob.clone();
+        other[0] = SKETCH_FORMAT + 1;
+        assert!(StoredSketch::decode(&other).is_none());
+    }
 }
