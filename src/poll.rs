@@ -131,6 +131,21 @@ impl HostGate {
     }
 }
 
+/// The gate a URL passes: its host and port.
+fn gate_key(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+    format!("{host}:{}", url.port_or_known_default().unwrap_or(0))
+}
+
+/// A task's panic, raised again where its result is awaited.
+fn resume_panic(joined: Result<(), tokio::task::JoinError>) {
+    if let Err(err) = joined
+        && err.is_panic()
+    {
+        std::panic::resume_unwind(err.into_panic());
+    }
+}
+
 /// Politeness: a global cap, and per host a cap and an optional rate.
 struct Limits {
     global: Arc<Semaphore>,
@@ -142,7 +157,7 @@ struct Limits {
 impl Limits {
     fn gate(&self, url: &Url) -> Arc<HostGate> {
         let host = url.host_str().unwrap_or("").to_ascii_lowercase();
-        let key = format!("{host}:{}", url.port_or_known_default().unwrap_or(0));
+        let key = gate_key(url);
         let mut hosts = self.hosts.lock().expect("host table lock");
         hosts
             .entry(key)
@@ -171,6 +186,9 @@ pub struct Poller {
     global_filters: Arc<Filters>,
     github: Arc<GithubAccess>,
     max_entries: usize,
+    /// Documents parsed at once: one per core. More only interleave, each
+    /// holding its document's tree meanwhile.
+    parsing: Arc<Semaphore>,
 }
 
 /// How GitHub releases are fetched: the API (with headers, the token among
@@ -235,6 +253,9 @@ impl Poller {
             global_filters: Arc::new(config.filters.clone()),
             github: Arc::new(GithubAccess::new(config)),
             max_entries: config.defaults.max_entries,
+            parsing: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            )),
         })
     }
 
@@ -244,7 +265,21 @@ impl Poller {
     /// until the writer has taken the result.
     pub async fn poll_into(&self, source: Source, memory: PollMemory, writer: &mpsc::Sender<Work>) {
         let (url, headers) = self.request_for(&source);
-        let (host_permit, _global) = self.permits(&url).await;
+        let permits = self.permits(&url).await;
+        self.poll_with_permits(source, memory, url, headers, permits, writer)
+            .await;
+    }
+
+    /// Polls one source whose permits ([`Poller::permits`]) are held.
+    async fn poll_with_permits(
+        &self,
+        source: Source,
+        memory: PollMemory,
+        url: Url,
+        headers: HeaderMap,
+        (host_permit, _global): (OwnedSemaphorePermit, OwnedSemaphorePermit),
+        writer: &mpsc::Sender<Work>,
+    ) {
         let work = self
             .poll_source(source, memory, &url, &headers, host_permit)
             .await;
@@ -316,7 +351,14 @@ impl Poller {
                     let from_api = !headers.is_empty();
                     let document_url = report.moved_to.clone().unwrap_or_else(|| url.clone());
                     let max_entries = self.max_entries;
+                    let parse_permit = self
+                        .parsing
+                        .clone()
+                        .acquire_owned()
+                        .await
+                        .expect("semaphore never closed");
                     let parsed = tokio::task::spawn_blocking(move || {
+                        let _parse_permit = parse_permit;
                         let content_type = content_type.as_deref();
                         let mut parsed = match &adapter {
                             Adapter::Feed => feed::parse(&body, content_type, &document_url),
@@ -398,6 +440,7 @@ pub fn spawn_writer(
     let handle = std::thread::Builder::new()
         .name("newsdesk-writer".into())
         .spawn(move || {
+            let mut last_release = std::time::Instant::now();
             while let Some(first) = rx.blocking_recv() {
                 // Polls that queued up while the last batch was written go
                 // into one transaction: one commit instead of many.
@@ -416,11 +459,30 @@ pub fn spawn_writer(
                 for result in &results {
                     on_result(result);
                 }
+                drop(results);
+                release_free_memory(&mut last_release);
             }
             Ok(store)
         })
         .expect("spawn the writer thread");
     (tx, handle)
+}
+
+/// Gives the pages of freed memory back to the system, at most every
+/// quarter of a second. Parsers free much more than the writer keeps; what
+/// they free stays with the process otherwise, and adds up to a peak of
+/// about 6 MB more in a cold poll of 2,000 feeds.
+fn release_free_memory(last: &mut std::time::Instant) {
+    if last.elapsed() < Duration::from_millis(250) {
+        return;
+    }
+    *last = std::time::Instant::now();
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory to the system; it is
+    // safe to call from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// At most this many polls are written in one transaction.
@@ -448,20 +510,49 @@ pub async fn poll_once(
         progress.finished(result);
         collected.lock().expect("results lock").push(result.clone());
     });
-    let mut tasks = tokio::task::JoinSet::new();
+    // One task per host, starting its sources' polls as its gate and the
+    // global limit let it: a pass holds tasks for the polls in progress
+    // and the hosts, not a waiting task (~4 KB) per source.
+    let mut hosts: Vec<(String, Vec<(Source, PollMemory)>)> = Vec::new();
+    let mut host_of: HashMap<String, usize> = HashMap::new();
     for source in sources {
         let memory = memory.get(&source.id).cloned().unwrap_or_default();
+        let key = gate_key(&poller.request_for(&source).0);
+        let at = *host_of.entry(key.clone()).or_insert_with(|| {
+            hosts.push((key, Vec::new()));
+            hosts.len() - 1
+        });
+        hosts[at].1.push((source, memory));
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (_, queue) in hosts {
         let poller = poller.clone();
         let tx = tx.clone();
-        tasks.spawn(async move { poller.poll_into(source, memory, &tx).await });
+        tasks.spawn(async move {
+            let mut polls = tokio::task::JoinSet::new();
+            for (source, memory) in queue {
+                let (url, headers) = poller.request_for(&source);
+                let permits = poller.permits(&url).await;
+                let poller = poller.clone();
+                let tx = tx.clone();
+                polls.spawn(async move {
+                    poller
+                        .poll_with_permits(source, memory, url, headers, permits, &tx)
+                        .await
+                });
+                // Finished polls are reaped as they go.
+                while let Some(joined) = polls.try_join_next() {
+                    resume_panic(joined);
+                }
+            }
+            while let Some(joined) = polls.join_next().await {
+                resume_panic(joined);
+            }
+        });
     }
     drop(tx);
     while let Some(joined) = tasks.join_next().await {
-        if let Err(err) = joined
-            && err.is_panic()
-        {
-            std::panic::resume_unwind(err.into_panic());
-        }
+        resume_panic(joined);
     }
     let mut store = writer.join().expect("writer thread panicked")?;
     let results = std::mem::take(&mut *results.lock().expect("results lock"));
