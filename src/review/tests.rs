@@ -502,3 +502,52 @@ fn refresh_shows_what_the_daemon_wrote_meanwhile() {
         titles(&app)
     );
 }
+
+/// The writer scores a candidate as it stores it (with a current ranker),
+/// exactly as the ranker scores it when it is read back.
+#[test]
+fn new_candidates_are_scored_as_they_are_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::parse(&dir.path().join("feeds.toml"), CONFIG).unwrap();
+    let mut store = Store::open(&dir.path().join("newsdesk.db")).unwrap();
+    store.sync_sources(&config).unwrap();
+    store.set_ranking(Rules::of(&config)).unwrap();
+    record(
+        &mut store,
+        &config,
+        "zenn",
+        &[
+            entry(
+                "z1",
+                "Kubernetes 1.35 の新機能まとめ",
+                "GA になった機能。",
+                5,
+            ),
+            entry("z2", "eBPF で始める可観測性入門", "Cilium と Hubble。", 30),
+        ],
+    );
+    record(
+        &mut store,
+        &config,
+        "k8s-blog",
+        &[entry(
+            "k1",
+            "Dynamic Resource Allocation Goes GA",
+            "DRA.",
+            50,
+        )],
+    );
+    assert_eq!(
+        store.rescore_stale(None, None, Utc::now()).unwrap(),
+        0,
+        "none left for a reader to score"
+    );
+    let stored = store.queue(&QueueQuery::default()).unwrap();
+    assert_eq!(stored.len(), 3);
+    let ranker = store.ranker(Utc::now()).unwrap();
+    for candidate in &stored {
+        let fresh = (ranker.score(candidate).total * 100.0).round() / 100.0;
+        assert_eq!(candidate.score, fresh, "{}", candidate.title);
+        assert!(candidate.score > 0.0);
+    }
+}

@@ -10,10 +10,11 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 use url::Url;
 
-use super::{Added, Result, timestamp};
+use super::{Added, CandidateView, Result, timestamp};
 use crate::config::Source;
 use crate::dedup::{self, SketchRef, TitleKey, TitleSketch, Words};
 use crate::published::PublishedLink;
+use crate::rank::Ranker;
 use crate::source::IncomingEntry;
 
 /// Where an entry goes.
@@ -534,6 +535,7 @@ struct Placing<'a> {
     source: &'a Source,
     now: &'a str,
     threshold: f64,
+    scoring: Option<(i64, &'a Ranker)>,
 }
 
 fn place(
@@ -548,6 +550,7 @@ fn place(
         source,
         now,
         threshold,
+        scoring,
     } = *placing;
     let url_key = url_key_of(entry.canonical_url.as_deref());
     if let Some(key) = &url_key
@@ -619,10 +622,30 @@ fn place(
             issue(file, date)
         )));
     }
+    // Scored here, from what is at hand, rather than read back at the end
+    // of the batch (a new candidate is seen in its own source only).
+    let score = scoring.map(|(generation, ranker)| {
+        let view = CandidateView {
+            id: 0,
+            title: entry.title.clone(),
+            url: None,
+            source: source.id.0.clone(),
+            section: source.section.clone(),
+            status: "new".into(),
+            seen_in: vec![source.id.0.clone()],
+            published: when.to_owned(),
+            summary: entry.summary.clone(),
+            note: None,
+            decided_at: None,
+            created_at: now.to_owned(),
+            score: 0.0,
+        };
+        (ranker.score(&view).total, timestamp(ranker.now), generation)
+    });
     tx.prepare_cached(
         "INSERT INTO candidates (source_id, canonical_url, url, title, summary, published, section, created_at,
-                                 release_key, priority)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                 release_key, priority, score, scored_at, scored_generation)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, COALESCE(?11, 0), ?12, COALESCE(?13, 0))",
     )?
     .execute(params![
         source.id.0,
@@ -635,7 +658,10 @@ fn place(
         source.section,
         now,
         title.release,
-        source.priority
+        source.priority,
+        score.as_ref().map(|s| s.0),
+        score.as_ref().map(|s| &s.1),
+        score.as_ref().map(|s| s.2),
     ])?;
     let id = tx.last_insert_rowid();
     store_sketch(tx, id, day, &title, &bands)?;
@@ -743,10 +769,9 @@ fn place_and_merge(
             cache.touched.push(id);
             (Some(id), Some(reason), None)
         }
-        Placement::New(id) => {
-            cache.touched.push(id);
-            (Some(id), None, None)
-        }
+        // Scored as it was stored, or (without a current ranker) stored
+        // with generation 0: stale until a reader scores it.
+        Placement::New(id) => (Some(id), None, None),
         Placement::Published(reason) => (None, None, Some(reason)),
     })
 }
@@ -761,6 +786,7 @@ pub(super) fn insert_entries(
     entries: &[IncomingEntry],
     now: &str,
     threshold: f64,
+    scoring: Option<(i64, &Ranker)>,
     cache: &mut Memo,
 ) -> Result<Added> {
     let mut added = Added::default();
@@ -769,6 +795,7 @@ pub(super) fn insert_entries(
         source,
         now,
         threshold,
+        scoring,
     };
     for entry in entries {
         let published = entry.published.map(timestamp);

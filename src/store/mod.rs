@@ -437,6 +437,10 @@ impl Store {
             tx: &tx,
             memo: &mut self.memo,
             title_similarity: self.title_similarity,
+            scoring: match &self.ranker {
+                Some((generation, ranker)) if score => Some((*generation, ranker)),
+                _ => None,
+            },
         };
         let out = work(&mut batch)?;
         let touched = std::mem::take(&mut self.memo.touched);
@@ -813,6 +817,9 @@ pub struct Batch<'a> {
     tx: &'a Transaction<'a>,
     memo: &'a mut ingest::Memo,
     title_similarity: f64,
+    /// New candidates are scored as they are stored, when the ranker is
+    /// current: (generation, ranker).
+    scoring: Option<(i64, &'a crate::rank::Ranker)>,
 }
 
 impl Batch<'_> {
@@ -832,6 +839,7 @@ impl Batch<'_> {
                 entries,
                 &now,
                 self.title_similarity,
+                self.scoring,
                 self.memo,
             )?,
             _ => Added::default(),
