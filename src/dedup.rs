@@ -266,7 +266,8 @@ pub struct TitleKey {
     pub release: Option<String>,
     sketch: TitleSketch,
     /// Hashed character trigrams of `sketch.text`: sorted, without repeats.
-    shingles: Vec<u32>,
+    /// Taken when first needed, and dropped by [`TitleKey::compact`].
+    shingles: std::cell::OnceCell<Vec<u32>>,
 }
 
 /// What comparing a title with others needs, compact enough to keep for
@@ -406,7 +407,6 @@ impl TitleKey {
             .cloned()
             .collect::<Vec<_>>()
             .join(" ");
-        let shingles = shingles_of(&text);
         let release = release_of(&text);
         let mut hashed: Vec<u32> = words_for_veto.iter().map(|w| hash32(w)).collect();
         hashed.sort_unstable();
@@ -422,8 +422,18 @@ impl TitleKey {
                 words: hashed,
                 text,
             },
-            shingles,
+            shingles: std::cell::OnceCell::new(),
         }
+    }
+
+    fn shingles(&self) -> &Vec<u32> {
+        self.shingles.get_or_init(|| shingles_of(&self.sketch.text))
+    }
+
+    /// Drops what can be taken again from the text (the shingles: most
+    /// comparisons end before them), for a key kept a while.
+    pub fn compact(&mut self) {
+        self.shingles = std::cell::OnceCell::new();
     }
 
     /// The normalised text compared.
@@ -440,25 +450,31 @@ impl TitleKey {
     /// and a discounted containment (one title is the other plus a
     /// subtitle). Titles with different numbers score 0.
     pub fn similarity(&self, other: &TitleKey) -> f64 {
-        self.similarity_with(other.sketch.as_ref(), |_| &other.shingles)
+        self.similarity_with(other.sketch.as_ref(), || Some(other.shingles()))
     }
 
-    /// [`TitleKey::similarity`] with a title known by its sketch; its
-    /// shingles are taken (into `scratch`) only when the comparison needs
-    /// them.
-    pub fn similarity_to(&self, other: SketchRef, scratch: &mut Vec<u32>) -> f64 {
-        let text = other.text;
-        self.similarity_with(other, move |_| {
+    /// [`TitleKey::similarity`] with a title known by its sketch, without
+    /// its text: `text` gives it when the comparison gets that far (one in
+    /// thirty comparisons in a cold poll), and its shingles are taken into
+    /// `scratch`. Without the text the titles count as different.
+    pub fn similarity_to(
+        &self,
+        other: SketchRef,
+        text: impl FnOnce() -> Option<String>,
+        scratch: &mut Vec<u32>,
+    ) -> f64 {
+        self.similarity_with(other, move || {
+            let text = text()?;
             let scratch: &mut Vec<u32> = scratch;
-            shingles_into(text, scratch);
-            scratch
+            shingles_into(&text, scratch);
+            Some(scratch)
         })
     }
 
     fn similarity_with<'s>(
         &self,
         other: SketchRef,
-        shingles: impl FnOnce(&SketchRef) -> &'s Vec<u32>,
+        shingles: impl FnOnce() -> Option<&'s Vec<u32>>,
     ) -> f64 {
         let mine = &self.sketch;
         if mine.numbers != other.numbers {
@@ -488,10 +504,13 @@ impl TitleKey {
             return 1.0;
         }
         let other_words = other.word_count();
-        let theirs = shingles(&other);
-        let common = sorted_intersection(&self.shingles, theirs) as f64;
-        let union = (self.shingles.len() + theirs.len()) as f64 - common;
-        let smaller = self.shingles.len().min(theirs.len()) as f64;
+        let Some(theirs) = shingles() else {
+            return 0.0;
+        };
+        let mine_shingles = self.shingles();
+        let common = sorted_intersection(mine_shingles, theirs) as f64;
+        let union = (mine_shingles.len() + theirs.len()) as f64 - common;
+        let smaller = mine_shingles.len().min(theirs.len()) as f64;
         if union == 0.0 || smaller == 0.0 {
             return 0.0;
         }
@@ -514,7 +533,7 @@ impl TitleKey {
     pub fn bands(&self) -> Vec<u32> {
         let signature: Vec<u32> = (0..SIGNATURE as u64)
             .map(|seed| {
-                self.shingles
+                self.shingles()
                     .iter()
                     .map(|s| mix(u64::from(*s) ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)) as u32)
                     .min()
@@ -546,12 +565,11 @@ impl TitleSketch {
             rephrased: self.rephrased,
             word_bag: self.word_bag,
             words: Words::Hashes(&self.words),
-            text: &self.text,
         }
     }
 }
 
-/// A [`TitleSketch`] borrowed from wherever it is kept.
+/// A [`TitleSketch`] without its text, borrowed from wherever it is kept.
 #[derive(Debug, Clone, Copy)]
 pub struct SketchRef<'a> {
     pub numbers: u32,
@@ -559,7 +577,6 @@ pub struct SketchRef<'a> {
     pub rephrased: u32,
     pub word_bag: u32,
     pub words: Words<'a>,
-    pub text: &'a str,
 }
 
 /// Hashed words, sorted: as numbers, or as their little-endian bytes.

@@ -17,6 +17,31 @@ use crate::published::PublishedLink;
 use crate::rank::Ranker;
 use crate::source::IncomingEntry;
 
+/// What placing an entry takes from it besides its row: its URL key, its
+/// prepared title and the title's bands. Made where the entry is parsed,
+/// off the writer thread ([`Prepared::of`]).
+#[derive(Debug)]
+pub struct Prepared {
+    url_key: Option<String>,
+    title: TitleKey,
+    bands: Vec<u32>,
+}
+
+impl Prepared {
+    pub fn of(entry: &IncomingEntry) -> Prepared {
+        let mut title = TitleKey::new(&entry.title);
+        let bands = title.bands();
+        // Kept until the writer takes it: the shingles are taken again by
+        // the one comparison in thirty that needs them.
+        title.compact();
+        Prepared {
+            url_key: url_key_of(entry.canonical_url.as_deref()),
+            title,
+            bands,
+        }
+    }
+}
+
 /// Where an entry goes.
 enum Placement {
     /// Joins candidate `id` for `reason`.
@@ -118,16 +143,15 @@ const TITLE_WINDOW_DAYS: i64 = 14;
 const TITLE_NEIGHBOURS: usize = 8;
 
 /// The titles of candidates in memory, for finding near-identical ones
-/// without reading the database: per candidate its sketch (about 130
-/// bytes with its index entries), and an LSH index of their bands by
-/// fortnight.
+/// without reading the database: per candidate its sketch without the
+/// text (about 70 bytes), and an LSH index of their bands by fortnight
+/// (about 70 bytes more). The text is read from `title_sketches` by the
+/// few comparisons that need it.
 pub(super) struct TitleIndex {
     bands: BandTable,
     slots: Vec<Slot>,
     /// The slots' hashed words, as little-endian bytes, one after another.
     words: Vec<u8>,
-    /// The slots' normalised texts, one after another.
-    text: String,
     /// Source ids by number.
     sources: std::collections::HashMap<String, u32>,
     loaded_at: std::time::Instant,
@@ -144,9 +168,7 @@ struct Slot {
     rephrased: u32,
     word_bag: u32,
     words_at: u32,
-    text_at: u32,
     words_len: u16,
-    text_len: u16,
 }
 
 impl TitleIndex {
@@ -155,7 +177,6 @@ impl TitleIndex {
             bands: BandTable::with_capacity(candidates * 10),
             slots: Vec::with_capacity(candidates),
             words: Vec::new(),
-            text: String::new(),
             sources: std::collections::HashMap::new(),
             loaded_at: std::time::Instant::now(),
         }
@@ -206,9 +227,6 @@ impl TitleIndex {
         let words_at = self.words.len() as u32;
         let words_len = (sketch.words.len() / 4).min(usize::from(u16::MAX));
         self.words.extend_from_slice(&sketch.words[..words_len * 4]);
-        let text = &sketch.text[..floor_char_boundary(sketch.text, usize::from(u16::MAX))];
-        let text_at = self.text.len() as u32;
-        self.text.push_str(text);
         self.slots.push(Slot {
             id,
             day: day as i32,
@@ -218,9 +236,7 @@ impl TitleIndex {
             rephrased: sketch.rephrased,
             word_bag: sketch.word_bag,
             words_at,
-            text_at,
             words_len: words_len as u16,
-            text_len: text.len() as u16,
         });
         let week = day.div_euclid(14);
         for band in bands {
@@ -230,22 +246,22 @@ impl TitleIndex {
 
     fn sketch(&self, slot: &Slot) -> SketchRef<'_> {
         let words_at = slot.words_at as usize;
-        let text_at = slot.text_at as usize;
         SketchRef {
             numbers: slot.numbers,
             cves: slot.cves,
             rephrased: slot.rephrased,
             word_bag: slot.word_bag,
             words: Words::Bytes(&self.words[words_at..words_at + usize::from(slot.words_len) * 4]),
-            text: &self.text[text_at..text_at + usize::from(slot.text_len)],
         }
     }
 
     /// The most similar candidate of another source within the date
     /// window among those sharing a band with `title` in `week` or the
     /// fortnights next to it.
+    #[allow(clippy::too_many_arguments)]
     fn best_match(
         &self,
+        tx: &Transaction,
         title: &TitleKey,
         bands: &[u32],
         week: i64,
@@ -275,7 +291,8 @@ impl TitleIndex {
         let mut best: Option<(i64, f64)> = None;
         for (_, slot) in ranked.into_iter().take(TITLE_NEIGHBOURS) {
             let slot = &self.slots[slot as usize];
-            let similarity = title.similarity_to(self.sketch(slot), scratch);
+            let text = || stored_text(tx, slot.id);
+            let similarity = title.similarity_to(self.sketch(slot), text, scratch);
             if best.is_none_or(|(_, b)| similarity > b) {
                 best = Some((slot.id, similarity));
             }
@@ -284,15 +301,18 @@ impl TitleIndex {
     }
 }
 
-/// The largest index at most `at` that starts a character of `text`.
-fn floor_char_boundary(text: &str, at: usize) -> usize {
-    if at >= text.len() {
-        return text.len();
-    }
-    (0..=at)
-        .rev()
-        .find(|i| text.is_char_boundary(*i))
-        .unwrap_or(0)
+/// The normalised text of candidate `id`'s title, from its stored sketch
+/// (none when it is gone or unreadable: the titles then do not match).
+fn stored_text(tx: &Transaction, id: i64) -> Option<String> {
+    let mut stmt = tx
+        .prepare_cached("SELECT sketch FROM title_sketches WHERE candidate_id = ?1")
+        .ok()?;
+    stmt.query_row([id], |row| {
+        let blob = row.get_ref(0)?.as_blob()?;
+        Ok(StoredSketch::decode(blob).map(|s| s.sketch.text.to_owned()))
+    })
+    .ok()
+    .flatten()
 }
 
 /// A sketch as [`TitleIndex::push`] takes it: words as little-endian bytes.
@@ -395,7 +415,7 @@ impl<'a> SketchOwnedOrRef<'a> {
 
 /// Band keys → the slots of the candidates that have them: a multimap in
 /// flat arrays (open addressing, linear probing), 8 bytes an entry and at
-/// most 4/3 as many cells as entries — a `HashMap<u32, Vec<u32>>` of
+/// most 5/4 as many cells as entries — a `HashMap<u32, Vec<u32>>` of
 /// 500,000 bands takes about four times the memory. Split in
 /// [`BAND_SHARDS`] by the band's top bits, so that growing copies one
 /// shard at a time rather than the whole index. Each band keeps its
@@ -441,7 +461,7 @@ impl BandTable {
 
     #[cfg(test)]
     fn within_load(&self) -> bool {
-        self.shards.iter().all(|s| s.len * 4 <= s.cells.len() * 3)
+        self.shards.iter().all(|s| s.len * 5 <= s.cells.len() * 4)
     }
 }
 
@@ -454,7 +474,7 @@ struct BandShard {
 impl BandShard {
     fn with_capacity(entries: usize) -> BandShard {
         BandShard {
-            cells: vec![0; (entries * 4 / 3).max(64)],
+            cells: vec![0; (entries * 5 / 4).max(64)],
             len: 0,
         }
     }
@@ -487,7 +507,7 @@ impl BandShard {
     }
 
     fn insert(&mut self, band: u32, slot: u32) {
-        if (self.len + 1) * 4 > self.cells.len() * 3 {
+        if (self.len + 1) * 5 > self.cells.len() * 4 {
             self.grow();
         }
         let cell = (u64::from(band) << 32) | u64::from(slot);
@@ -517,7 +537,7 @@ impl BandShard {
     }
 
     fn grow(&mut self) {
-        let grown = vec![0; self.cells.len() * 3 / 2];
+        let grown = vec![0; self.cells.len() * 13 / 10];
         let old = std::mem::replace(&mut self.cells, grown);
         for cell in old.into_iter().filter(|c| *c != 0) {
             let mut at = self.home((cell >> 32) as u32);
@@ -541,6 +561,7 @@ struct Placing<'a> {
 fn place(
     placing: &Placing,
     entry: &IncomingEntry,
+    prepared: &Prepared,
     published: Option<&str>,
     added: &mut Added,
     cache: &mut Memo,
@@ -552,8 +573,12 @@ fn place(
         threshold,
         scoring,
     } = *placing;
-    let url_key = url_key_of(entry.canonical_url.as_deref());
-    if let Some(key) = &url_key
+    let Prepared {
+        url_key,
+        title,
+        bands,
+    } = prepared;
+    if let Some(key) = url_key
         && let Some(id) = tx
             .prepare_cached("SELECT candidate_id FROM entries WHERE url_key = ?1 AND candidate_id IS NOT NULL ORDER BY id LIMIT 1")?
             .query_row([key], |row| row.get::<_, i64>(0))
@@ -567,7 +592,6 @@ fn place(
     // Titles and releases join stories across sources only: two entries of
     // one source with different keys are two items by the source's own
     // account (sessions in two rooms, two posts about one release).
-    let title = TitleKey::new(&entry.title);
     if let Some(release) = &title.release
         && let Some(id) = tx
             .prepare_cached(
@@ -583,13 +607,12 @@ fn place(
             reason: format!("same release ({release}) as #{id}"),
         });
     }
-    let bands = title.bands();
     let when = published.unwrap_or(now);
     let (week, day) = (week_of(when), day_of(when));
     let mut scratch = std::mem::take(&mut cache.scratch);
     let index = cache.titles(tx)?;
     let source_number = index.sources.get(&source.id.0).copied();
-    let best = index.best_match(&title, &bands, week, day, source_number, &mut scratch);
+    let best = index.best_match(tx, title, bands, week, day, source_number, &mut scratch);
     cache.scratch = scratch;
     if let Some((id, similarity)) = best
         && similarity >= threshold
@@ -605,7 +628,7 @@ fn place(
     };
     let published_before = cache.any_published(tx)?;
     if published_before
-        && let Some(key) = &url_key
+        && let Some(key) = url_key
         && let Some((file, date)) = tx
             .prepare_cached("SELECT file, issue_date FROM published WHERE url_key = ?1 LIMIT 1")?
             .query_row([key], |row| Ok((row.get(0)?, row.get(1)?)))
@@ -614,7 +637,7 @@ fn place(
         return Ok(Placement::Published(issue(file, date)));
     }
     if published_before
-        && let Some((_, similarity, file, date, other)) = best_published_match(tx, &title, &bands)?
+        && let Some((_, similarity, file, date, other)) = best_published_match(tx, title, bands)?
         && similarity >= threshold
     {
         return Ok(Placement::Published(format!(
@@ -664,14 +687,14 @@ fn place(
         score.as_ref().map(|s| s.2),
     ])?;
     let id = tx.last_insert_rowid();
-    store_sketch(tx, id, day, &title, &bands)?;
+    store_sketch(tx, id, day, title, bands)?;
     let index = cache.titles(tx)?;
     index.push(
         id,
         day,
         &source.id.0,
         &SketchOwnedOrRef::of(title.sketch()),
-        &bands,
+        bands,
     );
     added.candidates += 1;
     Ok(Placement::New(id))
@@ -759,31 +782,36 @@ fn merge_into(tx: &Transaction, id: i64, source: &Source, entry: &IncomingEntry)
 fn place_and_merge(
     placing: &Placing,
     entry: &IncomingEntry,
+    prepared: &Prepared,
     published: Option<&str>,
     added: &mut Added,
     cache: &mut Memo,
 ) -> Result<(Option<i64>, Option<String>, Option<String>)> {
-    Ok(match place(placing, entry, published, added, cache)? {
-        Placement::Existing { id, reason } => {
-            merge_into(placing.tx, id, placing.source, entry)?;
-            cache.touched.push(id);
-            (Some(id), Some(reason), None)
-        }
-        // Scored as it was stored, or (without a current ranker) stored
-        // with generation 0: stale until a reader scores it.
-        Placement::New(id) => (Some(id), None, None),
-        Placement::Published(reason) => (None, None, Some(reason)),
-    })
+    Ok(
+        match place(placing, entry, prepared, published, added, cache)? {
+            Placement::Existing { id, reason } => {
+                merge_into(placing.tx, id, placing.source, entry)?;
+                cache.touched.push(id);
+                (Some(id), Some(reason), None)
+            }
+            // Scored as it was stored, or (without a current ranker) stored
+            // with generation 0: stale until a reader scores it.
+            Placement::New(id) => (Some(id), None, None),
+            Placement::Published(reason) => (None, None, Some(reason)),
+        },
+    )
 }
 
 /// Inserts the entries a source has not shown before and places each (see
 /// the module docs). Entries already known are refreshed; one a rule or a
 /// past issue kept out stays an entry without a candidate until that
 /// changes.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn insert_entries(
     tx: &Transaction,
     source: &Source,
     entries: &[IncomingEntry],
+    prepared: Option<&[Prepared]>,
     now: &str,
     threshold: f64,
     scoring: Option<(i64, &Ranker)>,
@@ -797,7 +825,16 @@ pub(super) fn insert_entries(
         threshold,
         scoring,
     };
-    for entry in entries {
+    let prepared = prepared.filter(|p| p.len() == entries.len());
+    for (at, entry) in entries.iter().enumerate() {
+        let prepared_here;
+        let prepared = match prepared {
+            Some(all) => &all[at],
+            None => {
+                prepared_here = Prepared::of(entry);
+                &prepared_here
+            }
+        };
         let published = entry.published.map(timestamp);
         let updated = entry.updated.map(timestamp);
         let known = tx
@@ -830,12 +867,18 @@ pub(super) fn insert_entries(
                     }
                 }
                 None if entry.filtered.is_none() => {
-                    let (candidate, reason, kept_out) =
-                        place_and_merge(&placing, entry, published.as_deref(), &mut added, cache)?;
+                    let (candidate, reason, kept_out) = place_and_merge(
+                        &placing,
+                        entry,
+                        prepared,
+                        published.as_deref(),
+                        &mut added,
+                        cache,
+                    )?;
                     tx.prepare_cached(
                         "UPDATE entries SET candidate_id = ?2, dedup_reason = ?3, filtered_reason = ?4, url_key = ?5 WHERE id = ?1",
                     )?
-                    .execute(params![entry_id, candidate, reason, kept_out, url_key_of(entry.canonical_url.as_deref())])?;
+                    .execute(params![entry_id, candidate, reason, kept_out, prepared.url_key])?;
                 }
                 None => {}
             }
@@ -843,7 +886,14 @@ pub(super) fn insert_entries(
         }
         let (candidate, reason, filtered) = match &entry.filtered {
             Some(rule) => (None, None, Some(rule.clone())),
-            None => place_and_merge(&placing, entry, published.as_deref(), &mut added, cache)?,
+            None => place_and_merge(
+                &placing,
+                entry,
+                prepared,
+                published.as_deref(),
+                &mut added,
+                cache,
+            )?,
         };
         tx.prepare_cached(
             "INSERT INTO entries (source_id, entry_key, url, canonical_url, title, summary, published, updated,
@@ -863,7 +913,7 @@ pub(super) fn insert_entries(
             candidate,
             filtered,
             reason,
-            url_key_of(entry.canonical_url.as_deref())
+            prepared.url_key
         ])?;
         added.entries += 1;
     }
@@ -1014,7 +1064,8 @@ mod tests {
             prop_assert_eq!(&stored.bands, &b.bands());
             let mut index = TitleIndex::empty(0);
             index.push(7, 0, "s", &stored.sketch, &stored.bands);
-            let via_index = a.similarity_to(index.sketch(&index.slots[0]), &mut Vec::new());
+            let text = || Some(stored.sketch.text.to_owned());
+            let via_index = a.similarity_to(index.sketch(&index.slots[0]), text, &mut Vec::new());
             prop_assert_eq!(via_index, a.similarity(&b));
         }
     }
@@ -1053,6 +1104,7 @@ mod tests {
         let rephrased = TitleKey::new("Beyla donated to OpenTelemetry by Grafana Labs");
         let day = day_of("2026-11-22T08:00:00Z");
         let found = index.best_match(
+            &tx,
             &rephrased,
             &rephrased.bands(),
             day.div_euclid(14),
@@ -1066,6 +1118,7 @@ mod tests {
         let week = day.div_euclid(14);
         assert_eq!(
             index.best_match(
+                &tx,
                 &rephrased,
                 &rephrased.bands(),
                 week,
@@ -1078,6 +1131,7 @@ mod tests {
         let later = day + 30;
         assert_eq!(
             index.best_match(
+                &tx,
                 &rephrased,
                 &rephrased.bands(),
                 later.div_euclid(14),

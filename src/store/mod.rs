@@ -23,6 +23,8 @@ use crate::source::IncomingEntry;
 mod ingest;
 mod queue;
 
+pub use ingest::Prepared;
+
 pub use queue::{Prior, QueueQuery};
 
 const MIGRATIONS: &[&str] = &[
@@ -105,6 +107,9 @@ pub enum PollOutcome<'a> {
     Unchanged,
     Parsed {
         entries: &'a [IncomingEntry],
+        /// Each entry's [`Prepared`] (in order), when the parser made them;
+        /// otherwise the writer does.
+        prepared: Option<&'a [Prepared]>,
         validators: &'a Validators,
         body_sha: &'a str,
         /// What the source should be told although the poll succeeded; it
@@ -833,10 +838,13 @@ impl Batch<'_> {
         let tx = self.tx;
         let now = timestamp(Utc::now());
         let added = match &poll.outcome {
-            PollOutcome::Parsed { entries, .. } => ingest::insert_entries(
+            PollOutcome::Parsed {
+                entries, prepared, ..
+            } => ingest::insert_entries(
                 tx,
                 poll.source,
                 entries,
+                *prepared,
                 &now,
                 self.title_similarity,
                 self.scoring,
