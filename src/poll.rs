@@ -23,7 +23,7 @@ use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::filter::Filters;
 use crate::schedule::{self, Hints};
 use crate::source::{IncomingEntry, feed, github, html, ical};
-use crate::store::{Added, PollMemory, PollOutcome, PollRecord, Store, StoreError};
+use crate::store::{Added, PollMemory, PollOutcome, PollRecord, Prepared, Store, StoreError};
 
 /// How one source's poll ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +88,9 @@ enum WorkResult {
     Unchanged,
     Parsed {
         entries: Vec<IncomingEntry>,
+        /// What the writer needs of each entry besides its row, made here,
+        /// off the writer thread.
+        prepared: Vec<Prepared>,
         validators: Validators,
         body_sha: String,
         /// Read, but not all of it (see `max_entries`).
@@ -388,14 +391,16 @@ impl Poller {
                                     .or_else(|| filters.1.rejects(entry));
                             }
                         }
-                        Ok::<_, crate::source::ParseError>((parsed, warning))
+                        let prepared = parsed.entries.iter().map(Prepared::of).collect();
+                        Ok::<_, crate::source::ParseError>((parsed, prepared, warning))
                     })
                     .await;
                     match parsed {
-                        Ok(Ok((parsed, warning))) => {
+                        Ok(Ok((parsed, prepared, warning))) => {
                             hints.fresh_for = hints.fresh_for.max(parsed.ttl);
                             WorkResult::Parsed {
                                 entries: parsed.entries,
+                                prepared,
                                 validators,
                                 body_sha,
                                 warning,
@@ -436,7 +441,7 @@ pub fn spawn_writer(
     mpsc::Sender<Work>,
     std::thread::JoinHandle<Result<Store, StoreError>>,
 ) {
-    let (tx, mut rx) = mpsc::channel::<Work>(32);
+    let (tx, mut rx) = mpsc::channel::<Work>(16);
     let handle = std::thread::Builder::new()
         .name("newsdesk-writer".into())
         .spawn(move || {
@@ -469,11 +474,11 @@ pub fn spawn_writer(
 }
 
 /// Gives the pages of freed memory back to the system, at most every
-/// quarter of a second. Parsers free much more than the writer keeps; what
+/// tenth of a second. Parsers free much more than the writer keeps; what
 /// they free stays with the process otherwise, and adds up to a peak of
 /// about 6 MB more in a cold poll of 2,000 feeds.
 fn release_free_memory(last: &mut std::time::Instant) {
-    if last.elapsed() < Duration::from_millis(250) {
+    if last.elapsed() < Duration::from_millis(100) {
         return;
     }
     *last = std::time::Instant::now();
@@ -601,12 +606,14 @@ fn record(store: &mut crate::store::Batch, work: Work) -> Result<SourceResult, S
         WorkResult::Unchanged => (PollOutcome::Unchanged, None),
         WorkResult::Parsed {
             entries,
+            prepared,
             validators,
             body_sha,
             warning,
         } => (
             PollOutcome::Parsed {
                 entries,
+                prepared: Some(prepared),
                 validators,
                 body_sha,
                 warning: warning.as_deref(),

@@ -94,6 +94,7 @@ fn record(store: &mut Store, config: &Config, id: &str, entries: &[IncomingEntry
                 moved_to: None,
                 outcome: PollOutcome::Parsed {
                     entries,
+                    prepared: None,
                     validators: &Default::default(),
                     body_sha: id,
                     warning: None,
