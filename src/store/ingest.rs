@@ -159,7 +159,8 @@ pub(super) struct TitleIndex {
 
 /// One candidate in the [`TitleIndex`].
 struct Slot {
-    id: i64,
+    /// The candidate (ids beyond u32 are not indexed): 36 bytes a slot.
+    id: u32,
     day: i32,
     /// The source that created it.
     source: u32,
@@ -222,6 +223,9 @@ impl TitleIndex {
     }
 
     fn push(&mut self, id: i64, day: i64, source: &str, sketch: &SketchOwnedOrRef, bands: &[u32]) {
+        let Ok(id) = u32::try_from(id) else {
+            return;
+        };
         let source = self.source_number(source);
         let slot = self.slots.len() as u32;
         let words_at = self.words.len() as u32;
@@ -291,10 +295,11 @@ impl TitleIndex {
         let mut best: Option<(i64, f64)> = None;
         for (_, slot) in ranked.into_iter().take(TITLE_NEIGHBOURS) {
             let slot = &self.slots[slot as usize];
-            let text = || stored_text(tx, slot.id);
+            let id = i64::from(slot.id);
+            let text = || stored_text(tx, id);
             let similarity = title.similarity_to(self.sketch(slot), text, scratch);
             if best.is_none_or(|(_, b)| similarity > b) {
-                best = Some((slot.id, similarity));
+                best = Some((id, similarity));
             }
         }
         best
