@@ -108,16 +108,18 @@ pub(super) struct Memo {
 }
 
 /// The index is read again from the database after this long: the daemon
-/// prunes the sketches of old candidates once a day.
+/// prunes the sketches of old candidates once a day, and the index then
+/// lets go of them. (A bound on its size would not help: every sketch in
+/// the database is needed, and reading them again would bring them all
+/// back.)
 const TITLES_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
-/// Candidates kept in the index at most before it is read again.
-const TITLES_MAX: usize = 400_000;
 
 impl Memo {
     fn titles(&mut self, tx: &Transaction) -> Result<&mut TitleIndex> {
-        let stale = self.titles.as_ref().is_some_and(|index| {
-            index.loaded_at.elapsed() > TITLES_FRESH_FOR || index.slots.len() > TITLES_MAX
-        });
+        let stale = self
+            .titles
+            .as_ref()
+            .is_some_and(|index| index.loaded_at.elapsed() > TITLES_FRESH_FOR);
         if stale || self.titles.is_none() {
             self.titles = None;
             self.titles = Some(TitleIndex::load(tx)?);
