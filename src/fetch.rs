@@ -3,6 +3,7 @@
 //! followed by hand so a permanent move can be recorded and shown.
 
 use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -73,11 +74,79 @@ pub enum FetchError {
 #[derive(Clone)]
 pub struct Fetcher {
     client: Client,
+    /// The same, resolving host names to public addresses only: the hops
+    /// after a public source's redirect go through it (see [`PublicOnly`]).
+    public_client: Arc<OnceLock<Client>>,
     timeout: Duration,
     max_body_size: u64,
     max_redirects: usize,
     allow_private_redirects: bool,
+    settings: Arc<ClientSettings>,
+}
+
+/// What every client of a [`Fetcher`] is made with.
+struct ClientSettings {
+    user_agent: String,
+    connect_timeout: Duration,
+    /// Host names pinned to addresses (`NEWSDESK_RESOLVE`).
     overrides: Vec<(String, std::net::SocketAddr)>,
+}
+
+impl ClientSettings {
+    fn build(&self, public_only: bool) -> Result<Client, reqwest::Error> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static(
+                "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8",
+            ),
+        );
+        let mut builder = Client::builder();
+        for (host, address) in &self.overrides {
+            builder = builder.resolve(host, *address);
+        }
+        if public_only {
+            builder = builder.dns_resolver(PublicOnly);
+        }
+        builder
+            .user_agent(self.user_agent.clone())
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(self.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+    }
+}
+
+/// A resolver that answers a host name's public addresses only, and fails
+/// for a name that has none ("resolves only to loopback addresses"): the
+/// connection itself can then never reach a private address, whatever the
+/// name resolved to a moment before. Names pinned with `NEWSDESK_RESOLVE`
+/// do not come here (reqwest answers them first); check_redirect refuses
+/// those that are pinned to private addresses.
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let found: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<std::net::SocketAddr> = found
+                .iter()
+                .copied()
+                .filter(|address| private_kind(address.ip()).is_none())
+                .collect();
+            if let (true, Some(first)) = (public.is_empty(), found.first()) {
+                let kind = private_kind(first.ip()).unwrap_or("private");
+                return Err(format!(
+                    "{host} resolves only to {kind} addresses, refused after a redirect from a public address"
+                )
+                .into());
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
 }
 
 /// The kind of a non-public address, or None for a public one.
@@ -141,33 +210,40 @@ impl Fetcher {
         // rustls needs a process-wide crypto provider; ring is pure Rust + asm,
         // no C toolchain beyond cc, no system OpenSSL. A second call is a no-op.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::ACCEPT,
-            HeaderValue::from_static(
-                "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8",
-            ),
-        );
-        let overrides = resolve_overrides();
-        let mut builder = Client::builder();
-        for (host, address) in &overrides {
-            builder = builder.resolve(host, *address);
-        }
-        let client = builder
-            .user_agent(defaults.user_agent.clone())
-            .default_headers(headers)
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(defaults.timeout.min(Duration::from_secs(15)))
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build()?;
+        let settings = ClientSettings {
+            user_agent: defaults.user_agent.clone(),
+            connect_timeout: defaults.timeout.min(Duration::from_secs(15)),
+            overrides: resolve_overrides(),
+        };
         Ok(Fetcher {
-            client,
+            client: settings.build(false)?,
+            public_client: Arc::new(OnceLock::new()),
             timeout: defaults.timeout,
             max_body_size: defaults.max_body_size,
             max_redirects: defaults.max_redirects,
             allow_private_redirects: defaults.allow_private_redirects,
-            overrides,
+            settings: Arc::new(settings),
         })
+    }
+
+    /// The client for the hops after a public source's redirect, made when
+    /// first needed: most sources never redirect, and a client holds its
+    /// own TLS roots and connection pool.
+    fn public_client(&self) -> Result<&Client, FetchError> {
+        if let Some(client) = self.public_client.get() {
+            return Ok(client);
+        }
+        let built = self
+            .settings
+            .build(true)
+            .map_err(|e| FetchError::Transport(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(self.public_client.get_or_init(|| built))
+    }
+
+    /// Whether the redirects of a request to `source` may lead to private
+    /// addresses.
+    fn may_redirect_privately(&self, source: &Url) -> bool {
+        self.allow_private_redirects || literal_kind(source).is_some()
     }
 
     /// Refuses `next` when a source on a public address is redirected to
@@ -176,7 +252,7 @@ impl Fetcher {
     /// redirect within the intranet); a host name is looked up, so
     /// `localhost.example.com → 127.0.0.1` is caught too.
     async fn check_redirect(&self, source: &Url, next: &Url) -> Result<(), FetchError> {
-        if self.allow_private_redirects || literal_kind(source).is_some() {
+        if self.may_redirect_privately(source) {
             return Ok(());
         }
         let refuse = |kind| FetchError::PrivateRedirect {
@@ -192,6 +268,7 @@ impl Fetcher {
         let port = next.port_or_known_default().unwrap_or(80);
         let name = name.to_ascii_lowercase();
         let pinned: Vec<IpAddr> = self
+            .settings
             .overrides
             .iter()
             .filter(|(host, address)| *host == name && address.port() == port)
@@ -252,8 +329,17 @@ impl Fetcher {
     ) -> Result<Fetched, FetchError> {
         let mut current = url.clone();
         let mut only_permanent_so_far = true;
-        for _hop in 0..=self.max_redirects {
-            let mut request = self.client.get(current.clone());
+        for hop in 0..=self.max_redirects {
+            // After a public source's redirect, a name is connected to only
+            // at a public address: checked again where it is resolved for
+            // the connection, so a name that resolved to a public address
+            // in check_redirect and to a private one now (DNS rebinding)
+            // is refused too.
+            let client = match hop > 0 && !self.may_redirect_privately(url) {
+                true => self.public_client()?,
+                false => &self.client,
+            };
+            let mut request = client.get(current.clone());
             // Credentials go to the host they were meant for, never to
             // where a redirect points.
             if current.host_str() == url.host_str() {
@@ -439,5 +525,74 @@ mod tests {
         assert_eq!(literal("http://feeds.localhost/"), Some("loopback"));
         assert_eq!(literal("http://[::1]/"), Some("loopback"));
         assert_eq!(literal("https://kubernetes.io/feed.xml"), None);
+    }
+
+    fn fetcher() -> Fetcher {
+        let config = crate::config::Config::parse(
+            std::path::Path::new("feeds.toml"),
+            "[newsletter]\ntitle = \"t\"\n\n[[sections]]\nid = \"a\"\ntitle = \"A\"\n",
+        )
+        .unwrap();
+        Fetcher::new(&config.defaults).unwrap()
+    }
+
+    /// A one-response HTTP server on 127.0.0.1: its port.
+    async fn serve_once() -> u16 {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = [0u8; 1024];
+                let _ = socket.read(&mut request).await;
+                let _ = socket
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                    )
+                    .await;
+            }
+        });
+        port
+    }
+
+    /// The redirect hops of a public source connect through a resolver
+    /// that answers public addresses only: a name resolving to loopback is
+    /// refused where the connection is made, not only by the look-up
+    /// before it (which a DNS answer changing in between would pass).
+    #[tokio::test]
+    async fn after_a_public_redirect_names_connect_to_public_addresses_only() {
+        use reqwest::dns::Resolve;
+        let refused = PublicOnly
+            .resolve("localhost".parse().unwrap())
+            .await
+            .err()
+            .expect("localhost has no public address");
+        assert!(
+            refused
+                .to_string()
+                .contains("resolves only to loopback addresses"),
+            "{refused}"
+        );
+
+        let fetcher = fetcher();
+        let port = serve_once().await;
+        let url = format!("http://localhost:{port}/");
+        let plain = fetcher.client.get(&url).send().await.unwrap();
+        assert_eq!(
+            plain.status(),
+            StatusCode::OK,
+            "the ordinary client reaches it"
+        );
+        let err = fetcher
+            .public_client()
+            .unwrap()
+            .get(&url)
+            .send()
+            .await
+            .unwrap_err();
+        let FetchError::Transport(message) = transport_error(err) else {
+            panic!("a transport error");
+        };
+        assert!(message.contains("resolves only to loopback addresses, refused after a redirect from a public address"), "{message}");
     }
 }
