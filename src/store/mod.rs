@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_seen_in_index.sql"),
     include_str!("migrations/0008_title_bands_unindexed.sql"),
     include_str!("migrations/0009_title_sketches.sql"),
+    include_str!("migrations/0010_redundant_candidate_indexes.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
