@@ -118,12 +118,12 @@ impl ClientSettings {
     }
 }
 
-/// A resolver that answers a host name's public addresses only, and fails
-/// for a name that has none ("resolves only to loopback addresses"): the
-/// connection itself can then never reach a private address, whatever the
-/// name resolved to a moment before. Names pinned with `NEWSDESK_RESOLVE`
-/// do not come here (reqwest answers them first); check_redirect refuses
-/// those that are pinned to private addresses.
+/// The resolver of the hops after a public source's redirect: it refuses a
+/// name with any loopback, private or link-local address ("resolves only
+/// to loopback addresses"), where the connection is made, so no DNS answer
+/// can differ between a check and the connection. Names pinned with
+/// `NEWSDESK_RESOLVE` do not come here (reqwest answers them first);
+/// check_redirect refuses those pinned to such addresses, and literal ones.
 struct PublicOnly;
 
 impl reqwest::dns::Resolve for PublicOnly {
@@ -132,19 +132,18 @@ impl reqwest::dns::Resolve for PublicOnly {
         Box::pin(async move {
             let found: Vec<std::net::SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let public: Vec<std::net::SocketAddr> = found
-                .iter()
-                .copied()
-                .filter(|address| private_kind(address.ip()).is_none())
-                .collect();
-            if let (true, Some(first)) = (public.is_empty(), found.first()) {
-                let kind = private_kind(first.ip()).unwrap_or("private");
+            let private = found.iter().filter_map(|a| private_kind(a.ip()));
+            if let Some(kind) = private.clone().next() {
+                let how = match private.count() == found.len() {
+                    true => "only to",
+                    false => "also to",
+                };
                 return Err(format!(
-                    "{host} resolves only to {kind} addresses, refused after a redirect from a public address"
+                    "{host} resolves {how} {kind} addresses, refused after a redirect from a public address; set [defaults] allow_private_redirects = true if the feed really lives there"
                 )
                 .into());
             }
-            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+            Ok(Box::new(found.into_iter()) as reqwest::dns::Addrs)
         })
     }
 }
@@ -247,11 +246,13 @@ impl Fetcher {
     }
 
     /// Refuses `next` when a source on a public address is redirected to
-    /// a loopback, private or link-local one. The source counts as private
-    /// when its URL names such an address itself (an intranet feed may
-    /// redirect within the intranet); a host name is looked up, so
-    /// `localhost.example.com → 127.0.0.1` is caught too.
-    async fn check_redirect(&self, source: &Url, next: &Url) -> Result<(), FetchError> {
+    /// a loopback, private or link-local address that reqwest reaches
+    /// without resolving it: a literal one, or a name pinned with
+    /// `NEWSDESK_RESOLVE`. Other names are refused by [`PublicOnly`], the
+    /// resolver the following hop connects through. The source counts as
+    /// private when its URL names such an address itself (an intranet feed
+    /// may redirect within the intranet).
+    fn check_redirect(&self, source: &Url, next: &Url) -> Result<(), FetchError> {
         if self.may_redirect_privately(source) {
             return Ok(());
         }
@@ -267,23 +268,13 @@ impl Fetcher {
         };
         let port = next.port_or_known_default().unwrap_or(80);
         let name = name.to_ascii_lowercase();
-        let pinned: Vec<IpAddr> = self
+        match self
             .settings
             .overrides
             .iter()
             .filter(|(host, address)| *host == name && address.port() == port)
-            .map(|(_, address)| address.ip())
-            .collect();
-        let addresses: Vec<IpAddr> = if pinned.is_empty() {
-            // A name that does not resolve fails at the request itself.
-            tokio::net::lookup_host((name.as_str(), port))
-                .await
-                .map(|found| found.map(|a| a.ip()).collect())
-                .unwrap_or_default()
-        } else {
-            pinned
-        };
-        match addresses.into_iter().find_map(private_kind) {
+            .find_map(|(_, address)| private_kind(address.ip()))
+        {
             Some(kind) => Err(refuse(kind)),
             None => Ok(()),
         }
@@ -330,11 +321,9 @@ impl Fetcher {
         let mut current = url.clone();
         let mut only_permanent_so_far = true;
         for hop in 0..=self.max_redirects {
-            // After a public source's redirect, a name is connected to only
-            // at a public address: checked again where it is resolved for
-            // the connection, so a name that resolved to a public address
-            // in check_redirect and to a private one now (DNS rebinding)
-            // is refused too.
+            // After a public source's redirect, names are resolved by
+            // PublicOnly, which refuses private addresses where the
+            // connection is made (no DNS answer can change in between).
             let client = match hop > 0 && !self.may_redirect_privately(url) {
                 true => self.public_client()?,
                 false => &self.client,
@@ -369,7 +358,7 @@ impl Fetcher {
                 if !matches!(next.scheme(), "http" | "https") {
                     return Err(FetchError::BadRedirect(format!("{next} is not http(s)")));
                 }
-                self.check_redirect(url, &next).await?;
+                self.check_redirect(url, &next)?;
                 let permanent = matches!(
                     status,
                     StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
