@@ -10,6 +10,7 @@
 //!   100,000 without comparing each pair; the exact similarity decides, and
 //!   titles whose numbers differ (v2.5 vs v2.4, #212 vs #213) never match.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
@@ -450,31 +451,23 @@ impl TitleKey {
     /// and a discounted containment (one title is the other plus a
     /// subtitle). Titles with different numbers score 0.
     pub fn similarity(&self, other: &TitleKey) -> f64 {
-        self.similarity_with(other.sketch.as_ref(), || Some(other.shingles()))
+        self.similarity_with(other.sketch.as_ref(), || {
+            Some(Cow::Borrowed(other.shingles().as_slice()))
+        })
     }
 
     /// [`TitleKey::similarity`] with a title known by its sketch, without
     /// its text: `text` gives it when the comparison gets that far (one in
-    /// thirty comparisons in a cold poll), and its shingles are taken into
-    /// `scratch`. Without the text the titles count as different.
-    pub fn similarity_to(
-        &self,
-        other: SketchRef,
-        text: impl FnOnce() -> Option<String>,
-        scratch: &mut Vec<u32>,
-    ) -> f64 {
-        self.similarity_with(other, move || {
-            let text = text()?;
-            let scratch: &mut Vec<u32> = scratch;
-            shingles_into(&text, scratch);
-            Some(scratch)
-        })
+    /// thirty comparisons in a cold poll). Without the text the titles
+    /// count as different.
+    pub fn similarity_to(&self, other: SketchRef, text: impl FnOnce() -> Option<String>) -> f64 {
+        self.similarity_with(other, || text().map(|t| Cow::Owned(shingles_of(&t))))
     }
 
     fn similarity_with<'s>(
         &self,
         other: SketchRef,
-        shingles: impl FnOnce() -> Option<&'s Vec<u32>>,
+        shingles: impl FnOnce() -> Option<Cow<'s, [u32]>>,
     ) -> f64 {
         let mine = &self.sketch;
         if mine.numbers != other.numbers {
@@ -508,7 +501,7 @@ impl TitleKey {
             return 0.0;
         };
         let mine_shingles = self.shingles();
-        let common = sorted_intersection(mine_shingles, theirs) as f64;
+        let common = sorted_intersection(mine_shingles, &theirs) as f64;
         let union = (mine_shingles.len() + theirs.len()) as f64 - common;
         let smaller = mine_shingles.len().min(theirs.len()) as f64;
         if union == 0.0 || smaller == 0.0 {
@@ -587,7 +580,8 @@ pub enum Words<'a> {
 }
 
 impl SketchRef<'_> {
-    fn words(&self) -> impl Iterator<Item = u32> + '_ {
+    /// The hashed words, in order.
+    pub fn words(&self) -> impl Iterator<Item = u32> + '_ {
         let (hashes, bytes): (&[u32], &[u8]) = match self.words {
             Words::Hashes(hashes) => (hashes, &[]),
             Words::Bytes(bytes) => (&[], bytes),
@@ -599,7 +593,7 @@ impl SketchRef<'_> {
         )
     }
 
-    fn word_count(&self) -> usize {
+    pub fn word_count(&self) -> usize {
         match self.words {
             Words::Hashes(hashes) => hashes.len(),
             Words::Bytes(bytes) => bytes.len() / 4,
@@ -640,18 +634,11 @@ fn compare_sets(mine: &[u32], theirs: impl Iterator<Item = u32>) -> (bool, bool,
 /// Hashed character trigrams of `text` without its spaces: sorted,
 /// without repeats (the text itself when shorter than three characters).
 fn shingles_of(text: &str) -> Vec<u32> {
-    let mut shingles = Vec::new();
-    shingles_into(text, &mut shingles);
-    shingles
-}
-
-fn shingles_into(text: &str, shingles: &mut Vec<u32>) {
-    shingles.clear();
     let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
     if chars.len() < 3 {
-        shingles.push(hash32(text));
-        return;
+        return vec![hash32(text)];
     }
+    let mut shingles = Vec::with_capacity(chars.len());
     let mut buf = [0u8; 12];
     for w in chars.windows(3) {
         let mut len = 0;
@@ -662,6 +649,7 @@ fn shingles_into(text: &str, shingles: &mut Vec<u32>) {
     }
     shingles.sort_unstable();
     shingles.dedup();
+    shingles
 }
 
 /// Size of the intersection of two sorted, repeat-free lists.

@@ -103,8 +103,6 @@ pub(super) struct Memo {
     /// Whether past issues hold any link, read once per batch: without
     /// any, an entry costs no look-ups in them.
     pub(super) any_published: Option<bool>,
-    /// Shingles of the title being compared with (reused).
-    scratch: Vec<u32>,
 }
 
 /// The index is read again from the database after this long: the daemon
@@ -206,7 +204,7 @@ impl TitleIndex {
                 row.get(0)?,
                 row.get(1)?,
                 source,
-                &stored.sketch,
+                stored.sketch,
                 &stored.bands,
             );
         }
@@ -224,15 +222,16 @@ impl TitleIndex {
         }
     }
 
-    fn push(&mut self, id: i64, day: i64, source: &str, sketch: &SketchOwnedOrRef, bands: &[u32]) {
+    fn push(&mut self, id: i64, day: i64, source: &str, sketch: SketchRef, bands: &[u32]) {
         let Ok(id) = u32::try_from(id) else {
             return;
         };
         let source = self.source_number(source);
         let slot = self.slots.len() as u32;
         let words_at = self.words.len() as u32;
-        let words_len = (sketch.words.len() / 4).min(usize::from(u16::MAX));
-        self.words.extend_from_slice(&sketch.words[..words_len * 4]);
+        let words_len = sketch.word_count().min(usize::from(u16::MAX));
+        self.words
+            .extend(sketch.words().take(words_len).flat_map(u32::to_le_bytes));
         self.slots.push(Slot {
             id,
             day: day as i32,
@@ -264,7 +263,6 @@ impl TitleIndex {
     /// The most similar candidate of another source within the date
     /// window among those sharing a band with `title` in `week` or the
     /// fortnights next to it.
-    #[allow(clippy::too_many_arguments)]
     fn best_match(
         &self,
         tx: &Transaction,
@@ -273,7 +271,6 @@ impl TitleIndex {
         week: i64,
         day: i64,
         source: Option<u32>,
-        scratch: &mut Vec<u32>,
     ) -> Option<(i64, f64)> {
         let mut found: Vec<u32> = Vec::new();
         for week in week - 1..=week + 1 {
@@ -299,7 +296,7 @@ impl TitleIndex {
             let slot = &self.slots[slot as usize];
             let id = i64::from(slot.id);
             let text = || stored_text(tx, id);
-            let similarity = title.similarity_to(self.sketch(slot), text, scratch);
+            let similarity = title.similarity_to(self.sketch(slot), text);
             if best.is_none_or(|(_, b)| similarity > b) {
                 best = Some((id, similarity));
             }
@@ -316,20 +313,10 @@ fn stored_text(tx: &Transaction, id: i64) -> Option<String> {
         .ok()?;
     stmt.query_row([id], |row| {
         let blob = row.get_ref(0)?.as_blob()?;
-        Ok(StoredSketch::decode(blob).map(|s| s.sketch.text.to_owned()))
+        Ok(StoredSketch::decode(blob).map(|s| s.text.to_owned()))
     })
     .ok()
     .flatten()
-}
-
-/// A sketch as [`TitleIndex::push`] takes it: words as little-endian bytes.
-struct SketchOwnedOrRef<'a> {
-    numbers: u32,
-    cves: u32,
-    rephrased: u32,
-    word_bag: u32,
-    words: std::borrow::Cow<'a, [u8]>,
-    text: &'a str,
 }
 
 /// A sketch and its (undated) bands as stored in `title_sketches.sketch`:
@@ -337,7 +324,8 @@ struct SketchOwnedOrRef<'a> {
 /// little-endian), the band count (u8) and bands (u32), the word count
 /// (u16) and words (u32), then the text (UTF-8, the rest).
 struct StoredSketch<'a> {
-    sketch: SketchOwnedOrRef<'a>,
+    sketch: SketchRef<'a>,
+    text: &'a str,
     bands: Vec<u32>,
 }
 
@@ -392,31 +380,16 @@ impl<'a> StoredSketch<'a> {
         let words = rest.get(..word_bytes)?;
         let text = std::str::from_utf8(rest.get(word_bytes..)?).ok()?;
         Some(StoredSketch {
-            sketch: SketchOwnedOrRef {
+            sketch: SketchRef {
                 numbers: fixed[0],
                 cves: fixed[1],
                 rephrased: fixed[2],
                 word_bag: fixed[3],
-                words: std::borrow::Cow::Borrowed(words),
-                text,
+                words: Words::Bytes(words),
             },
+            text,
             bands,
         })
-    }
-}
-
-impl<'a> SketchOwnedOrRef<'a> {
-    fn of(sketch: &'a TitleSketch) -> SketchOwnedOrRef<'a> {
-        SketchOwnedOrRef {
-            numbers: sketch.numbers,
-            cves: sketch.cves,
-            rephrased: sketch.rephrased,
-            word_bag: sketch.word_bag,
-            words: std::borrow::Cow::Owned(
-                sketch.words.iter().flat_map(|w| w.to_le_bytes()).collect(),
-            ),
-            text: &sketch.text,
-        }
     }
 }
 
@@ -616,11 +589,9 @@ fn place(
     }
     let when = published.unwrap_or(now);
     let (week, day) = (week_of(when), day_of(when));
-    let mut scratch = std::mem::take(&mut cache.scratch);
     let index = cache.titles(tx)?;
     let source_number = index.sources.get(&source.id.0).copied();
-    let best = index.best_match(tx, title, bands, week, day, source_number, &mut scratch);
-    cache.scratch = scratch;
+    let best = index.best_match(tx, title, bands, week, day, source_number);
     if let Some((id, similarity)) = best
         && similarity >= threshold
     {
@@ -696,13 +667,7 @@ fn place(
     let id = tx.last_insert_rowid();
     store_sketch(tx, id, day, title, bands)?;
     let index = cache.titles(tx)?;
-    index.push(
-        id,
-        day,
-        &source.id.0,
-        &SketchOwnedOrRef::of(title.sketch()),
-        bands,
-    );
+    index.push(id, day, &source.id.0, title.sketch().as_ref(), bands);
     added.candidates += 1;
     Ok(Placement::New(id))
 }
@@ -1070,9 +1035,9 @@ mod tests {
             let stored = StoredSketch::decode(&blob).expect("decodes");
             prop_assert_eq!(&stored.bands, &b.bands());
             let mut index = TitleIndex::empty(0);
-            index.push(7, 0, "s", &stored.sketch, &stored.bands);
-            let text = || Some(stored.sketch.text.to_owned());
-            let via_index = a.similarity_to(index.sketch(&index.slots[0]), text, &mut Vec::new());
+            index.push(7, 0, "s", stored.sketch, &stored.bands);
+            let text = || Some(stored.text.to_owned());
+            let via_index = a.similarity_to(index.sketch(&index.slots[0]), text);
             prop_assert_eq!(via_index, a.similarity(&b));
         }
     }
@@ -1117,22 +1082,13 @@ mod tests {
             day.div_euclid(14),
             day,
             None,
-            &mut Vec::new(),
         );
         assert_eq!(found, Some((41, 1.0)));
         // Not from the same source, nor a month later.
         let own = index.sources.get("grafana").copied();
         let week = day.div_euclid(14);
         assert_eq!(
-            index.best_match(
-                &tx,
-                &rephrased,
-                &rephrased.bands(),
-                week,
-                day,
-                own,
-                &mut Vec::new()
-            ),
+            index.best_match(&tx, &rephrased, &rephrased.bands(), week, day, own),
             None
         );
         let later = day + 30;
@@ -1143,8 +1099,7 @@ mod tests {
                 &rephrased.bands(),
                 later.div_euclid(14),
                 later,
-                None,
-                &mut Vec::new()
+                None
             ),
             None
         );
