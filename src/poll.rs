@@ -518,25 +518,25 @@ pub async fn poll_once(
     // One task per host, starting its sources' polls as its gate and the
     // global limit let it: a pass holds tasks for the polls in progress
     // and the hosts, not a waiting task (~4 KB) per source.
-    let mut hosts: Vec<(String, Vec<(Source, PollMemory)>)> = Vec::new();
+    type Queued = (Source, PollMemory, Url, HeaderMap);
+    let mut hosts: Vec<Vec<Queued>> = Vec::new();
     let mut host_of: HashMap<String, usize> = HashMap::new();
     for source in sources {
         let memory = memory.get(&source.id).cloned().unwrap_or_default();
-        let key = gate_key(&poller.request_for(&source).0);
-        let at = *host_of.entry(key.clone()).or_insert_with(|| {
-            hosts.push((key, Vec::new()));
+        let (url, headers) = poller.request_for(&source);
+        let at = *host_of.entry(gate_key(&url)).or_insert_with(|| {
+            hosts.push(Vec::new());
             hosts.len() - 1
         });
-        hosts[at].1.push((source, memory));
+        hosts[at].push((source, memory, url, headers));
     }
     let mut tasks = tokio::task::JoinSet::new();
-    for (_, queue) in hosts {
+    for queue in hosts {
         let poller = poller.clone();
         let tx = tx.clone();
         tasks.spawn(async move {
             let mut polls = tokio::task::JoinSet::new();
-            for (source, memory) in queue {
-                let (url, headers) = poller.request_for(&source);
+            for (source, memory, url, headers) in queue {
                 let permits = poller.permits(&url).await;
                 let poller = poller.clone();
                 let tx = tx.clone();
