@@ -84,18 +84,22 @@ fn strip_invalid_xml_chars(utf8: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     }
 }
 
-/// Removes XML declarations that are not at the start of the document
-/// (outside CDATA sections and comments; after junk text too). One there is not XML anyway, and
-/// one naming another encoding makes quick-xml, under feed-rs, panic
-/// ("set_encoding() called after prefix buffer was drained"); the text is
-/// UTF-8 by now, whatever it says. JSON Feeds are left alone.
+/// Removes the XML declarations feed-rs would trip on: every one after the
+/// start of the document, and one at the start that names an encoding other
+/// than UTF-8. feed-rs hands each declaration's encoding to quick-xml's
+/// decoder, which panics ("set_encoding() called after prefix buffer was
+/// drained") when the encoding changes past the first 64 bytes; the text is
+/// UTF-8 by now, whatever a declaration says, and one after the start is
+/// not XML anyway. JSON Feeds are left alone.
+///
+/// Only a declaration as quick-xml reads it counts: `<?xml` inside CDATA, a
+/// comment, a processing instruction or a tag's quoted attribute is text
+/// and stays. So the rare document with a second `<?xml` (or a leading one
+/// naming another encoding) is read once with feed-rs's own reader and
+/// settings to find them; every other document costs one substring search.
 fn strip_late_xml_declarations(xml: std::borrow::Cow<'_, [u8]>) -> std::borrow::Cow<'_, [u8]> {
-    let find = |from: usize, needle: &[u8]| {
-        xml.get(from..)?
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|p| from + p)
-    };
+    use quick_xml::events::{BytesDecl, BytesStart, Event};
+
     // feed-rs reads a document as JSON when `{` comes before any `<`.
     let Some(first) = xml.iter().position(|b| matches!(b, b'<' | b'{')) else {
         return xml;
@@ -103,37 +107,83 @@ fn strip_late_xml_declarations(xml: std::borrow::Cow<'_, [u8]>) -> std::borrow::
     if xml[first] == b'{' {
         return xml;
     }
-    let start = xml.iter().position(|b| !b.is_ascii_whitespace());
-    let mut kept: Option<Vec<u8>> = None;
-    let mut copied = 0;
-    let mut at = first;
-    while let Some(lt) = find(at, b"<") {
-        let rest = &xml[lt..];
-        let skip_to = |close: &[u8]| find(lt, close).map_or(xml.len(), |end| end + close.len());
-        at = if rest.starts_with(b"<![CDATA[") {
-            skip_to(b"]]>")
-        } else if rest.starts_with(b"<!--") {
-            skip_to(b"-->")
-        } else if Some(lt) != start
-            && rest.starts_with(b"<?xml")
-            && matches!(rest.get(5), Some(b' ' | b'\t' | b'\r' | b'\n' | b'?'))
-        {
-            let end = skip_to(b"?>");
-            kept.get_or_insert_with(Vec::new)
-                .extend_from_slice(&xml[copied..lt]);
-            copied = end;
-            end
-        } else {
-            lt + 1
-        };
-    }
-    match kept {
-        Some(mut kept) => {
-            kept.extend_from_slice(&xml[copied..]);
-            std::borrow::Cow::Owned(kept)
+    let utf8_or_none = |decl: &BytesDecl| {
+        decl.encoder()
+            .is_none_or(|encoding| encoding == encoding_rs::UTF_8)
+    };
+    let leading = xml.iter().position(|b| !b.is_ascii_whitespace());
+    let mut declarations = memchr::memmem::find_iter(&xml, b"<?xml");
+    match (declarations.next(), declarations.next()) {
+        (None, _) => return xml,
+        // One, at the start: harmless unless it names another encoding.
+        (Some(at), None) if Some(at) == leading => {
+            let content = memchr::memmem::find(&xml[at + 1..], b"?>")
+                .and_then(|end| std::str::from_utf8(&xml[at + 2..at + 1 + end]).ok());
+            if content.is_some_and(|content| {
+                utf8_or_none(&BytesDecl::from_start(BytesStart::from_content(content, 3)))
+            }) {
+                return xml;
+            }
         }
-        None => xml,
+        _ => {}
     }
+
+    // feed-rs's reader replaces invalid UTF-8 as it decodes; so does this.
+    let text = String::from_utf8_lossy(&xml);
+    let mut reader = quick_xml::NsReader::from_str(&text);
+    let config = reader.config_mut();
+    config.expand_empty_elements = true;
+    config.trim_markup_names_in_closing_tags = true;
+    config.trim_text(false);
+    let mut cuts: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut stuck = 0;
+    loop {
+        let before = reader.buffer_position() as usize;
+        match reader.read_resolved_event() {
+            Ok((_, Event::Eof)) => break,
+            Ok((_, Event::Decl(decl))) => {
+                let end = reader.buffer_position() as usize;
+                // The declaration starts at the first `<` from the end of
+                // the event before it (whose position may count that `<`).
+                let from = before.saturating_sub(1);
+                let bytes = text.as_bytes();
+                let Some(start) = bytes[from..end].iter().position(|b| *b == b'<') else {
+                    continue;
+                };
+                let start = from + start;
+                let at_start = bytes[..start].iter().all(u8::is_ascii_whitespace);
+                if !(at_start && utf8_or_none(&decl)) {
+                    cuts.push(start..end);
+                }
+            }
+            Ok(_) => {}
+            // feed-rs stops at an error. Reading on where quick-xml can
+            // finds declarations it would never reach: cutting those too
+            // changes nothing it reads.
+            Err(_) => {
+                stuck = if reader.buffer_position() as usize == before {
+                    stuck + 1
+                } else {
+                    0
+                };
+                if stuck > 1 {
+                    break;
+                }
+            }
+        }
+    }
+    if cuts.is_empty() {
+        return xml;
+    }
+    let text = text.as_bytes();
+    let mut kept = Vec::with_capacity(text.len());
+    let mut copied = 0;
+    for cut in cuts {
+        kept.extend_from_slice(&text[copied..cut.start]);
+        copied = cut.end;
+    }
+    kept.extend_from_slice(&text[copied..]);
+    std::borrow::Cow::Owned(kept)
 }
 
 /// Empties RSS `<author>`, `<managingEditor>` and `<webMaster>` elements
@@ -444,6 +494,77 @@ mod tests {
         assert_eq!(
             &strip_late_xml_declarations(kept[..].into())[..],
             br#"<rss><![CDATA[<?xml version="1.0"?>]]><!-- <?xml ?> --><?xml-stylesheet href="a"?></rss>"#
+        );
+    }
+
+    /// Found by the feed_normalize fuzz target (2026-11-26): `<![CDATA[`
+    /// inside a tag's quoted attribute is not CDATA to quick-xml, so the
+    /// declaration after it was real and made it panic; the old scanner
+    /// took it for CDATA and skipped the rest of the document.
+    #[test]
+    fn declaration_after_cdata_lookalike_in_a_tag_is_removed_without_a_panic() {
+        let url = Url::parse("https://example.org/rss.xml").unwrap();
+        let crash = b"\"?>\n<fr\"<![CDATA[NIA\">n <?xml veion=\"1\" encoding=\"windows-1251\"?>05/";
+        assert_eq!(
+            &strip_late_xml_declarations(crash[..].into())[..],
+            b"\"?>\n<fr\"<![CDATA[NIA\">n 05/"
+        );
+        assert!(parse(crash, None, &url).is_err());
+        let rss = r#"<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title a="<![CDATA[">t</title>
+<item><title>Éé<?xml version="1.0" encoding="KOI8-R"?></title><link>https://example.org/1</link></item></channel></rss>"#;
+        let parsed = parse(rss.as_bytes(), None, &url).unwrap();
+        assert_eq!(parsed.entries[0].title, "Éé");
+    }
+
+    /// Where each declaration starts, after text (multibyte or not), a tag,
+    /// an empty element, a comment or a processing instruction; and which
+    /// stay: text in CDATA, comments and PIs, and a UTF-8 declaration at the
+    /// start.
+    #[test]
+    fn only_the_declarations_quick_xml_reads_are_removed() {
+        let strip = |xml: &str| {
+            String::from_utf8(strip_late_xml_declarations(xml.as_bytes().into()).into_owned())
+                .unwrap()
+        };
+        let d = r#"<?xml version="1.0" encoding="EUC-JP"?>"#;
+        for (before, after) in [
+            ("<a>é", "</a>"),
+            ("<a>x", "</a>"),
+            ("<a>", "</a>"),
+            ("<a/>", ""),
+            ("<a><!-- c -->", "</a>"),
+            ("<a><?pi <?xml ?>", "</a>"),
+            ("<a b='>'>", "</a>"),
+        ] {
+            assert_eq!(
+                strip(&format!("{before}{d}{after}")),
+                format!("{before}{after}")
+            );
+            assert_eq!(
+                strip(&format!("{before}{d}{d}{after}")),
+                format!("{before}{after}")
+            );
+        }
+        for kept in [
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><a><![CDATA[<?xml ?>]]></a>",
+            "<a><!-- <?xml ?> --><?pi <?xml ?><b c=\"<?xml ?>\"/></a>",
+            "  <?xml version=\"1.0\"?><a/>",
+        ] {
+            assert_eq!(strip(kept), kept);
+        }
+        // At the start, one naming another encoding goes too, however far
+        // in it is.
+        let far = format!("{}{d}<a/>", " ".repeat(100));
+        assert_eq!(strip(&far), format!("{}<a/>", " ".repeat(100)));
+        let url = Url::parse("https://example.org/rss.xml").unwrap();
+        let rss = format!(
+            "{}<?xml version=\"1.0\" encoding=\"windows-1251\"?><rss version=\"2.0\"><channel><title>t</title><item><title>One</title></item></channel></rss>",
+            " ".repeat(100)
+        );
+        assert_eq!(
+            parse(rss.as_bytes(), None, &url).unwrap().entries[0].title,
+            "One"
         );
     }
 }
