@@ -68,33 +68,37 @@ pub fn links_in(markdown: &str, file: &str) -> Vec<PublishedLink> {
 }
 
 /// Markdown files under `dir` (any depth), sorted.
-pub(crate) fn markdown_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        if path.is_dir() {
-            markdown_files(&path, found);
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "md" || e == "markdown")
-        {
-            found.push(path);
+pub(crate) fn markdown_files(dir: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "md" || e == "markdown")
+            {
+                found.push(path);
+            }
         }
     }
+    let mut found = Vec::new();
+    walk(dir, &mut found);
+    found.sort();
+    found
 }
 
 /// Changes whenever a Markdown file under `dir` is added, removed or
 /// modified: rescanning is skipped while it stays the same.
 pub fn fingerprint(dir: &Path) -> String {
-    let mut files = Vec::new();
-    markdown_files(dir, &mut files);
-    files.sort();
+    let files = markdown_files(dir);
     let newest = files
         .iter()
         .filter_map(|f| f.metadata().and_then(|m| m.modified()).ok())
@@ -106,9 +110,7 @@ pub fn fingerprint(dir: &Path) -> String {
 
 /// Every link of every issue under `dir`.
 pub fn scan(dir: &Path) -> Vec<PublishedLink> {
-    let mut files = Vec::new();
-    markdown_files(dir, &mut files);
-    files.sort();
+    let files = markdown_files(dir);
     files
         .iter()
         .filter_map(|path| {

@@ -92,8 +92,7 @@ static FILE_DATE: LazyLock<Regex> =
 /// of distinct earlier dates among the Markdown files under drafts_dir
 /// whose names carry a date (`2026-11-25.md`, `articles/weekly-2026-11-25.md`).
 pub fn issue_number(newsletter: &Newsletter, date: NaiveDate) -> u32 {
-    let mut files = Vec::new();
-    crate::published::markdown_files(&newsletter.drafts_dir, &mut files);
+    let files = crate::published::markdown_files(&newsletter.drafts_dir);
     let dates: BTreeSet<NaiveDate> = files
         .iter()
         .filter_map(|path| {
