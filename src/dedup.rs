@@ -271,12 +271,9 @@ pub struct TitleKey {
     shingles: std::cell::OnceCell<Vec<u32>>,
 }
 
-/// What comparing a title with others needs, compact enough to keep for
-/// every candidate in memory (about 80 bytes for a title of 45
-/// characters) and stored with it. The shingles are taken from `text` when
-/// a comparison gets that far.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TitleSketch {
+/// The digests of a title, compared before its words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SketchHead {
     /// Digest of the numbers in the title, versions normalised (`v1.35.0`
     /// = `1.35`): titles whose numbers differ are other stories.
     pub numbers: u32,
@@ -290,6 +287,46 @@ pub struct TitleSketch {
     /// Digest of the title's words in sorted order: two titles with the
     /// same words merely swapped are not a rephrasing.
     pub word_bag: u32,
+}
+
+impl SketchHead {
+    /// Its size as stored.
+    pub const BYTES: usize = 16;
+
+    pub fn to_le_bytes(self) -> [u8; Self::BYTES] {
+        let mut bytes = [0; Self::BYTES];
+        for (at, value) in [self.numbers, self.cves, self.rephrased, self.word_bag]
+            .into_iter()
+            .enumerate()
+        {
+            bytes[at * 4..at * 4 + 4].copy_from_slice(&value.to_le_bytes());
+        }
+        bytes
+    }
+
+    /// Reads what [`SketchHead::to_le_bytes`] wrote, from the start of `bytes`.
+    pub fn from_le_bytes(bytes: &[u8]) -> Option<SketchHead> {
+        let at = |i: usize| -> Option<u32> {
+            Some(u32::from_le_bytes(
+                bytes.get(i * 4..i * 4 + 4)?.try_into().ok()?,
+            ))
+        };
+        Some(SketchHead {
+            numbers: at(0)?,
+            cves: at(1)?,
+            rephrased: at(2)?,
+            word_bag: at(3)?,
+        })
+    }
+}
+
+/// What comparing a title with others needs, compact enough to keep for
+/// every candidate in memory (about 80 bytes for a title of 45
+/// characters) and stored with it. The shingles are taken from `text` when
+/// a comparison gets that far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TitleSketch {
+    pub head: SketchHead,
     /// Content words (ASCII words, katakana and kanji runs; particles and
     /// filler left out), stemmed and hashed: sorted, without repeats.
     pub words: Vec<u32>,
@@ -416,10 +453,12 @@ impl TitleKey {
         TitleKey {
             release,
             sketch: TitleSketch {
-                numbers,
-                cves,
-                rephrased,
-                word_bag,
+                head: SketchHead {
+                    numbers,
+                    cves,
+                    rephrased,
+                    word_bag,
+                },
                 words: hashed,
                 text,
             },
@@ -470,17 +509,18 @@ impl TitleKey {
         shingles: impl FnOnce() -> Option<Cow<'s, [u32]>>,
     ) -> f64 {
         let mine = &self.sketch;
-        if mine.numbers != other.numbers {
+        let (mine_head, other_head) = (mine.head, other.head);
+        if mine_head.numbers != other_head.numbers {
             return 0.0;
         }
-        if mine.cves != 0 && mine.cves == other.cves {
+        if mine_head.cves != 0 && mine_head.cves == other_head.cves {
             return 1.0;
         }
         // One word swapped for another ("Alpha"/"Beta", "EKS"/"GKE",
         // "Cilium 1.17"/"Istio 1.17") is another story; a word only one
         // side has (a subtitle, a site name) is not.
-        let (only_here, only_there, shared_words) = compare_sets(&mine.words, other.words());
-        if only_here && only_there {
+        let shared_words = sorted_intersection(&mine.words, other.words);
+        if shared_words < mine.words.len() && shared_words < other.words.len() {
             return 0.0;
         }
         // Both titles have the same stemmed words in another order: one
@@ -490,13 +530,12 @@ impl TitleKey {
         // rephrased title is as likely another story, and so is one with
         // the very same words swapped ("network driver" / "driver
         // network"). Sets of fewer than three words say too little.
-        if mine.rephrased != 0
-            && mine.rephrased == other.rephrased
-            && mine.word_bag != other.word_bag
+        if mine_head.rephrased != 0
+            && mine_head.rephrased == other_head.rephrased
+            && mine_head.word_bag != other_head.word_bag
         {
             return 1.0;
         }
-        let other_words = other.word_count();
         let Some(theirs) = shingles() else {
             return 0.0;
         };
@@ -512,7 +551,7 @@ impl TitleKey {
         // Containment of a very short title says little, and neither does
         // one whose longer side adds more words than the two share ("Karpenter
         // v1.6 Released" / "Karpenter v1.6 の Spot 中断処理を検証する").
-        let extra_words = mine.words.len().max(other_words) - shared_words;
+        let extra_words = mine.words.len().max(other.words.len()) - shared_words;
         let weight = if smaller >= 6.0 && extra_words <= shared_words {
             0.9
         } else {
@@ -544,8 +583,12 @@ impl TitleKey {
             })
             // Headlines reworded in another order share few trigrams but
             // all their words: the word set is a band of its own.
-            .chain((sketch.rephrased != 0).then(|| mix(u64::from(sketch.rephrased)) as u32))
-            .chain((sketch.cves != 0).then(|| mix(u64::from(sketch.cves) ^ 0xC0E5) as u32))
+            .chain(
+                (sketch.head.rephrased != 0).then(|| mix(u64::from(sketch.head.rephrased)) as u32),
+            )
+            .chain(
+                (sketch.head.cves != 0).then(|| mix(u64::from(sketch.head.cves) ^ 0xC0E5) as u32),
+            )
             .collect()
     }
 }
@@ -553,11 +596,8 @@ impl TitleKey {
 impl TitleSketch {
     pub fn as_ref(&self) -> SketchRef<'_> {
         SketchRef {
-            numbers: self.numbers,
-            cves: self.cves,
-            rephrased: self.rephrased,
-            word_bag: self.word_bag,
-            words: Words::Hashes(&self.words),
+            head: self.head,
+            words: &self.words,
         }
     }
 }
@@ -565,70 +605,9 @@ impl TitleSketch {
 /// A [`TitleSketch`] without its text, borrowed from wherever it is kept.
 #[derive(Debug, Clone, Copy)]
 pub struct SketchRef<'a> {
-    pub numbers: u32,
-    pub cves: u32,
-    pub rephrased: u32,
-    pub word_bag: u32,
-    pub words: Words<'a>,
-}
-
-/// Hashed words, sorted: as numbers, or as their little-endian bytes.
-#[derive(Debug, Clone, Copy)]
-pub enum Words<'a> {
-    Hashes(&'a [u32]),
-    Bytes(&'a [u8]),
-}
-
-impl SketchRef<'_> {
-    /// The hashed words, in order.
-    pub fn words(&self) -> impl Iterator<Item = u32> + '_ {
-        let (hashes, bytes): (&[u32], &[u8]) = match self.words {
-            Words::Hashes(hashes) => (hashes, &[]),
-            Words::Bytes(bytes) => (&[], bytes),
-        };
-        hashes.iter().copied().chain(
-            bytes
-                .chunks_exact(4)
-                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-        )
-    }
-
-    pub fn word_count(&self) -> usize {
-        match self.words {
-            Words::Hashes(hashes) => hashes.len(),
-            Words::Bytes(bytes) => bytes.len() / 4,
-        }
-    }
-}
-
-/// Of two sorted, repeat-free sets: whether each has an element the other
-/// lacks, and how many they share.
-fn compare_sets(mine: &[u32], theirs: impl Iterator<Item = u32>) -> (bool, bool, usize) {
-    let (mut only_here, mut only_there, mut shared) = (false, false, 0);
-    let mut mine = mine.iter().copied().peekable();
-    for their in theirs {
-        loop {
-            match mine.peek() {
-                Some(&m) if m < their => {
-                    only_here = true;
-                    mine.next();
-                }
-                Some(&m) if m == their => {
-                    shared += 1;
-                    mine.next();
-                    break;
-                }
-                _ => {
-                    only_there = true;
-                    break;
-                }
-            }
-        }
-    }
-    if mine.next().is_some() {
-        only_here = true;
-    }
-    (only_here, only_there, shared)
+    pub head: SketchHead,
+    /// Hashed words, sorted, without repeats.
+    pub words: &'a [u32],
 }
 
 /// Hashed character trigrams of `text` without its spaces: sorted,

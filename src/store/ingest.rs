@@ -12,7 +12,7 @@ use url::Url;
 
 use super::{Added, CandidateView, Result, timestamp};
 use crate::config::Source;
-use crate::dedup::{self, SketchRef, TitleKey, TitleSketch, Words};
+use crate::dedup::{self, SketchHead, SketchRef, TitleKey, TitleSketch};
 use crate::published::PublishedLink;
 use crate::rank::Ranker;
 use crate::source::IncomingEntry;
@@ -150,8 +150,8 @@ const TITLE_NEIGHBOURS: usize = 8;
 pub(super) struct TitleIndex {
     bands: BandTable,
     slots: Vec<Slot>,
-    /// The slots' hashed words, as little-endian bytes, one after another.
-    words: Vec<u8>,
+    /// The slots' hashed words, one after another.
+    words: Vec<u32>,
     /// Source ids by number.
     sources: std::collections::HashMap<String, u32>,
     loaded_at: std::time::Instant,
@@ -164,10 +164,7 @@ struct Slot {
     day: i32,
     /// The source that created it.
     source: u32,
-    numbers: u32,
-    cves: u32,
-    rephrased: u32,
-    word_bag: u32,
+    head: SketchHead,
     words_at: u32,
     words_len: u16,
 }
@@ -204,7 +201,7 @@ impl TitleIndex {
                 row.get(0)?,
                 row.get(1)?,
                 source,
-                stored.sketch,
+                stored.sketch(),
                 &stored.bands,
             );
         }
@@ -229,17 +226,13 @@ impl TitleIndex {
         let source = self.source_number(source);
         let slot = self.slots.len() as u32;
         let words_at = self.words.len() as u32;
-        let words_len = sketch.word_count().min(usize::from(u16::MAX));
-        self.words
-            .extend(sketch.words().take(words_len).flat_map(u32::to_le_bytes));
+        let words_len = sketch.words.len().min(usize::from(u16::MAX));
+        self.words.extend_from_slice(&sketch.words[..words_len]);
         self.slots.push(Slot {
             id,
             day: day as i32,
             source,
-            numbers: sketch.numbers,
-            cves: sketch.cves,
-            rephrased: sketch.rephrased,
-            word_bag: sketch.word_bag,
+            head: sketch.head,
             words_at,
             words_len: words_len as u16,
         });
@@ -252,11 +245,8 @@ impl TitleIndex {
     fn sketch(&self, slot: &Slot) -> SketchRef<'_> {
         let words_at = slot.words_at as usize;
         SketchRef {
-            numbers: slot.numbers,
-            cves: slot.cves,
-            rephrased: slot.rephrased,
-            word_bag: slot.word_bag,
-            words: Words::Bytes(&self.words[words_at..words_at + usize::from(slot.words_len) * 4]),
+            head: slot.head,
+            words: &self.words[words_at..words_at + usize::from(slot.words_len)],
         }
     }
 
@@ -324,7 +314,8 @@ fn stored_text(tx: &Transaction, id: i64) -> Option<String> {
 /// little-endian), the band count (u8) and bands (u32), the word count
 /// (u16) and words (u32), then the text (UTF-8, the rest).
 struct StoredSketch<'a> {
-    sketch: SketchRef<'a>,
+    head: SketchHead,
+    words: Vec<u32>,
     text: &'a str,
     bands: Vec<u32>,
 }
@@ -337,14 +328,7 @@ impl<'a> StoredSketch<'a> {
         let mut blob =
             Vec::with_capacity(20 + bands.len() * 4 + words.len() * 4 + sketch.text.len());
         blob.push(SKETCH_FORMAT);
-        for value in [
-            sketch.numbers,
-            sketch.cves,
-            sketch.rephrased,
-            sketch.word_bag,
-        ] {
-            blob.extend_from_slice(&value.to_le_bytes());
-        }
+        blob.extend_from_slice(&sketch.head.to_le_bytes());
         let bands = &bands[..bands.len().min(usize::from(u8::MAX))];
         blob.push(bands.len() as u8);
         for band in bands {
@@ -363,34 +347,37 @@ impl<'a> StoredSketch<'a> {
         if format != SKETCH_FORMAT {
             return None;
         }
-        let u32_at = |bytes: &[u8], at: usize| -> Option<u32> {
-            Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
-        };
-        let fixed: Vec<u32> = (0..4).map(|i| u32_at(rest, i * 4)).collect::<Option<_>>()?;
-        let rest = rest.get(16..)?;
+        let head = SketchHead::from_le_bytes(rest)?;
+        let rest = rest.get(SketchHead::BYTES..)?;
         let (&band_count, rest) = rest.split_first()?;
-        let band_bytes = usize::from(band_count) * 4;
-        let bands = (0..usize::from(band_count))
-            .map(|i| u32_at(rest, i * 4))
-            .collect::<Option<Vec<u32>>>()?;
-        let rest = rest.get(band_bytes..)?;
+        let (bands, rest) = u32s(rest, usize::from(band_count))?;
         let word_count = u16::from_le_bytes(rest.get(..2)?.try_into().ok()?);
-        let rest = rest.get(2..)?;
-        let word_bytes = usize::from(word_count) * 4;
-        let words = rest.get(..word_bytes)?;
-        let text = std::str::from_utf8(rest.get(word_bytes..)?).ok()?;
+        let (words, rest) = u32s(rest.get(2..)?, usize::from(word_count))?;
+        let text = std::str::from_utf8(rest).ok()?;
         Some(StoredSketch {
-            sketch: SketchRef {
-                numbers: fixed[0],
-                cves: fixed[1],
-                rephrased: fixed[2],
-                word_bag: fixed[3],
-                words: Words::Bytes(words),
-            },
+            head,
+            words,
             text,
             bands,
         })
     }
+
+    fn sketch(&self) -> SketchRef<'_> {
+        SketchRef {
+            head: self.head,
+            words: &self.words,
+        }
+    }
+}
+
+/// `count` little-endian u32s from the start of `bytes`, and what follows.
+fn u32s(bytes: &[u8], count: usize) -> Option<(Vec<u32>, &[u8])> {
+    let (numbers, rest) = bytes.split_at_checked(count * 4)?;
+    let numbers = numbers
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    Some((numbers, rest))
 }
 
 /// Band keys → the slots of the candidates that have them: a multimap in
@@ -824,37 +811,23 @@ pub(super) fn insert_entries(
                                     OR filtered_reason IS NOT ?6)",
             )?
             .execute(params![entry_id, entry.title, entry.summary, updated, published, entry.filtered])?;
-            match candidate {
-                // A candidate still waiting for a decision follows its own
-                // source's changes (a moved session, an edited release).
-                Some(candidate) => {
-                    let changed = tx.prepare_cached(
-                        "UPDATE candidates SET title = ?3, summary = COALESCE(?4, summary), published = COALESCE(?5, published)
-                         WHERE id = ?1 AND source_id = ?2 AND status = 'new'
-                           AND (title IS NOT ?3 OR summary IS NOT COALESCE(?4, summary) OR published IS NOT COALESCE(?5, published))",
-                    )?
-                    .execute(params![candidate, source.id.0, entry.title, entry.summary, published])?;
-                    if changed > 0 {
-                        cache.touched.push(candidate);
-                    }
+            // A candidate still waiting for a decision follows its own
+            // source's changes (a moved session, an edited release).
+            if let Some(candidate) = candidate {
+                let changed = tx.prepare_cached(
+                    "UPDATE candidates SET title = ?3, summary = COALESCE(?4, summary), published = COALESCE(?5, published)
+                     WHERE id = ?1 AND source_id = ?2 AND status = 'new'
+                       AND (title IS NOT ?3 OR summary IS NOT COALESCE(?4, summary) OR published IS NOT COALESCE(?5, published))",
+                )?
+                .execute(params![candidate, source.id.0, entry.title, entry.summary, published])?;
+                if changed > 0 {
+                    cache.touched.push(candidate);
                 }
-                None if entry.filtered.is_none() => {
-                    let (candidate, reason, kept_out) = place_and_merge(
-                        &placing,
-                        entry,
-                        prepared,
-                        published.as_deref(),
-                        &mut added,
-                        cache,
-                    )?;
-                    tx.prepare_cached(
-                        "UPDATE entries SET candidate_id = ?2, dedup_reason = ?3, filtered_reason = ?4, url_key = ?5 WHERE id = ?1",
-                    )?
-                    .execute(params![entry_id, candidate, reason, kept_out, prepared.url_key])?;
-                }
-                None => {}
+                continue;
             }
-            continue;
+            if entry.filtered.is_some() {
+                continue;
+            }
         }
         let (candidate, reason, filtered) = match &entry.filtered {
             Some(rule) => (None, None, Some(rule.clone())),
@@ -867,6 +840,14 @@ pub(super) fn insert_entries(
                 cache,
             )?,
         };
+        // A known entry kept out until now: placed like a new one.
+        if let Some((entry_id, _)) = known {
+            tx.prepare_cached(
+                "UPDATE entries SET candidate_id = ?2, dedup_reason = ?3, filtered_reason = ?4, url_key = ?5 WHERE id = ?1",
+            )?
+            .execute(params![entry_id, candidate, reason, filtered, prepared.url_key])?;
+            continue;
+        }
         tx.prepare_cached(
             "INSERT INTO entries (source_id, entry_key, url, canonical_url, title, summary, published, updated,
                                   first_seen_at, candidate_id, filtered_reason, dedup_reason, url_key)
@@ -1035,7 +1016,7 @@ mod tests {
             let stored = StoredSketch::decode(&blob).expect("decodes");
             prop_assert_eq!(&stored.bands, &b.bands());
             let mut index = TitleIndex::empty(0);
-            index.push(7, 0, "s", stored.sketch, &stored.bands);
+            index.push(7, 0, "s", stored.sketch(), &stored.bands);
             let text = || Some(stored.text.to_owned());
             let via_index = a.similarity_to(index.sketch(&index.slots[0]), text);
             prop_assert_eq!(via_index, a.similarity(&b));
