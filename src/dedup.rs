@@ -648,18 +648,10 @@ fn sorted_intersection(a: &[u32], b: &[u32]) -> usize {
     common
 }
 
-/// The band keys of `bands` in week bucket `week`: titles are compared
-/// with titles of the same or nearby weeks only.
-pub fn dated_bands(bands: &[u32], week: i64) -> Vec<u32> {
-    bands.iter().map(|band| dated_band(*band, week)).collect()
-}
-
+/// The band key of `band` in fortnight `week`: titles are compared with
+/// titles of the same or nearby fortnights only.
 pub fn dated_band(band: u32, week: i64) -> u32 {
     mix(u64::from(band) ^ mix(week as u64)) as u32
-}
-
-fn hash_of(text: &str) -> u64 {
-    hash_bytes(text.as_bytes())
 }
 
 fn hash_bytes(bytes: &[u8]) -> u64 {
@@ -671,7 +663,7 @@ fn hash_bytes(bytes: &[u8]) -> u64 {
 
 /// A 32-bit digest of `text` (FNV-1a, mixed: its low bits alone are weak).
 fn hash32(text: &str) -> u32 {
-    mix(hash_of(text)) as u32
+    mix(hash_bytes(text.as_bytes())) as u32
 }
 
 /// 0 stands for "none" in a sketch.

@@ -78,14 +78,6 @@ fn published_neighbours(tx: &Transaction, bands: &[u32]) -> Result<Vec<i64>> {
     Ok(ranked.into_iter().take(8).map(|(owner, _)| owner).collect())
 }
 
-/// The fortnight (since 1970) of an RFC 3339 time; titles are compared
-/// with titles of the same and the neighbouring fortnights.
-fn week_of(time: &str) -> i64 {
-    chrono::DateTime::parse_from_rfc3339(time)
-        .map(|t| t.timestamp().div_euclid(14 * 86_400))
-        .unwrap_or_default()
-}
-
 /// Days since 1970 of an RFC 3339 time.
 fn day_of(time: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(time)
@@ -106,8 +98,8 @@ pub(super) struct Memo {
 }
 
 /// The index is read again from the database after this long: the daemon
-/// prunes the sketches of old candidates once a day, and the index then
-/// lets go of them. (A bound on its size would not help: every sketch in
+/// prunes the sketches of old candidates (hourly, those published before
+/// the fetch log's horizon), and the index then lets go of them. (A bound on its size would not help: every sketch in
 /// the database is needed, and reading them again would bring them all
 /// back.)
 const TITLES_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
@@ -251,18 +243,18 @@ impl TitleIndex {
     }
 
     /// The most similar candidate of another source within the date
-    /// window among those sharing a band with `title` in `week` or the
-    /// fortnights next to it.
+    /// window among those sharing a band with `title` in the fortnight of
+    /// `day` or the fortnights next to it.
     fn best_match(
         &self,
         tx: &Transaction,
         title: &TitleKey,
         bands: &[u32],
-        week: i64,
         day: i64,
         source: Option<u32>,
     ) -> Option<(i64, f64)> {
         let mut found: Vec<u32> = Vec::new();
+        let week = day.div_euclid(14);
         for week in week - 1..=week + 1 {
             for band in bands {
                 self.bands
@@ -575,10 +567,10 @@ fn place(
         });
     }
     let when = published.unwrap_or(now);
-    let (week, day) = (week_of(when), day_of(when));
+    let day = day_of(when);
     let index = cache.titles(tx)?;
     let source_number = index.sources.get(&source.id.0).copied();
-    let best = index.best_match(tx, title, bands, week, day, source_number);
+    let best = index.best_match(tx, title, bands, day, source_number);
     if let Some((id, similarity)) = best
         && similarity >= threshold
     {
@@ -653,8 +645,11 @@ fn place(
     ])?;
     let id = tx.last_insert_rowid();
     store_sketch(tx, id, day, title, bands)?;
-    let index = cache.titles(tx)?;
-    index.push(id, day, &source.id.0, title.sketch().as_ref(), bands);
+    // Loaded above by the search; never reloaded here (a reload would
+    // read the sketch just stored and push it twice).
+    if let Some(index) = cache.titles.as_mut() {
+        index.push(id, day, &source.id.0, title.sketch().as_ref(), bands);
+    }
     added.candidates += 1;
     Ok(Placement::New(id))
 }
@@ -711,10 +706,12 @@ fn best_published_match(
     Ok(best)
 }
 
-fn insert_bands(tx: &Transaction, sql: &str, bands: &[u32], owner: i64) -> Result<()> {
-    let mut insert = tx.prepare_cached(sql)?;
-    for band in bands {
-        insert.execute(params![band, owner])?;
+/// The bands of a past issue's link title, for [`best_published_match`].
+fn insert_published_bands(tx: &Transaction, id: i64, title: &str) -> Result<()> {
+    let mut insert =
+        tx.prepare_cached("INSERT INTO published_bands (band, published_id) VALUES (?1, ?2)")?;
+    for band in TitleKey::new(title).bands() {
+        insert.execute(params![band, id])?;
     }
     Ok(())
 }
@@ -917,12 +914,7 @@ pub(super) fn backfill_title_sketches(tx: &Transaction) -> Result<()> {
         .collect::<Result<_, _>>()?;
     tx.execute("DELETE FROM published_bands", [])?;
     for (id, title) in published {
-        insert_bands(
-            tx,
-            "INSERT INTO published_bands (band, published_id) VALUES (?1, ?2)",
-            &TitleKey::new(&title).bands(),
-            id,
-        )?;
+        insert_published_bands(tx, id, &title)?;
     }
     Ok(())
 }
@@ -943,12 +935,7 @@ pub(super) fn replace_published(tx: &Transaction, links: &[PublishedLink]) -> Re
         ])?;
         let id = tx.last_insert_rowid();
         if let Some(title) = &link.title {
-            insert_bands(
-                tx,
-                "INSERT INTO published_bands (band, published_id) VALUES (?1, ?2)",
-                &TitleKey::new(title).bands(),
-                id,
-            )?;
+            insert_published_bands(tx, id, title)?;
         }
     }
     Ok(())
@@ -1056,32 +1043,17 @@ mod tests {
         assert_eq!(index.slots.len(), 1);
         let rephrased = TitleKey::new("Beyla donated to OpenTelemetry by Grafana Labs");
         let day = day_of("2026-11-22T08:00:00Z");
-        let found = index.best_match(
-            &tx,
-            &rephrased,
-            &rephrased.bands(),
-            day.div_euclid(14),
-            day,
-            None,
-        );
+        let found = index.best_match(&tx, &rephrased, &rephrased.bands(), day, None);
         assert_eq!(found, Some((41, 1.0)));
         // Not from the same source, nor a month later.
         let own = index.sources.get("grafana").copied();
-        let week = day.div_euclid(14);
         assert_eq!(
-            index.best_match(&tx, &rephrased, &rephrased.bands(), week, day, own),
+            index.best_match(&tx, &rephrased, &rephrased.bands(), day, own),
             None
         );
         let later = day + 30;
         assert_eq!(
-            index.best_match(
-                &tx,
-                &rephrased,
-                &rephrased.bands(),
-                later.div_euclid(14),
-                later,
-                None
-            ),
+            index.best_match(&tx, &rephrased, &rephrased.bands(), later, None),
             None
         );
     }

@@ -439,23 +439,24 @@ impl Store {
         let tx = self.conn.transaction()?;
         // Another connection may have replaced the past issues since.
         self.memo.any_published = None;
+        let scoring = match &self.ranker {
+            Some((generation, ranker)) if score => Some((*generation, ranker)),
+            _ => None,
+        };
         let mut batch = Batch {
             tx: &tx,
             memo: &mut self.memo,
             title_similarity: self.title_similarity,
-            scoring: match &self.ranker {
-                Some((generation, ranker)) if score => Some((*generation, ranker)),
-                _ => None,
-            },
+            scoring,
         };
         let out = work(&mut batch)?;
         let touched = std::mem::take(&mut self.memo.touched);
-        match &self.ranker {
-            Some((generation, ranker)) if score => {
-                queue::score_ids(&tx, touched.into_iter(), ranker, *generation)?;
+        match scoring {
+            Some((generation, ranker)) => {
+                queue::score_ids(&tx, touched.into_iter(), ranker, generation)?;
             }
             // Left for a reader with the current rules to score.
-            _ => queue::mark_stale(&tx, touched.into_iter())?,
+            None => queue::mark_stale(&tx, touched.into_iter())?,
         }
         tx.commit()?;
         Ok(out)
@@ -778,12 +779,12 @@ fn select_candidates(
     Ok(candidates)
 }
 
-/// Every source that carried each candidate, first first: one lookup per
-/// candidate for a few, one pass over the entries for many.
 /// Up to this many candidates, `seen_in` is looked up candidate by
 /// candidate; more are filled by one pass over the index of entries.
 const SEEN_IN_ONE_BY_ONE: usize = 500;
 
+/// Every source that carried each candidate, first first: one lookup per
+/// candidate for a few, one pass over the entries for many.
 fn fill_seen_in(conn: &Connection, candidates: &mut [CandidateView]) -> Result<()> {
     let add = |seen: &mut Vec<String>, source: String| {
         if !seen.contains(&source) {
