@@ -112,7 +112,10 @@ fn strip_late_xml_declarations(xml: std::borrow::Cow<'_, [u8]>) -> std::borrow::
             .is_none_or(|encoding| encoding == encoding_rs::UTF_8)
     };
     let leading = xml.iter().position(|b| !b.is_ascii_whitespace());
-    let mut declarations = memchr::memmem::find_iter(&xml, b"<?xml");
+    // `<?xml` then whitespace or `?>`: quick-xml's rule for a declaration
+    // (`<?xml-stylesheet …?>` is a processing instruction).
+    let mut declarations = memchr::memmem::find_iter(&xml, b"<?xml")
+        .filter(|at| matches!(xml.get(at + 5), Some(b' ' | b'\t' | b'\r' | b'\n' | b'?')));
     match (declarations.next(), declarations.next()) {
         (None, _) => return xml,
         // One, at the start: harmless unless it names another encoding.
@@ -129,29 +132,19 @@ fn strip_late_xml_declarations(xml: std::borrow::Cow<'_, [u8]>) -> std::borrow::
     }
 
     // feed-rs's reader replaces invalid UTF-8 as it decodes; so does this.
+    // Its other settings change no event's place, only which events come.
     let text = String::from_utf8_lossy(&xml);
-    let mut reader = quick_xml::NsReader::from_str(&text);
-    let config = reader.config_mut();
-    config.expand_empty_elements = true;
-    config.trim_markup_names_in_closing_tags = true;
-    config.trim_text(false);
+    let mut reader = quick_xml::Reader::from_str(&text);
     let mut cuts: Vec<std::ops::Range<usize>> = Vec::new();
-    let mut stuck = 0;
     loop {
-        let before = reader.buffer_position() as usize;
-        match reader.read_resolved_event() {
-            Ok((_, Event::Eof)) => break,
-            Ok((_, Event::Decl(decl))) => {
+        let before = reader.buffer_position();
+        match reader.read_event() {
+            Ok(Event::Eof) => break,
+            Ok(Event::Decl(decl)) => {
+                // `<?`, the declaration's content, `?>`.
                 let end = reader.buffer_position() as usize;
-                // The declaration starts at the first `<` from the end of
-                // the event before it (whose position may count that `<`).
-                let from = before.saturating_sub(1);
-                let bytes = text.as_bytes();
-                let Some(start) = bytes[from..end].iter().position(|b| *b == b'<') else {
-                    continue;
-                };
-                let start = from + start;
-                let at_start = bytes[..start].iter().all(u8::is_ascii_whitespace);
+                let start = end - decl.len() - 4;
+                let at_start = text.as_bytes()[..start].iter().all(u8::is_ascii_whitespace);
                 if !(at_start && utf8_or_none(&decl)) {
                     cuts.push(start..end);
                 }
@@ -160,16 +153,8 @@ fn strip_late_xml_declarations(xml: std::borrow::Cow<'_, [u8]>) -> std::borrow::
             // feed-rs stops at an error. Reading on where quick-xml can
             // finds declarations it would never reach: cutting those too
             // changes nothing it reads.
-            Err(_) => {
-                stuck = if reader.buffer_position() as usize == before {
-                    stuck + 1
-                } else {
-                    0
-                };
-                if stuck > 1 {
-                    break;
-                }
-            }
+            Err(_) if reader.buffer_position() == before => break,
+            Err(_) => {}
         }
     }
     if cuts.is_empty() {
