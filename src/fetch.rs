@@ -266,13 +266,14 @@ impl Fetcher {
         let Some(url::Host::Domain(name)) = next.host() else {
             return Ok(());
         };
-        let port = next.port_or_known_default().unwrap_or(80);
+        // reqwest answers a pinned name on any port (the URL's port wins
+        // over the pin's), so the pin applies whatever the port.
         let name = name.to_ascii_lowercase();
         match self
             .settings
             .overrides
             .iter()
-            .filter(|(host, address)| *host == name && address.port() == port)
+            .filter(|(host, _)| *host == name)
             .find_map(|(_, address)| private_kind(address.ip()))
         {
             Some(kind) => Err(refuse(kind)),
@@ -542,6 +543,25 @@ mod tests {
             }
         });
         port
+    }
+
+    /// A name pinned to a private address is refused on every port: reqwest
+    /// connects to the pinned address with the URL's port, not the pin's.
+    #[test]
+    fn a_name_pinned_to_a_private_address_is_refused_on_any_port() {
+        let mut fetcher = fetcher();
+        Arc::get_mut(&mut fetcher.settings).unwrap().overrides =
+            vec![("intra".to_owned(), "10.0.0.5:443".parse().unwrap())];
+        let public = Url::parse("https://feeds.example.org/rss").unwrap();
+        for target in ["https://intra/", "http://intra:8080/", "http://INTRA:443/"] {
+            let refused = fetcher.check_redirect(&public, &Url::parse(target).unwrap());
+            assert!(
+                matches!(refused, Err(FetchError::PrivateRedirect { .. })),
+                "{target}: {refused:?}"
+            );
+        }
+        let elsewhere = Url::parse("http://other.example.org:8080/").unwrap();
+        assert!(fetcher.check_redirect(&public, &elsewhere).is_ok());
     }
 
     /// The redirect hops of a public source connect through a resolver
