@@ -59,3 +59,63 @@ fn remove_stale_temps(dir: &Path, name: &str) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn an_existing_file_keeps_its_permissions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feeds.toml");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write(&path, "new").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_symlink_is_followed_and_stays_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real.md");
+        let link = dir.path().join("link.md");
+        std::fs::write(&target, "old").unwrap();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write(&link, "new").unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+    }
+
+    #[test]
+    fn temps_of_dead_writers_go_and_those_of_live_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("2026-11-26.md");
+        // No process has a pid this high (Linux caps them at 2^22).
+        let dead = dir.path().join(".2026-11-26.md.4000000000.tmp");
+        let live = dir.path().join(format!(
+            ".2026-11-26.md.{}.tmp",
+            std::os::unix::process::parent_id()
+        ));
+        let other = dir.path().join(".other.md.4000000000.tmp");
+        for stale in [&dead, &live, &other] {
+            std::fs::write(stale, "half").unwrap();
+        }
+        write(&path, "whole").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "whole");
+        assert!(!dead.exists());
+        assert!(live.exists());
+        assert!(
+            other.exists(),
+            "another file's temps are not this writer's business"
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left.len(), 3, "{left:?}");
+    }
+}

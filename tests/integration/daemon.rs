@@ -571,7 +571,10 @@ fn the_daemon_enriches_thin_candidates_once_after_the_poll_that_brought_them() {
             ) == 1
     });
     // Several more ticks with nothing new: the page is not read again.
-    std::thread::sleep(Duration::from_secs(4));
+    let pings = daemon.count_notifications("WATCHDOG=1");
+    wait_until(Duration::from_secs(15), "four more health ticks", || {
+        daemon.count_notifications("WATCHDOG=1") >= pings + 4
+    });
     assert_eq!(requests_to(&server, "/miniflux"), 1, "{}", daemon.log());
     daemon.signal("TERM");
     assert!(daemon.wait_exit(Duration::from_secs(10)).success());

@@ -348,12 +348,9 @@ fn stories_already_published_in_past_issues_are_not_queued() {
         "## Releases\n\n### [Kubernetes steering election results are in](https://elsewhere.example.org/steering)\n\nhttps://kubernetes.io/blog/2026/11/10/dra-ga-cluster-operators/\n",
     )
     .unwrap();
-    let git = |args: &[&str]| crate::git(repo, args);
-    git(&["init", "-q"]);
-    git(&["config", "user.name", "Editor"]);
-    git(&["config", "user.email", "editor@example.org"]);
-    git(&["add", "drafts"]);
-    git(&["commit", "-q", "-m", "past issues"]);
+    crate::git_init(repo);
+    crate::git(repo, &["add", "drafts"]);
+    crate::git(repo, &["commit", "-q", "-m", "past issues"]);
 
     let body = crate::fixture("written/kubernetes-blog.xml");
     let server = TestServer::start(move |_| Reply::ok(body.clone(), "application/rss+xml"));

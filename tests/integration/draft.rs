@@ -459,10 +459,7 @@ fn a_draft_whose_markers_are_gone_gets_a_new_file_beside_it() {
 }
 
 fn git_repo(dir: &Path) {
-    git(dir, &["init", "-q"]);
-    git(dir, &["config", "user.name", "Editor"]);
-    git(dir, &["config", "user.email", "editor@example.org"]);
-    git(dir, &["config", "commit.gpgsign", "false"]);
+    crate::git_init(dir);
     std::fs::write(dir.join("notes.txt"), "first\n").unwrap();
     std::fs::write(dir.join("staged.txt"), "one\n").unwrap();
     git(dir, &["add", "notes.txt", "staged.txt"]);

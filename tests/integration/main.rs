@@ -83,6 +83,15 @@ impl Desk {
     }
 }
 
+/// A new git repository in `dir` that can commit whatever the user's
+/// global configuration says (identity set, signing off).
+pub fn git_init(dir: &Path) {
+    git(dir, &["init", "-q"]);
+    git(dir, &["config", "user.name", "Editor"]);
+    git(dir, &["config", "user.email", "editor@example.org"]);
+    git(dir, &["config", "commit.gpgsign", "false"]);
+}
+
 /// Runs `git args` in `dir`, asserts it succeeded, returns its stdout.
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let output = std::process::Command::new("git")
