@@ -30,6 +30,11 @@ pub struct Score {
     pub parts: Vec<Part>,
 }
 
+/// A score as candidates carry it (lists, JSON): two decimals.
+pub fn shown(total: f64) -> f64 {
+    (total * 100.0).round() / 100.0
+}
+
 /// Words of a text for the model: ASCII words of two letters or more, and
 /// overlapping pairs of CJK characters (Japanese has no spaces).
 pub fn tokens(text: &str) -> Vec<String> {

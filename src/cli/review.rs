@@ -201,7 +201,7 @@ fn run_show(cli: &Cli, args: &ShowArgs) -> Result<(), CliError> {
         )));
     };
     let score = store.ranker(chrono::Utc::now())?.score(&candidate);
-    candidate.score = (score.total * 100.0).round() / 100.0;
+    candidate.score = crate::rank::shown(score.total);
     let shown = Shown {
         seen_at: store.sightings(args.id)?,
         candidate,

@@ -547,7 +547,7 @@ fn new_candidates_are_scored_as_they_are_stored() {
     assert_eq!(stored.len(), 3);
     let ranker = store.ranker(Utc::now()).unwrap();
     for candidate in &stored {
-        let fresh = (ranker.score(candidate).total * 100.0).round() / 100.0;
+        let fresh = crate::rank::shown(ranker.score(candidate).total);
         assert_eq!(candidate.score, fresh, "{}", candidate.title);
         assert!(candidate.score > 0.0);
     }

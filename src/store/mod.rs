@@ -771,7 +771,7 @@ fn select_candidates(
             decided_at: row.get(9)?,
             created_at: row.get(10)?,
             seen_in: Vec::new(),
-            score: (row.get::<_, f64>(11)? * 100.0).round() / 100.0,
+            score: crate::rank::shown(row.get(11)?),
         })
     })?;
     let mut candidates: Vec<CandidateView> = rows.collect::<Result<_, _>>()?;
