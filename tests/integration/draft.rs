@@ -721,21 +721,10 @@ fn demo_runs_offline_and_drafts_an_issue() {
     assert_eq!(written, ["demo"]);
 
     // The commands it suggests work on what it left.
+    let config = demo_dir.join("feeds.toml");
     let desk_cmd = |args: &[&str]| -> Value {
-        let output = assert_cmd::Command::cargo_bin("newsdesk")
-            .unwrap()
-            .arg("--config")
-            .arg(demo_dir.join("feeds.toml"))
-            .args(args)
-            .env_remove("NEWSDESK_DB")
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout).unwrap()
+        let args = [&["--config", config.to_str().unwrap()], args].concat();
+        serde_json::from_str(&crate::newsdesk_ok(&args)).unwrap()
     };
     let drafted = desk_cmd(&["review", "list", "--status", "drafted", "--json"]);
     assert_eq!(

@@ -83,6 +83,29 @@ impl Desk {
     }
 }
 
+/// Runs the newsdesk binary with `args` (no configuration or database
+/// from the environment), asserts it succeeded, returns its stdout.
+pub fn newsdesk_ok(args: &[&str]) -> String {
+    let output = assert_cmd::Command::cargo_bin("newsdesk")
+        .unwrap()
+        .args(args)
+        .env_remove("NEWSDESK_CONFIG")
+        .env_remove("NEWSDESK_DB")
+        .output()
+        .unwrap();
+    stdout_of_success(output, format_args!("newsdesk {args:?}"))
+}
+
+/// The stdout of a command that must have succeeded (else its stderr).
+fn stdout_of_success(output: std::process::Output, what: std::fmt::Arguments) -> String {
+    assert!(
+        output.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
 /// A new git repository in `dir` that can commit whatever the user's
 /// global configuration says (identity set, signing off).
 pub fn git_init(dir: &Path) {
@@ -99,12 +122,7 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .current_dir(dir)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+    stdout_of_success(output, format_args!("git {args:?}"))
 }
 
 /// `review list --json` output is ordered by score, highest first.
