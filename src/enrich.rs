@@ -1,6 +1,6 @@
 //! Enrichment: a candidate without a real summary gets its article page
-//! fetched once (bounded in size and time, through the same politeness
-//! gates as feeds) and its `og:description` / `<meta name=description>`,
+//! fetched once through the polite client (bounded in size and time, within
+//! the same per-host limits as feeds) and its `og:description` / `<meta name=description>`,
 //! `og:title` and `article:published_time` read. Results are cached in the
 //! database, so a page is fetched once however often it is asked for.
 
@@ -12,16 +12,13 @@ use url::Url;
 
 use crate::config::Config;
 use crate::encoding;
-use crate::fetch::Fetched;
+use crate::fetch::{Fetched, PoliteClient};
 use crate::normalize::{fold_whitespace, plain_text, truncate_chars};
-use crate::poll::Poller;
 use crate::source::SUMMARY_CHARS;
 use crate::store::{Enrichment, Store, StoreError};
 
 /// Summaries shorter than this are "one line" and worth enriching.
 pub const THIN_SUMMARY_CHARS: usize = 80;
-/// Article pages are read only this far: the metadata is in the head.
-pub const PAGE_BYTES: u64 = 2_000_000;
 
 /// What a page says about itself.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -73,7 +70,7 @@ pub struct Enriched {
 
 /// Enriches up to `limit` candidates that need it.
 pub async fn enrich_pending(
-    poller: &Poller,
+    client: &PoliteClient,
     store: &mut Store,
     config: &Config,
     limit: usize,
@@ -96,9 +93,9 @@ pub async fn enrich_pending(
         let Ok(parsed) = Url::parse(&url) else {
             continue;
         };
-        let poller = poller.clone();
+        let client = client.clone();
         tasks.spawn(async move {
-            let report = poller.fetch_page(&parsed).await;
+            let report = client.fetch_page(&parsed).await;
             let enrichment = match report.result {
                 Ok(Fetched::Body {
                     body, content_type, ..

@@ -2,12 +2,16 @@
 //! often the source publishes and to what the server asks for, with
 //! exponential back-off on errors and jitter so sources spread out.
 //!
-//! Pure functions of the last outcome; the daemon and `poll` both store the
-//! result with the poll, so a restart resumes the schedule.
+//! Pure functions of the last poll and the server's [`Hints`]; the daemon
+//! and `poll` both store the result with the poll, so a restart resumes
+//! the schedule.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+
+use crate::fetch::Hints;
+use crate::outcome::Outcome;
 
 /// The bounds a source's schedule moves in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,28 +28,39 @@ pub struct Policy {
     pub backoff_max: Duration,
 }
 
-/// What the server said about when to come back.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Hints {
-    /// RSS `<ttl>`, `Cache-Control: max-age`, `Expires`: the content will
-    /// not change before this.
-    pub fresh_for: Option<Duration>,
-    /// `Retry-After` on 429/503.
-    pub retry_after: Option<Duration>,
+/// What the last poll came to, as far as scheduling cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastPoll {
+    pub outcome: Outcome,
+    /// New entries it brought.
+    pub new_entries: usize,
+    /// Failures in a row, this one included (0 after a success).
+    pub consecutive_failures: u32,
 }
 
-/// How the poll went, as far as scheduling cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Result {
-    /// Success; how many new entries it brought.
-    Ok { new_entries: usize },
+impl LastPoll {
+    /// A successful poll that brought `new_entries`.
+    pub fn succeeded(new_entries: usize) -> LastPoll {
+        LastPoll {
+            outcome: Outcome::Fetched,
+            new_entries,
+            consecutive_failures: 0,
+        }
+    }
+
     /// Failure number `consecutive_failures` in a row (1 for the first).
-    Failed { consecutive_failures: u32 },
+    pub fn failed(consecutive_failures: u32) -> LastPoll {
+        LastPoll {
+            outcome: Outcome::Failed,
+            new_entries: 0,
+            consecutive_failures,
+        }
+    }
 }
 
 /// The decision: the adaptive interval to remember and when to poll next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Next {
+pub struct NextPoll {
     pub interval: Duration,
     pub at: DateTime<Utc>,
 }
@@ -66,7 +81,7 @@ impl Policy {
         self
     }
 
-    /// The next poll after `result`, from the adaptive interval remembered
+    /// The next poll after `last`, from the adaptive interval remembered
     /// from the previous poll (`None`: start from the configured one).
     /// `random` is uniform in [0, 1): the jitter's source, passed in so the
     /// function stays deterministic under test.
@@ -74,17 +89,21 @@ impl Policy {
         &self,
         now: DateTime<Utc>,
         remembered: Option<Duration>,
-        result: Result,
+        last: LastPoll,
         hints: Hints,
         random: f64,
-    ) -> Next {
+    ) -> NextPoll {
         let policy = self.normalized();
         let current = remembered
             .unwrap_or(policy.interval)
             .clamp(policy.min_interval, policy.max_interval);
-        let (interval, delay) = match result {
-            Result::Ok { new_entries } => {
-                let factor = if new_entries > 0 { SHORTEN } else { LENGTHEN };
+        let (interval, delay) = match last.outcome {
+            Outcome::Fetched | Outcome::Unchanged | Outcome::NotModified => {
+                let factor = if last.new_entries > 0 {
+                    SHORTEN
+                } else {
+                    LENGTHEN
+                };
                 let interval = current
                     .mul_f64(factor)
                     .clamp(policy.min_interval, policy.max_interval);
@@ -96,10 +115,8 @@ impl Policy {
                 };
                 (interval, delay)
             }
-            Result::Failed {
-                consecutive_failures,
-            } => {
-                let doublings = consecutive_failures.saturating_sub(1).min(20);
+            Outcome::Failed => {
+                let doublings = last.consecutive_failures.saturating_sub(1).min(20);
                 let backoff = policy
                     .backoff_start
                     .saturating_mul(1u32 << doublings)
@@ -113,54 +130,11 @@ impl Policy {
         };
         let jitter = 1.0 + JITTER * (2.0 * random.clamp(0.0, 1.0) - 1.0);
         let delay = delay.mul_f64(jitter);
-        Next {
+        NextPoll {
             interval,
             at: now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX),
         }
     }
-}
-
-/// `Cache-Control: max-age=N` (or `s-maxage`), else `Expires` relative to
-/// `Date` (or now). `no-cache`/`no-store` say nothing about when to return.
-pub fn freshness_from_headers(
-    cache_control: Option<&str>,
-    expires: Option<&str>,
-    date: Option<&str>,
-    now: DateTime<Utc>,
-) -> Option<Duration> {
-    if let Some(cache_control) = cache_control {
-        let max_age = cache_control.split(',').find_map(|directive| {
-            let (name, value) = directive.trim().split_once('=')?;
-            matches!(
-                name.trim().to_ascii_lowercase().as_str(),
-                "max-age" | "s-maxage"
-            )
-            .then(|| value.trim().trim_matches('"').parse::<u64>().ok())
-            .flatten()
-        });
-        if let Some(seconds) = max_age {
-            return Some(Duration::from_secs(seconds));
-        }
-    }
-    let expires = DateTime::parse_from_rfc2822(expires?.trim())
-        .ok()?
-        .with_timezone(&Utc);
-    let reference = date
-        .and_then(|d| DateTime::parse_from_rfc2822(d.trim()).ok())
-        .map_or(now, |d| d.with_timezone(&Utc));
-    (expires - reference).to_std().ok()
-}
-
-/// `Retry-After`: seconds, or an HTTP date.
-pub fn retry_after(value: Option<&str>, now: DateTime<Utc>) -> Option<Duration> {
-    let value = value?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = DateTime::parse_from_rfc2822(value)
-        .ok()?
-        .with_timezone(&Utc);
-    Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -185,19 +159,13 @@ mod tests {
             .with_timezone(&Utc)
     }
 
-    fn delay(next: Next) -> Duration {
+    fn delay(next: NextPoll) -> Duration {
         (next.at - now()).to_std().unwrap()
     }
 
     #[test]
     fn busy_sources_speed_up_and_quiet_ones_slow_down_within_bounds() {
-        let busy = policy().next(
-            now(),
-            None,
-            Result::Ok { new_entries: 3 },
-            Hints::default(),
-            0.5,
-        );
+        let busy = policy().next(now(), None, LastPoll::succeeded(3), Hints::default(), 0.5);
         assert_eq!(busy.interval, Duration::from_secs(45 * MIN));
         assert_eq!(delay(busy), Duration::from_secs(45 * MIN));
         let mut interval = None;
@@ -207,7 +175,7 @@ mod tests {
                     .next(
                         now(),
                         interval,
-                        Result::Ok { new_entries: 0 },
+                        LastPoll::succeeded(0),
                         Hints::default(),
                         0.5,
                     )
@@ -221,7 +189,7 @@ mod tests {
                     .next(
                         now(),
                         interval,
-                        Result::Ok { new_entries: 1 },
+                        LastPoll::succeeded(1),
                         Hints::default(),
                         0.5,
                     )
@@ -237,7 +205,7 @@ mod tests {
             fresh_for: Some(Duration::from_secs(3 * 60 * MIN)),
             retry_after: None,
         };
-        let next = policy().next(now(), None, Result::Ok { new_entries: 1 }, hints, 0.5);
+        let next = policy().next(now(), None, LastPoll::succeeded(1), hints, 0.5);
         assert_eq!(delay(next), Duration::from_secs(3 * 60 * MIN));
         assert_eq!(
             next.interval,
@@ -248,7 +216,7 @@ mod tests {
             fresh_for: Some(Duration::from_secs(7 * 24 * 60 * MIN)),
             retry_after: None,
         };
-        let next = policy().next(now(), None, Result::Ok { new_entries: 0 }, week, 0.5);
+        let next = policy().next(now(), None, LastPoll::succeeded(0), week, 0.5);
         assert_eq!(delay(next), Duration::from_secs(6 * 60 * MIN));
     }
 
@@ -256,16 +224,8 @@ mod tests {
     fn failures_back_off_exponentially_up_to_the_cap() {
         let delays: Vec<u64> = (1..=12)
             .map(|n| {
-                delay(policy().next(
-                    now(),
-                    None,
-                    Result::Failed {
-                        consecutive_failures: n,
-                    },
-                    Hints::default(),
-                    0.5,
-                ))
-                .as_secs()
+                delay(policy().next(now(), None, LastPoll::failed(n), Hints::default(), 0.5))
+                    .as_secs()
                     / MIN
             })
             .collect();
@@ -277,15 +237,7 @@ mod tests {
             fresh_for: None,
             retry_after: Some(Duration::from_secs(2 * 60 * MIN)),
         };
-        let next = policy().next(
-            now(),
-            None,
-            Result::Failed {
-                consecutive_failures: 1,
-            },
-            hints,
-            0.5,
-        );
+        let next = policy().next(now(), None, LastPoll::failed(1), hints, 0.5);
         assert_eq!(
             delay(next),
             Duration::from_secs(2 * 60 * MIN),
@@ -295,51 +247,16 @@ mod tests {
 
     #[test]
     fn jitter_stays_within_ten_percent() {
-        let early = delay(policy().next(
-            now(),
-            None,
-            Result::Ok { new_entries: 1 },
-            Hints::default(),
-            0.0,
-        ));
+        let early =
+            delay(policy().next(now(), None, LastPoll::succeeded(1), Hints::default(), 0.0));
         let late = delay(policy().next(
             now(),
             None,
-            Result::Ok { new_entries: 1 },
+            LastPoll::succeeded(1),
             Hints::default(),
             0.999_999,
         ));
         assert_eq!(early.as_secs(), 45 * MIN * 9 / 10);
         assert!(late.as_secs() >= 45 * MIN * 11 / 10 - 1 && late.as_secs() <= 45 * MIN * 11 / 10);
-    }
-
-    #[test]
-    fn cache_headers_and_retry_after_are_read() {
-        assert_eq!(
-            freshness_from_headers(Some("public, max-age=1800"), None, None, now()),
-            Some(Duration::from_secs(1800))
-        );
-        assert_eq!(
-            freshness_from_headers(
-                None,
-                Some("Wed, 25 Nov 2026 02:00:00 GMT"),
-                Some("Wed, 25 Nov 2026 01:00:00 GMT"),
-                now()
-            ),
-            Some(Duration::from_secs(3600))
-        );
-        assert_eq!(
-            freshness_from_headers(Some("no-cache"), None, None, now()),
-            None
-        );
-        assert_eq!(
-            retry_after(Some("120"), now()),
-            Some(Duration::from_secs(120))
-        );
-        assert_eq!(
-            retry_after(Some("Wed, 25 Nov 2026 00:10:00 GMT"), now()),
-            Some(Duration::from_secs(600))
-        );
-        assert_eq!(retry_after(Some("soon"), now()), None);
     }
 }

@@ -22,7 +22,8 @@ use hyper_util::rt::TokioIo;
 use super::CliError;
 use crate::config::Config;
 use crate::draft::{self, DraftError, Templates};
-use crate::poll::{Progress, SourceResult, poll_once};
+use crate::fetch::PoliteClient;
+use crate::poll::{PollError, Progress, SourceResult, poll_once};
 use crate::store::{QueueQuery, Status, Store};
 
 /// Try newsdesk offline: poll sample feeds, accept a few, draft an issue.
@@ -154,18 +155,20 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let (config, report) = runtime.block_on(async {
+    let (config, results) = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
         let server = tokio::spawn(serve(listener));
         let config_path = dir.join("feeds.toml");
         std::fs::write(&config_path, feeds_toml(&base))?;
         let config = Config::load(&config_path)?;
-        let store = Store::open(&config.newsletter.database)?;
+        let mut store = Store::open(&config.newsletter.database)?;
+        crate::housekeeping::refresh_published(&mut store, &config)?;
+        let client = PoliteClient::new(&config).map_err(PollError::Client)?;
         let sources = config.sources.clone();
-        let report = poll_once(&config, store, sources, Box::new(Quiet), false).await;
+        let polled = poll_once(&config, store, &client, sources, Box::new(Quiet)).await;
         server.abort();
-        Ok::<_, CliError>((config, report?))
+        Ok::<_, CliError>((config, polled?.1))
     })?;
     drop(runtime);
 
@@ -173,10 +176,10 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
     writeln!(
         out,
         "newsdesk demo: {} sample feeds served on 127.0.0.1 and polled into {}",
-        report.results.len(),
+        results.len(),
         dir.display()
     )?;
-    for result in &report.results {
+    for result in &results {
         writeln!(
             out,
             "  {:<22} {:>4} new candidates{}",

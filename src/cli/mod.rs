@@ -107,15 +107,10 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Output(err)) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(err) => {
+            // Each error's text leaves its cause to the chain: printed
+            // here once, link by link.
             let mut message = format!("error: {err}");
             let mut source = std::error::Error::source(&err);
-            // Transparent variants already printed their own text.
-            if matches!(
-                err,
-                CliError::Config(_) | CliError::Store(_) | CliError::Poll(_) | CliError::Draft(_)
-            ) {
-                source = source.and_then(std::error::Error::source);
-            }
             while let Some(cause) = source {
                 message.push_str(&format!("\n  caused by: {cause}"));
                 source = cause.source();

@@ -7,7 +7,14 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Cli, CliError, human_bytes};
-use crate::poll::{Outcome, PollReport, Progress, SourceResult, poll_once};
+use crate::enrich::{Enriched, enrich_pending};
+use crate::fetch::PoliteClient;
+use crate::outcome::Outcome;
+use crate::poll::{PollError, Progress, SourceResult, poll_once};
+
+/// Article pages fetched after one `poll --enrich` at most; the rest wait
+/// for the next one (the daemon works through them as it goes).
+const ENRICH_PER_POLL: usize = 100;
 
 /// Fetch sources once, now, then exit.
 ///
@@ -55,7 +62,9 @@ pub fn run(cli: &Cli, args: &PollArgs) -> Result<(), CliError> {
         }
         chosen
     };
-    let store = cli.open_store(&config)?;
+    let mut store = cli.open_store(&config)?;
+    crate::housekeeping::refresh_published(&mut store, &config)?;
+    let client = PoliteClient::new(&config).map_err(PollError::Client)?;
     let progress: Box<dyn Progress> = if io::stderr().is_terminal() {
         Box::new(BarProgress::default())
     } else {
@@ -65,8 +74,18 @@ pub fn run(cli: &Cli, args: &PollArgs) -> Result<(), CliError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let report = runtime.block_on(poll_once(&config, store, selected, progress, args.enrich))?;
-    print_summary(&report, started.elapsed())?;
+    let (mut store, results) =
+        runtime.block_on(poll_once(&config, store, &client, selected, progress))?;
+    let enriched = match args.enrich {
+        true => runtime.block_on(enrich_pending(
+            &client,
+            &mut store,
+            &config,
+            ENRICH_PER_POLL,
+        ))?,
+        false => Enriched::default(),
+    };
+    print_summary(&results, enriched, started.elapsed())?;
     Ok(())
 }
 
@@ -161,8 +180,11 @@ impl Drop for BarProgress {
     }
 }
 
-fn print_summary(report: &PollReport, elapsed: Duration) -> io::Result<()> {
-    let results = &report.results;
+fn print_summary(
+    results: &[SourceResult],
+    enriched: Enriched,
+    elapsed: Duration,
+) -> io::Result<()> {
     let count = |outcome| results.iter().filter(|r| r.outcome == outcome).count();
     let entries: usize = results.iter().map(|r| r.added.entries).sum();
     let candidates: usize = results.iter().map(|r| r.added.candidates).sum();
@@ -181,7 +203,6 @@ fn print_summary(report: &PollReport, elapsed: Duration) -> io::Result<()> {
     writeln!(out, "  new entries    {:>6}", entries)?;
     writeln!(out, "  new candidates {:>6}", candidates)?;
     writeln!(out, "  downloaded     {:>6}", human_bytes(bytes))?;
-    let enriched = report.enriched;
     if enriched.pages > 0 {
         writeln!(
             out,

@@ -92,6 +92,9 @@ pub struct Daemon {
     pub listen: Option<std::net::SocketAddr>,
     /// How long in-flight fetches may finish after SIGTERM.
     pub grace_period: Duration,
+    /// How long the writer keeps retrying a database write that fails
+    /// before the daemon exits non-zero (so systemd restarts it).
+    pub writer_give_up_after: Duration,
 }
 
 /// `[hosts."github.com"]`: limits for one server (and its subdomains).
@@ -372,6 +375,7 @@ struct RawDefaults {
 struct RawDaemon {
     listen: Option<Spanned<String>>,
     grace_period: Option<Spanned<String>>,
+    writer_give_up_after: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -1104,6 +1108,12 @@ fn build(raw: RawConfig, base_dir: &Path, path: &Path, problems: &mut Problems) 
             .as_ref()
             .and_then(|v| parse_duration(problems, v, "grace_period"))
             .unwrap_or(Duration::from_secs(10)),
+        writer_give_up_after: raw
+            .daemon
+            .writer_give_up_after
+            .as_ref()
+            .and_then(|v| parse_duration(problems, v, "writer_give_up_after"))
+            .unwrap_or(Duration::from_secs(300)),
     };
 
     let filters = adapter::filters(problems, &raw.filters.as_ref());

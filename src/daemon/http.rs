@@ -2,8 +2,6 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
@@ -13,27 +11,24 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 
+use super::health::HealthState;
 use super::metrics::Metrics;
 
-/// Set by the scheduler loop after each healthy iteration; `/healthz`
-/// answers 503 while it is false.
-pub type Healthy = Arc<AtomicBool>;
-
 /// Binds `addr` and serves until the task is aborted.
-pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+pub(super) async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await
 }
 
-pub async fn serve(listener: TcpListener, metrics: Metrics, healthy: Healthy) {
+pub(super) async fn serve(listener: TcpListener, metrics: Metrics, health: HealthState) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
         let metrics = metrics.clone();
-        let healthy = healthy.clone();
+        let health = health.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request: Request<Incoming>| {
-                let response = answer(request.uri().path(), &metrics, &healthy);
+                let response = answer(request.uri().path(), &metrics, &health);
                 async move { Ok::<_, Infallible>(response) }
             });
             let connection = http1::Builder::new()
@@ -47,21 +42,21 @@ pub async fn serve(listener: TcpListener, metrics: Metrics, healthy: Healthy) {
     }
 }
 
-fn answer(path: &str, metrics: &Metrics, healthy: &Healthy) -> Response<Full<Bytes>> {
+fn answer(path: &str, metrics: &Metrics, health: &HealthState) -> Response<Full<Bytes>> {
     let (status, content_type, body) = match path {
         "/metrics" => (
             StatusCode::OK,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
             metrics.encode(),
         ),
-        "/healthz" if healthy.load(Ordering::Relaxed) => {
-            (StatusCode::OK, "text/plain", "ok\n".to_owned())
-        }
-        "/healthz" => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "text/plain",
-            "scheduler loop not healthy\n".to_owned(),
-        ),
+        "/healthz" => match health.problem() {
+            None => (StatusCode::OK, "text/plain", "ok\n".to_owned()),
+            Some(problem) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "text/plain",
+                format!("unhealthy: {problem}\n"),
+            ),
+        },
         _ => (
             StatusCode::NOT_FOUND,
             "text/plain",

@@ -1,32 +1,52 @@
 //! `newsdesk daemon`: polls every source on its own schedule, for months.
 //!
-//! One loop owns the schedule and selects over: the earliest due source,
-//! results coming back from the writer, signals (TERM/INT stop, HUP
-//! reloads feeds.toml) and a health tick that pings the database, updates
-//! systemd's STATUS and pets the watchdog. Fetching and writing are the
-//! same pieces `newsdesk poll` uses ([`Poller`], [`spawn_writer`]).
+//! The daemon is components, each a task with a job of its own, started
+//! here and stopped by one shutdown broadcast:
+//! - [`scheduler`]: starts due polls, takes their results, reloads
+//!   feeds.toml on SIGHUP;
+//! - the writer ([`crate::poll::spawn_writer`], a thread): stores every
+//!   poll, retrying what fails;
+//! - [`enricher`]: article pages of candidates without a real summary;
+//! - [`housekeeper`]: past issues read again when they change, old history
+//!   pruned;
+//! - [`health`]: `/healthz`, systemd's STATUS and watchdog, from what the
+//!   others report;
+//! - [`http`]: `/metrics` and `/healthz` when `[daemon] listen` is set.
+//!
+//! A component that ends on its own (the writer gave up, a panic) stops
+//! the daemon with an error, so systemd restarts it. On SIGTERM/SIGINT the
+//! components get `grace_period` to finish; the log names what is still
+//! running then.
 
+mod enricher;
+mod health;
+mod housekeeper;
 mod http;
 mod metrics;
 mod notify;
+mod scheduler;
+mod shutdown;
 
-use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc;
-use tokio::task::JoinSet;
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinHandle;
 
 pub use metrics::Metrics;
 use notify::{Note, Notifier};
 
-use crate::config::{Config, ConfigError, Source, SourceId};
-use crate::poll::{PollError, Poller, SourceResult, spawn_writer};
+use crate::config::{Config, ConfigError};
+use crate::fetch::PoliteClient;
+use crate::poll::{PollError, SourceResult, WriterError, spawn_writer};
 use crate::store::{Store, StoreError};
+use enricher::Enricher;
+use health::{HealthMonitor, HealthState};
+use housekeeper::Housekeeper;
+use scheduler::{Running, Scheduler, SchedulerStatus};
+use shutdown::ShutdownTrigger;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -36,23 +56,22 @@ pub enum DaemonError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Poll(#[from] PollError),
+    #[error(transparent)]
+    Writer(#[from] WriterError),
+    #[error("the writer stopped")]
+    WriterStopped,
+    #[error("the {0} component stopped on its own")]
+    ComponentStopped(&'static str),
     #[error(
-        "cannot listen on {addr} for metrics: {source}\n  help: change [daemon] listen, or remove it to serve no metrics"
+        "cannot listen on {addr} for metrics\n  help: change [daemon] listen, or remove it to serve no metrics"
     )]
     Listen {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
-    #[error("cannot install signal handlers: {0}")]
-    Signals(std::io::Error),
+    #[error("cannot install signal handlers")]
+    Signals(#[source] std::io::Error),
 }
-
-/// How often the loop proves it is alive (and refreshes STATUS and the
-/// queue gauges) when the watchdog does not ask for more.
-const HEALTH_TICK: Duration = Duration::from_secs(15);
-/// The fetch log keeps this much history (`sources` needs only the latest).
-const FETCH_LOG_DAYS: i64 = 90;
-const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Where the database is: `--db` when given, else from the configuration.
 pub struct Paths {
@@ -68,50 +87,6 @@ impl Paths {
     }
 }
 
-/// The schedule: each enabled source and when it is due.
-struct Schedule {
-    sources: HashMap<SourceId, Source>,
-    due: HashMap<SourceId, DateTime<Utc>>,
-}
-
-impl Schedule {
-    fn load(config: &Config, control: &Store) -> Result<Schedule, StoreError> {
-        let next = control.next_polls()?;
-        let now = Utc::now();
-        let mut schedule = Schedule {
-            sources: HashMap::new(),
-            due: HashMap::new(),
-        };
-        for source in config.sources.iter().filter(|s| s.enabled) {
-            let at = next.get(&source.id).copied().flatten().unwrap_or(now);
-            schedule.due.insert(source.id.clone(), at);
-            schedule.sources.insert(source.id.clone(), source.clone());
-        }
-        Ok(schedule)
-    }
-
-    fn earliest(&self, in_flight: &HashSet<SourceId>) -> Option<DateTime<Utc>> {
-        self.due
-            .iter()
-            .filter(|(id, _)| !in_flight.contains(*id))
-            .map(|(_, at)| *at)
-            .min()
-    }
-
-    fn due_now(&self, now: DateTime<Utc>, in_flight: &HashSet<SourceId>) -> Vec<Source> {
-        let mut due: Vec<(&DateTime<Utc>, &SourceId)> = self
-            .due
-            .iter()
-            .filter(|(id, at)| **at <= now && !in_flight.contains(*id))
-            .map(|(id, at)| (at, id))
-            .collect();
-        due.sort();
-        due.into_iter()
-            .map(|(_, id)| self.sources[id].clone())
-            .collect()
-    }
-}
-
 /// Runs the daemon until SIGTERM or SIGINT.
 pub fn run(paths: Paths) -> Result<(), DaemonError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -122,8 +97,15 @@ pub fn run(paths: Paths) -> Result<(), DaemonError> {
     runtime.block_on(run_async(paths))
 }
 
+/// A component's task, with the name the log gives it.
+struct Component {
+    name: &'static str,
+    task: JoinHandle<Result<(), DaemonError>>,
+}
+
 async fn run_async(paths: Paths) -> Result<(), DaemonError> {
-    let mut config = Config::load(&paths.config)?;
+    let paths = Arc::new(paths);
+    let config = Config::load(&paths.config)?;
     match crate::secret::github_token() {
         Ok(Some(token)) => tracing::info!(origin = %token.origin, "GitHub token found"),
         Ok(None) => tracing::debug!("no GitHub token; public feeds need none"),
@@ -135,18 +117,17 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     let mut writer_store = Store::open(&database)?;
     writer_store.set_title_similarity(config.dedup.title_similarity);
     writer_store.set_ranking(crate::rank::Rules::of(&config))?;
-    crate::poll::refresh_published(&mut control, &config)?;
-    let mut published_fingerprint = crate::published::fingerprint(&config.newsletter.drafts_dir);
-    let mut schedule = Schedule::load(&config, &control)?;
-    let mut poller = Poller::new(&config)?;
+    crate::housekeeping::refresh_published(&mut control, &config)?;
+    let published_fingerprint = crate::housekeeping::published_fingerprint(&config);
+    let client = PoliteClient::new(&config).map_err(PollError::Client)?;
     let metrics = Metrics::default();
-    let healthy: http::Healthy = Arc::new(AtomicBool::new(true));
+    let health = HealthState::default();
 
     let mut sigterm = signal(SignalKind::terminate()).map_err(DaemonError::Signals)?;
     let mut sigint = signal(SignalKind::interrupt()).map_err(DaemonError::Signals)?;
     let mut sighup = signal(SignalKind::hangup()).map_err(DaemonError::Signals)?;
 
-    let metrics_server = match config.daemon.listen {
+    let http_server = match config.daemon.listen {
         Some(addr) => {
             let listener = http::bind(addr)
                 .await
@@ -155,290 +136,194 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
             Some(tokio::spawn(http::serve(
                 listener,
                 metrics.clone(),
-                healthy.clone(),
+                health.clone(),
             )))
         }
         None => None,
     };
 
-    let (results_tx, mut results) = mpsc::unbounded_channel::<SourceResult>();
+    let (results_tx, results) = mpsc::unbounded_channel::<SourceResult>();
     let recorded = metrics.clone();
-    let (work_tx, writer) = spawn_writer(writer_store, move |result| {
-        recorded.record(result);
-        // The loop may be gone during shutdown: nothing left to schedule.
-        let _ = results_tx.send(result.clone());
-    });
-
-    let mut in_flight: HashSet<SourceId> = HashSet::new();
-    let mut tasks = JoinSet::new();
-    let watchdog = sd_notify::watchdog_enabled();
-    let tick_every = watchdog.map_or(HEALTH_TICK, |w| (w / 2).min(HEALTH_TICK));
-    let mut tick = tokio::time::interval(tick_every);
-    let mut last_prune: Option<tokio::time::Instant> = None;
-    let mut enrichment: Option<tokio::task::JoinHandle<bool>> = None;
-    // Looking for thin candidates reads the whole queue: only when a poll
-    // added candidates since, or the last pass left work.
-    let mut enrichment_due = true;
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-
-    let notifier = Notifier::start();
-    notifier.send(Note::Ready(refresh_status(
-        &control, &schedule, &metrics, &in_flight,
-    )));
-    tracing::info!(
-        sources = schedule.sources.len(),
-        database = %database.display(),
-        "daemon started"
+    let writer = spawn_writer(
+        writer_store,
+        config.daemon.writer_give_up_after,
+        move |result| {
+            recorded.record(result);
+            // The scheduler may be gone during shutdown: nothing left to schedule.
+            let _ = results_tx.send(result.clone());
+        },
     );
 
-    loop {
-        let now = Utc::now();
-        for source in schedule.due_now(now, &in_flight) {
-            let memory = control.poll_memory_of(&source.id)?.unwrap_or_default();
-            in_flight.insert(source.id.clone());
-            let poller = poller.clone();
-            let work_tx = work_tx.clone();
-            tracing::debug!(source = %source.id, "polling");
-            tasks.spawn(async move { poller.poll_into(source, memory, &work_tx).await });
-        }
-        let sleep_for = schedule
-            .earliest(&in_flight)
-            .map_or(Duration::from_secs(3600), |at| {
-                (at - Utc::now()).to_std().unwrap_or(Duration::ZERO)
-            });
+    let (trigger, shutdown) = ShutdownTrigger::new();
+    let grace = config.daemon.grace_period;
+    let (running_tx, running) = watch::channel(Running {
+        config: Arc::new(config),
+        client,
+    });
+    let sources = running
+        .borrow()
+        .config
+        .sources
+        .iter()
+        .filter(|s| s.enabled)
+        .count();
+    let (status_tx, status) = watch::channel(SchedulerStatus {
+        sources,
+        in_flight: Vec::new(),
+    });
+    let candidates_added = Arc::new(Notify::new());
+    let (reload_tx, reloads) = mpsc::channel::<scheduler::ReloadDone>(1);
+    let notifier = Notifier::start();
+    let monitor = HealthMonitor {
+        store: Store::open(&database)?,
+        writer: writer.health.clone(),
+        scheduler: status,
+        state: health,
+        notifier: notifier.clone(),
+        metrics: metrics.clone(),
+    };
 
+    let scheduler = Scheduler {
+        paths: paths.clone(),
+        running: running_tx,
+        control,
+        polls: writer.polls.clone(),
+        results,
+        metrics,
+        status: status_tx,
+        candidates_added: candidates_added.clone(),
+    };
+    let enricher = Enricher {
+        running: running.clone(),
+        store: Store::open(&database)?,
+        candidates_added,
+    };
+    let housekeeper = Housekeeper {
+        running: running.clone(),
+        store: Store::open(&database)?,
+        published_fingerprint,
+    };
+    let mut components = vec![
+        Component {
+            name: "scheduler",
+            task: tokio::spawn(scheduler.run(reloads, shutdown.clone())),
+        },
+        Component {
+            name: "enricher",
+            task: tokio::spawn(infallible(enricher.run(shutdown.clone()))),
+        },
+        Component {
+            name: "housekeeping",
+            task: tokio::spawn(infallible(housekeeper.run(shutdown.clone()))),
+        },
+    ];
+    notifier.send(Note::Ready(monitor.ready_status()));
+    components.push(Component {
+        name: "health",
+        task: tokio::spawn(infallible(monitor.run(shutdown.clone()))),
+    });
+    tracing::info!(sources, database = %database.display(), "daemon started");
+
+    // Until a signal to stop, or a component ending on its own.
+    let ended_early = loop {
         tokio::select! {
-            _ = tokio::time::sleep(sleep_for) => {}
-            Some(result) = results.recv() => {
-                in_flight.remove(&result.id);
-                enrichment_due |= result.added.candidates > 0;
-                if schedule.sources.contains_key(&result.id) {
-                    schedule.due.insert(result.id.clone(), result.next_poll_at);
-                }
-                log_result(&result);
-            }
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-            _ = tick.tick() => {
-                let alive = control.ping().is_ok();
-                healthy.store(alive, Ordering::Relaxed);
-                if alive {
-                    let status = refresh_status(&control, &schedule, &metrics, &in_flight);
-                    notifier.send(Note::Watchdog(status));
-                    let fingerprint = crate::published::fingerprint(&config.newsletter.drafts_dir);
-                    if fingerprint != published_fingerprint {
-                        published_fingerprint = fingerprint;
-                        if let Err(err) = crate::poll::refresh_published(&mut control, &config) {
-                            tracing::warn!("cannot read past issues: {err}");
-                        }
-                    }
-                    if let Some(task) = enrichment.take_if(|task| task.is_finished()) {
-                        enrichment_due |= task.await.unwrap_or(true);
-                    }
-                    let enriching = config.sources.iter().any(|s| s.enabled && s.enrich);
-                    if enriching && enrichment_due && enrichment.is_none() {
-                        enrichment_due = false;
-                        enrichment = Some(tokio::spawn(enrich(poller.clone(), config.clone(), database.clone())));
-                    }
-                    if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
-                        last_prune = Some(tokio::time::Instant::now());
-                        match control.prune_fetch_log(Utc::now() - chrono::Duration::days(FETCH_LOG_DAYS)) {
-                            Ok(0) => {}
-                            Ok(pruned) => tracing::info!(pruned, "old fetch-log rows removed"),
-                            Err(err) => tracing::warn!("cannot prune the fetch log: {err}"),
-                        }
-                    }
-                } else {
-                    tracing::error!("database does not answer; withholding the watchdog ping");
-                }
-            }
             _ = sighup.recv() => {
                 notifier.send(Note::Reloading);
-                match reload(&paths, &config, &mut control, &mut schedule, &metrics) {
-                    Ok((new_config, new_poller)) => {
-                        config = new_config;
-                        poller = new_poller;
-                    }
-                    Err(err) => tracing::error!("feeds.toml not reloaded, the running configuration stays in force: {err}"),
+                let (done, reloaded) = tokio::sync::oneshot::channel();
+                if reload_tx.send(done).await.is_ok() {
+                    // READY=1 again once the scheduler reloaded (or refused).
+                    let status = reloaded.await.unwrap_or_else(|_| "stopping".into());
+                    notifier.send(Note::Ready(status));
                 }
-                notifier.send(Note::Ready(status_line(&control, &schedule, &in_flight)));
             }
-            _ = sigterm.recv() => break,
-            _ = sigint.recv() => break,
+            _ = sigterm.recv() => break None,
+            _ = sigint.recv() => break None,
+            (index, joined) = first_to_end(&mut components) => {
+                let component = components.remove(index);
+                // Each was meant to run until the shutdown.
+                let ended = outcome_of(component.name, joined)
+                    .and(Err::<(), _>(DaemonError::ComponentStopped(component.name)));
+                break ended.err();
+            }
         }
-    }
+    };
 
     notifier.send(Note::Stopping(
         "stopping: finishing in-flight fetches".into(),
     ));
-    if let Some(task) = enrichment {
-        task.abort();
+    trigger.fire();
+    let mut failure = ended_early;
+    // The scheduler has the grace period for its fetches; the others stop
+    // at once. A little more for the scheduler to cancel what is left.
+    let deadline = tokio::time::Instant::now() + grace + Duration::from_secs(2);
+    for component in components {
+        match tokio::time::timeout_at(deadline, component.task).await {
+            Ok(joined) => {
+                if let Err(err) = outcome_of(component.name, joined) {
+                    failure.get_or_insert(err);
+                }
+            }
+            Err(_) => tracing::warn!(
+                component = component.name,
+                "still running after the grace period; abandoned"
+            ),
+        }
     }
-    let grace = config.daemon.grace_period;
-    tracing::info!(in_flight = in_flight.len(), grace = ?grace, "stopping");
-    let finished =
-        tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
-    if finished.is_err() {
-        let left: Vec<String> = in_flight.iter().map(ToString::to_string).collect();
-        tracing::warn!(
-            sources = %left.join(", "),
-            "grace period over; cancelling unfinished fetches (they are polled again after restart)"
-        );
-        tasks.abort_all();
-        while tasks.join_next().await.is_some() {}
-    }
-    drop(work_tx);
-    drop(poller);
-    let writer_result =
-        tokio::task::spawn_blocking(move || writer.join().expect("writer thread panicked"))
+    drop(writer.polls);
+    let thread = writer.thread;
+    let written =
+        tokio::task::spawn_blocking(move || thread.join().expect("writer thread panicked"))
             .await
             .expect("join the writer");
-    if let Some(server) = metrics_server {
+    if let Some(server) = http_server {
         server.abort();
     }
     notifier.finish();
-    writer_result?;
-    tracing::info!("stopped");
+    match (written, failure) {
+        (Err(gave_up), _) => Err(gave_up.into()),
+        (Ok(_), Some(err)) => Err(err),
+        (Ok(_), None) => {
+            tracing::info!("stopped");
+            Ok(())
+        }
+    }
+}
+
+/// A component that has no error of its own to report.
+async fn infallible(run: impl Future<Output = ()>) -> Result<(), DaemonError> {
+    run.await;
     Ok(())
 }
 
-/// Article pages fetched per health tick at most.
-const ENRICH_PER_TICK: usize = 20;
-
-/// One enrichment pass on a connection of its own, beside the writer.
-/// One enrichment pass; true when it may have left work (it used up its
-/// allowance, or failed).
-async fn enrich(poller: Poller, config: Config, database: PathBuf) -> bool {
-    let pass = async {
-        let mut store = Store::open(&database)?;
-        crate::enrich::enrich_pending(&poller, &mut store, &config, ENRICH_PER_TICK).await
-    };
-    match pass.await {
-        Ok(done) => {
-            if done.pages > 0 {
-                tracing::info!(
-                    pages = done.pages,
-                    summaries = done.summaries,
-                    failed = done.failed,
-                    "enriched candidates from their article pages"
-                );
+/// Waits for the first component task to end: its index and how it ended.
+async fn first_to_end(
+    components: &mut [Component],
+) -> (
+    usize,
+    Result<Result<(), DaemonError>, tokio::task::JoinError>,
+) {
+    std::future::poll_fn(|cx| {
+        for (index, component) in components.iter_mut().enumerate() {
+            if let std::task::Poll::Ready(joined) = std::pin::Pin::new(&mut component.task).poll(cx)
+            {
+                return std::task::Poll::Ready((index, joined));
             }
-            done.pages >= ENRICH_PER_TICK
         }
-        Err(err) => {
-            tracing::warn!("enrichment failed: {err}");
-            true
-        }
-    }
+        std::task::Poll::Pending
+    })
+    .await
 }
 
-fn log_result(result: &SourceResult) {
-    match &result.error {
-        Some(error) => tracing::warn!(
-            source = %result.id,
-            failures = result.consecutive_failures,
-            next = %result.next_poll_at.format("%Y-%m-%d %H:%M:%S"),
-            "poll failed: {error}"
-        ),
-        None => tracing::info!(
-            source = %result.id,
-            outcome = result.outcome.as_str(),
-            entries = result.added.entries,
-            candidates = result.added.candidates,
-            next = %result.next_poll_at.format("%Y-%m-%d %H:%M:%S"),
-            "polled"
-        ),
+/// How a component ended, as the daemon's result: a panic is raised again;
+/// a component that ended without an error before the shutdown is an
+/// error too (it was meant to run until then).
+fn outcome_of(
+    name: &'static str,
+    joined: Result<Result<(), DaemonError>, tokio::task::JoinError>,
+) -> Result<(), DaemonError> {
+    match joined {
+        Ok(result) => result,
+        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+        Err(_) => Err(DaemonError::ComponentStopped(name)),
     }
-}
-
-/// Re-reads feeds.toml; on success returns it and a poller with its
-/// limits, and has updated the schedule and the sources table.
-fn reload(
-    paths: &Paths,
-    old: &Config,
-    control: &mut Store,
-    schedule: &mut Schedule,
-    metrics: &Metrics,
-) -> Result<(Config, Poller), DaemonError> {
-    let config = Config::load(&paths.config)?;
-    if paths.database(&config) != paths.database(old) {
-        tracing::warn!("the database path changed in feeds.toml; it takes effect on restart");
-    }
-    let poller = Poller::new(&config)?;
-    control.sync_sources(&config)?;
-    let next = control.next_polls()?;
-    let now = Utc::now();
-    let mut fresh = Schedule {
-        sources: HashMap::new(),
-        due: HashMap::new(),
-    };
-    let (mut added, mut changed) = (0, 0);
-    for source in config.sources.iter().filter(|s| s.enabled) {
-        let at = match schedule.sources.get(&source.id) {
-            // Same URL: keep its place in the schedule.
-            Some(old) if old.url == source.url => {
-                if old.kind != source.kind
-                    || old.schedule != source.schedule
-                    || old.section != source.section
-                {
-                    changed += 1;
-                }
-                schedule.due.get(&source.id).copied().unwrap_or(now)
-            }
-            Some(_) => {
-                changed += 1;
-                now
-            }
-            None => {
-                added += 1;
-                next.get(&source.id).copied().flatten().unwrap_or(now)
-            }
-        };
-        fresh.due.insert(source.id.clone(), at);
-        fresh.sources.insert(source.id.clone(), source.clone());
-    }
-    let removed: Vec<&SourceId> = schedule
-        .sources
-        .keys()
-        .filter(|id| !fresh.sources.contains_key(*id))
-        .collect();
-    for id in &removed {
-        metrics.forget_source(&id.0);
-    }
-    tracing::info!(
-        added,
-        removed = removed.len(),
-        changed,
-        "feeds.toml reloaded"
-    );
-    *schedule = fresh;
-    Ok((config, poller))
-}
-
-fn status_line(control: &Store, schedule: &Schedule, in_flight: &HashSet<SourceId>) -> String {
-    let failing = control.failing_sources().map(|f| f.len()).unwrap_or(0);
-    let queue = control
-        .queue_counts()
-        .ok()
-        .and_then(|counts| counts.into_iter().find(|(s, _)| s == "new").map(|(_, n)| n))
-        .unwrap_or(0);
-    format!(
-        "{} sources, {} failing, {} polling; {} new candidates in the queue",
-        schedule.sources.len(),
-        failing,
-        in_flight.len(),
-        queue
-    )
-}
-
-fn refresh_status(
-    control: &Store,
-    schedule: &Schedule,
-    metrics: &Metrics,
-    in_flight: &HashSet<SourceId>,
-) -> String {
-    if let Ok(counts) = control.queue_counts() {
-        metrics.set_queue(&counts);
-    }
-    metrics.set_sources(schedule.sources.len());
-    status_line(control, schedule, in_flight)
 }

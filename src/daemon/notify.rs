@@ -8,6 +8,8 @@ use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 pub enum Note {
     Ready(String),
     Watchdog(String),
+    /// A new STATUS without a watchdog ping: the daemon is not healthy.
+    Status(String),
     Reloading,
     Stopping(String),
 }
@@ -34,6 +36,7 @@ impl Notifier {
                         Note::Watchdog(status) => {
                             sd_notify::notify(&[S::Watchdog, S::Status(status)])
                         }
+                        Note::Status(status) => sd_notify::notify(&[S::Status(status)]),
                         Note::Reloading => sd_notify::notify(&[S::Reloading]),
                         Note::Stopping(status) => {
                             sd_notify::notify(&[S::Stopping, S::Status(status)])

@@ -10,9 +10,10 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::app::{App, Effect, Mode};
 use crate::config::Config;
+use crate::outcome::Outcome;
 use crate::rank::Rules;
 use crate::source::IncomingEntry;
-use crate::store::{PollOutcome, PollRecord, QueueQuery, Status, Store};
+use crate::store::{FetchedDocument, PollRecord, QueueQuery, Status, Store};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
@@ -92,15 +93,17 @@ fn record(store: &mut Store, config: &Config, id: &str, entries: &[IncomingEntry
                 bytes: 0,
                 duration: Duration::ZERO,
                 moved_to: None,
-                outcome: PollOutcome::Parsed {
+                outcome: Outcome::Fetched,
+                document: Some(FetchedDocument {
                     entries,
                     prepared: None,
                     validators: &Default::default(),
                     body_sha: id,
                     warning: None,
-                },
+                }),
+                error: None,
             },
-            |_| crate::schedule::Next {
+            |_| crate::schedule::NextPoll {
                 interval: Duration::from_secs(3600),
                 at: now(),
             },

@@ -18,6 +18,8 @@ use serde::Serialize;
 
 use crate::config::{Source, SourceId};
 use crate::fetch::Validators;
+use crate::outcome::Outcome;
+use crate::schedule::NextPoll;
 use crate::source::IncomingEntry;
 
 mod ingest;
@@ -38,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_title_bands_unindexed.sql"),
     include_str!("migrations/0009_title_sketches.sql"),
     include_str!("migrations/0010_redundant_candidate_indexes.sql"),
+    include_str!("migrations/0011_one_outcome_word.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -99,27 +102,18 @@ impl Status {
     }
 }
 
-/// What a poll of one source came to, as far as the store cares.
+/// What a poll that fetched a new document read from it.
 #[derive(Debug)]
-pub enum PollOutcome<'a> {
-    /// 304: nothing to do.
-    NotModified,
-    /// 200 with the same bytes as last time: nothing to parse.
-    Unchanged,
-    Parsed {
-        entries: &'a [IncomingEntry],
-        /// Each entry's [`Prepared`] (in order), when the parser made them;
-        /// otherwise the writer does.
-        prepared: Option<&'a [Prepared]>,
-        validators: &'a Validators,
-        body_sha: &'a str,
-        /// What the source should be told although the poll succeeded; it
-        /// is shown as its last error, without counting as a failure.
-        warning: Option<&'a str>,
-    },
-    Failed {
-        error: &'a str,
-    },
+pub struct FetchedDocument<'a> {
+    pub entries: &'a [IncomingEntry],
+    /// Each entry's [`Prepared`] (in order), when the parser made them;
+    /// otherwise the writer does.
+    pub prepared: Option<&'a [Prepared]>,
+    pub validators: &'a Validators,
+    pub body_sha: &'a str,
+    /// What the source should be told although the poll succeeded; it is
+    /// shown as its last error, without counting as a failure.
+    pub warning: Option<&'a str>,
 }
 
 /// Everything recorded about one poll of one source.
@@ -131,7 +125,11 @@ pub struct PollRecord<'a> {
     pub bytes: u64,
     pub duration: Duration,
     pub moved_to: Option<&'a str>,
-    pub outcome: PollOutcome<'a>,
+    pub outcome: Outcome,
+    /// With [`Outcome::Fetched`]: what the document held.
+    pub document: Option<FetchedDocument<'a>>,
+    /// With [`Outcome::Failed`]: why.
+    pub error: Option<&'a str>,
 }
 
 /// How many rows a poll added.
@@ -422,8 +420,8 @@ impl Store {
     pub fn record_poll(
         &mut self,
         poll: &PollRecord,
-        schedule: impl FnOnce(Added) -> crate::schedule::Next,
-    ) -> Result<(Added, crate::schedule::Next)> {
+        schedule: impl FnOnce(Added) -> NextPoll,
+    ) -> Result<(Added, NextPoll)> {
         self.in_batch(|batch| batch.record_poll(poll, schedule))
     }
 
@@ -449,17 +447,30 @@ impl Store {
             title_similarity: self.title_similarity,
             scoring,
         };
-        let out = work(&mut batch)?;
-        let touched = std::mem::take(&mut self.memo.touched);
-        match scoring {
-            Some((generation, ranker)) => {
-                queue::score_ids(&tx, touched.into_iter(), ranker, generation)?;
+        let written = work(&mut batch).and_then(|out| {
+            let touched = std::mem::take(&mut self.memo.touched);
+            match scoring {
+                Some((generation, ranker)) => {
+                    queue::score_ids(&tx, touched.into_iter(), ranker, generation)?;
+                }
+                // Left for a reader with the current rules to score.
+                None => queue::mark_stale(&tx, touched.into_iter())?,
             }
-            // Left for a reader with the current rules to score.
-            None => queue::mark_stale(&tx, touched.into_iter())?,
+            tx.commit()?;
+            Ok(out)
+        });
+        if written.is_err() {
+            self.forget_cached_state();
         }
-        tx.commit()?;
-        Ok(out)
+        written
+    }
+
+    /// Drops what this connection keeps in memory of the database (the
+    /// title index): after a batch that was rolled back — an error, or a
+    /// panic caught by the writer — it may hold candidates that were never
+    /// stored. It is read again when next needed.
+    pub fn forget_cached_state(&mut self) {
+        self.memo = ingest::Memo::default();
     }
 
     /// Every configured source's health, in the order given.
@@ -835,28 +846,26 @@ impl Batch<'_> {
     pub fn record_poll(
         &mut self,
         poll: &PollRecord,
-        schedule: impl FnOnce(Added) -> crate::schedule::Next,
-    ) -> Result<(Added, crate::schedule::Next)> {
+        schedule: impl FnOnce(Added) -> NextPoll,
+    ) -> Result<(Added, NextPoll)> {
         let tx = self.tx;
         let now = timestamp(Utc::now());
-        let added = match &poll.outcome {
-            PollOutcome::Parsed {
-                entries, prepared, ..
-            } => ingest::insert_entries(
+        let added = match &poll.document {
+            Some(document) => ingest::insert_entries(
                 tx,
                 poll.source,
-                entries,
-                *prepared,
+                document.entries,
+                document.prepared,
                 &now,
                 self.title_similarity,
                 self.scoring,
                 self.memo,
             )?,
-            _ => Added::default(),
+            None => Added::default(),
         };
         let source_id = &poll.source.id.0;
-        match &poll.outcome {
-            PollOutcome::Failed { error } => {
+        match poll.outcome {
+            Outcome::Failed => {
                 tx.prepare_cached(
                     "UPDATE sources SET last_attempt_at = ?2, last_status = ?3, last_error = ?4,
                        last_error_at = ?2, failing_since = COALESCE(failing_since, ?2),
@@ -868,29 +877,24 @@ impl Batch<'_> {
                     source_id,
                     now,
                     poll.http_status,
-                    error,
+                    poll.error,
                     poll.moved_to
                 ])?;
             }
-            outcome => {
+            Outcome::Fetched | Outcome::Unchanged | Outcome::NotModified => {
                 tx.prepare_cached(
                     "UPDATE sources SET last_attempt_at = ?2, last_success_at = ?2, last_status = ?3,
                        failing_since = NULL, consecutive_failures = 0, moved_to = ?4
                      WHERE id = ?1",
                 )?
                 .execute(params![source_id, now, poll.http_status, poll.moved_to])?;
-                if let PollOutcome::Parsed {
-                    validators,
-                    body_sha,
-                    warning,
-                    ..
-                } = outcome
-                {
+                if let Some(document) = &poll.document {
+                    let validators = document.validators;
                     tx.prepare_cached(
                         "UPDATE sources SET etag = ?2, last_modified = ?3, body_sha = ?4 WHERE id = ?1",
                     )?
-                    .execute(params![source_id, validators.etag, validators.last_modified, body_sha])?;
-                    if let Some(warning) = warning {
+                    .execute(params![source_id, validators.etag, validators.last_modified, document.body_sha])?;
+                    if let Some(warning) = document.warning {
                         tx.prepare_cached(
                             "UPDATE sources SET last_error = ?2, last_error_at = ?3 WHERE id = ?1",
                         )?
@@ -899,12 +903,9 @@ impl Batch<'_> {
                 }
             }
         }
-        let (outcome, error) = match &poll.outcome {
-            PollOutcome::NotModified => ("not-modified", None),
-            PollOutcome::Unchanged => ("unchanged", None),
-            PollOutcome::Parsed { warning, .. } => ("fetched", *warning),
-            PollOutcome::Failed { error } => ("failed", Some(*error)),
-        };
+        let logged_error = poll
+            .error
+            .or(poll.document.as_ref().and_then(|d| d.warning));
         let next = schedule(added);
         tx.prepare_cached(
             "UPDATE sources SET next_poll_at = ?2, current_interval_secs = ?3 WHERE id = ?1",
@@ -921,12 +922,12 @@ impl Batch<'_> {
         .execute(params![
             source_id,
             timestamp(poll.started_at),
-            outcome,
+            poll.outcome.as_str(),
             poll.http_status,
             poll.bytes as i64,
             poll.duration.as_millis() as i64,
             added.entries as i64,
-            error
+            logged_error
         ])?;
         Ok((added, next))
     }

@@ -238,7 +238,7 @@ fn second_poll_is_conditional_and_adds_nothing() {
     assert_eq!(desk.count("SELECT COUNT(*) FROM entries"), entries);
     assert_eq!(desk.count("SELECT COUNT(*) FROM candidates"), candidates);
     assert_eq!(
-        desk.count("SELECT COUNT(*) FROM fetch_log WHERE outcome = 'not-modified'"),
+        desk.count("SELECT COUNT(*) FROM fetch_log WHERE outcome = 'not_modified'"),
         2
     );
 }

@@ -1,0 +1,347 @@
+//! One bounded exchange: a deadline for the whole of it, a cap on the body
+//! enforced while it streams, and redirects followed by hand (each hop
+//! checked by the guard) so a permanent move can be recorded and shown.
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Client, StatusCode};
+use url::Url;
+
+use super::guard::{PublicOnly, RedirectGuard, resolve_overrides};
+use super::{FetchError, FetchReport, Fetched, Hints, Validators, hints};
+use crate::config::Defaults;
+
+/// The shared HTTP client and the limits every request obeys.
+#[derive(Clone)]
+pub(super) struct Fetcher {
+    client: Client,
+    /// The same, resolving host names to public addresses only: the hops
+    /// after a public source's redirect go through it (see [`PublicOnly`]).
+    public_client: Arc<OnceLock<Client>>,
+    timeout: Duration,
+    max_redirects: usize,
+    guard: Arc<RedirectGuard>,
+    settings: Arc<ClientSettings>,
+}
+
+/// What every client of a [`Fetcher`] is made with.
+struct ClientSettings {
+    user_agent: String,
+    connect_timeout: Duration,
+    /// Host names pinned to addresses (`NEWSDESK_RESOLVE`).
+    overrides: Vec<(String, std::net::SocketAddr)>,
+}
+
+impl ClientSettings {
+    fn build(&self, public_only: bool) -> Result<Client, reqwest::Error> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static(
+                "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8",
+            ),
+        );
+        let mut builder = Client::builder();
+        for (host, address) in &self.overrides {
+            builder = builder.resolve(host, *address);
+        }
+        if public_only {
+            builder = builder.dns_resolver(PublicOnly);
+        }
+        builder
+            .user_agent(self.user_agent.clone())
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(self.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+    }
+}
+
+impl Fetcher {
+    pub(super) fn new(defaults: &Defaults) -> Result<Fetcher, reqwest::Error> {
+        // rustls needs a process-wide crypto provider; ring is pure Rust + asm,
+        // no C toolchain beyond cc, no system OpenSSL. A second call is a no-op.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let settings = ClientSettings {
+            user_agent: defaults.user_agent.clone(),
+            connect_timeout: defaults.timeout.min(Duration::from_secs(15)),
+            overrides: resolve_overrides(),
+        };
+        Ok(Fetcher {
+            client: settings.build(false)?,
+            public_client: Arc::new(OnceLock::new()),
+            timeout: defaults.timeout,
+            max_redirects: defaults.max_redirects,
+            guard: Arc::new(RedirectGuard {
+                allow_private: defaults.allow_private_redirects,
+                pins: settings.overrides.clone(),
+            }),
+            settings: Arc::new(settings),
+        })
+    }
+
+    /// The client for the hops after a public source's redirect, made when
+    /// first needed: most sources never redirect, and a client holds its
+    /// own TLS roots and connection pool.
+    fn public_client(&self) -> Result<&Client, FetchError> {
+        if let Some(client) = self.public_client.get() {
+            return Ok(client);
+        }
+        let built = self
+            .settings
+            .build(true)
+            .map_err(|e| FetchError::Transport(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(self.public_client.get_or_init(|| built))
+    }
+
+    /// GETs `url`, conditionally when `validators` has something, with
+    /// `headers`, within the configured time and redirect limits and
+    /// `body_limit` bytes.
+    pub(super) async fn fetch(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        headers: &HeaderMap,
+        body_limit: u64,
+    ) -> FetchReport {
+        let started = Instant::now();
+        let mut seen = Seen::default();
+        let result = tokio::time::timeout(
+            self.timeout,
+            self.fetch_following(url, validators, headers, body_limit, &mut seen),
+        )
+        .await
+        .unwrap_or(Err(FetchError::Timeout(self.timeout)));
+        FetchReport {
+            result,
+            status: seen.status,
+            moved_to: seen.moved_to,
+            hints: seen.hints,
+            duration: started.elapsed(),
+        }
+    }
+
+    async fn fetch_following(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        headers: &HeaderMap,
+        body_limit: u64,
+        seen: &mut Seen,
+    ) -> Result<Fetched, FetchError> {
+        let mut current = url.clone();
+        let mut only_permanent_so_far = true;
+        for hop in 0..=self.max_redirects {
+            // After a public source's redirect, names are resolved by
+            // PublicOnly, which refuses private addresses where the
+            // connection is made (no DNS answer can change in between).
+            let client = match hop > 0 && !self.guard.may_redirect_privately(url) {
+                true => self.public_client()?,
+                false => &self.client,
+            };
+            let mut request = client.get(current.clone());
+            // Credentials go to the host they were meant for, never to
+            // where a redirect points.
+            if current.host_str() == url.host_str() {
+                request = request.headers(headers.clone());
+            }
+            if let Some(etag) = &validators.etag {
+                request = request.header(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(date) = &validators.last_modified {
+                request = request.header(header::IF_MODIFIED_SINCE, date);
+            }
+            let response = request.send().await.map_err(transport_error)?;
+            let status = response.status();
+            seen.status = Some(status.as_u16());
+            seen.hints = hints::of_response(response.headers(), status);
+            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                let location = response
+                    .headers()
+                    .get(header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or_else(|| {
+                        FetchError::BadRedirect(format!("HTTP {status} without Location"))
+                    })?;
+                let next = current
+                    .join(location)
+                    .map_err(|e| FetchError::BadRedirect(format!("{location}: {e}")))?;
+                if !matches!(next.scheme(), "http" | "https") {
+                    return Err(FetchError::BadRedirect(format!("{next} is not http(s)")));
+                }
+                self.guard.check(url, &next)?;
+                let permanent = matches!(
+                    status,
+                    StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
+                );
+                only_permanent_so_far &= permanent;
+                if only_permanent_so_far {
+                    seen.moved_to = Some(next.clone());
+                }
+                current = next;
+                continue;
+            }
+            if status == StatusCode::NOT_MODIFIED {
+                return Ok(Fetched::NotModified);
+            }
+            if matches!(
+                status,
+                StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS
+            ) && response
+                .headers()
+                .get("x-ratelimit-remaining")
+                .is_some_and(|v| v.as_bytes() == b"0")
+            {
+                return Err(FetchError::RateLimited {
+                    retry_in: seen.hints.retry_after,
+                });
+            }
+            if !status.is_success() {
+                return Err(FetchError::Status {
+                    status: status.as_u16(),
+                    reason: status.canonical_reason().map(str::to_owned),
+                });
+            }
+            let header_text = |name: header::HeaderName| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let validators = Validators {
+                etag: header_text(header::ETAG),
+                last_modified: header_text(header::LAST_MODIFIED),
+            };
+            let content_type = header_text(header::CONTENT_TYPE);
+            let body = read_capped(response, body_limit).await?;
+            return Ok(Fetched::Body {
+                body,
+                content_type,
+                validators,
+            });
+        }
+        Err(FetchError::TooManyRedirects(self.max_redirects))
+    }
+}
+
+/// Reads the (decompressed) body, failing as soon as it passes the cap:
+/// a huge or endless body never sits in memory.
+async fn read_capped(mut response: reqwest::Response, limit: u64) -> Result<Vec<u8>, FetchError> {
+    if response.content_length().is_some_and(|len| len > limit) {
+        return Err(FetchError::TooLarge { limit });
+    }
+    let mut body =
+        Vec::with_capacity(response.content_length().unwrap_or(16 * 1024).min(limit) as usize);
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        if body.len() as u64 + chunk.len() as u64 > limit {
+            return Err(FetchError::TooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// What the exchange showed, kept even when it ends in an error.
+#[derive(Default)]
+struct Seen {
+    status: Option<u16>,
+    moved_to: Option<Url>,
+    hints: Hints,
+}
+
+/// reqwest's errors nest the useful part (refused, reset, DNS) a few
+/// sources deep; show the whole chain in one line.
+fn transport_error(err: reqwest::Error) -> FetchError {
+    let mut message = if err.is_connect() {
+        "cannot connect".to_owned()
+    } else if err.is_body() || err.is_decode() {
+        "the connection broke while reading the body".to_owned()
+    } else {
+        "request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    FetchError::Transport(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fetcher() -> Fetcher {
+        let config = crate::config::Config::parse(
+            std::path::Path::new("feeds.toml"),
+            "[newsletter]\ntitle = \"t\"\n\n[[sections]]\nid = \"a\"\ntitle = \"A\"\n",
+        )
+        .unwrap();
+        Fetcher::new(&config.defaults).unwrap()
+    }
+
+    /// A one-response HTTP server on 127.0.0.1: its port.
+    async fn serve_once() -> u16 {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = [0u8; 1024];
+                let _ = socket.read(&mut request).await;
+                let _ = socket
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                    )
+                    .await;
+            }
+        });
+        port
+    }
+
+    /// The redirect hops of a public source connect through a resolver
+    /// that answers public addresses only: a name resolving to loopback is
+    /// refused where the connection is made, not only by the look-up
+    /// before it (which a DNS answer changing in between would pass).
+    #[tokio::test]
+    async fn after_a_public_redirect_names_connect_to_public_addresses_only() {
+        use reqwest::dns::Resolve;
+        let refused = PublicOnly
+            .resolve("localhost".parse().unwrap())
+            .await
+            .err()
+            .expect("localhost has no public address");
+        assert!(
+            refused
+                .to_string()
+                .contains("resolves only to loopback addresses"),
+            "{refused}"
+        );
+
+        let fetcher = fetcher();
+        let port = serve_once().await;
+        let url = format!("http://localhost:{port}/");
+        let plain = fetcher.client.get(&url).send().await.unwrap();
+        assert_eq!(
+            plain.status(),
+            StatusCode::OK,
+            "the ordinary client reaches it"
+        );
+        let err = fetcher
+            .public_client()
+            .unwrap()
+            .get(&url)
+            .send()
+            .await
+            .unwrap_err();
+        let FetchError::Transport(message) = transport_error(err) else {
+            panic!("a transport error");
+        };
+        assert!(message.contains("resolves only to loopback addresses, refused after a redirect from a public address"), "{message}");
+    }
+}
