@@ -68,7 +68,8 @@ pub struct Enriched {
     pub failed: usize,
 }
 
-/// Enriches up to `limit` candidates that need it.
+/// Enriches up to `limit` candidates that need it. Runs on a
+/// multi-threaded runtime (the store's writes block in place).
 pub async fn enrich_pending(
     client: &PoliteClient,
     store: &mut Store,
@@ -128,7 +129,12 @@ pub async fn enrich_pending(
             done.failed += 1;
             tracing::debug!(url = %enrichment.url, error = ?enrichment.error, "enrichment failed");
         }
-        if store.record_enrichment(id, &enrichment, THIN_SUMMARY_CHARS)? {
+        // SQLite may wait up to its busy timeout: not on a worker thread
+        // others need.
+        let recorded = tokio::task::block_in_place(|| {
+            store.record_enrichment(id, &enrichment, THIN_SUMMARY_CHARS)
+        });
+        if recorded? {
             done.summaries += 1;
         }
     }

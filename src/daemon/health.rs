@@ -66,15 +66,22 @@ impl HealthMonitor {
                 _ = tick.tick() => {}
                 _ = shutdown.requested() => return,
             }
-            match self.problem() {
+            // A database that hangs must not hang a worker thread the
+            // scheduler and /healthz need.
+            let (problem, status) = tokio::task::block_in_place(|| {
+                let problem = self.problem();
+                let status = problem.is_none().then(|| self.status_line());
+                (problem, status)
+            });
+            match problem {
                 None => {
                     if self.state.problem().is_some() {
                         tracing::info!("healthy again");
                     }
                     self.state.set(None);
                     logged = None;
-                    let status = self.status_line();
-                    self.notifier.send(Note::Watchdog(status));
+                    self.notifier
+                        .send(Note::Watchdog(status.unwrap_or_default()));
                 }
                 Some(problem) => {
                     if logged.is_none_or(|at| at.elapsed() >= REPEAT_LOG_EVERY) {

@@ -8,6 +8,7 @@ use tokio::sync::watch;
 
 use super::scheduler::Running;
 use super::shutdown::Shutdown;
+use crate::config::Config;
 use crate::housekeeping;
 use crate::store::Store;
 
@@ -33,23 +34,30 @@ impl Housekeeper {
                 _ = shutdown.requested() => return,
             }
             let config = self.running.borrow().config.clone();
-            let fingerprint = housekeeping::published_fingerprint(&config);
-            if fingerprint != self.published_fingerprint {
-                match housekeeping::refresh_published(&mut self.store, &config) {
-                    Ok(links) => {
-                        self.published_fingerprint = fingerprint;
-                        tracing::info!(links, "past issues changed; their links were read again");
-                    }
-                    Err(err) => tracing::warn!("cannot read past issues: {err}"),
+            // SQLite blocks (up to its busy timeout): not on a worker the
+            // scheduler needs.
+            tokio::task::block_in_place(|| self.tidy(&config, &mut last_prune));
+        }
+    }
+
+    /// Past issues read again if they changed; history pruned when due.
+    fn tidy(&mut self, config: &Config, last_prune: &mut Option<tokio::time::Instant>) {
+        let fingerprint = housekeeping::published_fingerprint(config);
+        if fingerprint != self.published_fingerprint {
+            match housekeeping::refresh_published(&mut self.store, config) {
+                Ok(links) => {
+                    self.published_fingerprint = fingerprint;
+                    tracing::info!(links, "past issues changed; their links were read again");
                 }
+                Err(err) => tracing::warn!("cannot read past issues: {err}"),
             }
-            if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
-                last_prune = Some(tokio::time::Instant::now());
-                match housekeeping::prune(&self.store) {
-                    Ok(0) => {}
-                    Ok(pruned) => tracing::info!(pruned, "old fetch-log rows removed"),
-                    Err(err) => tracing::warn!("cannot prune the fetch log: {err}"),
-                }
+        }
+        if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+            *last_prune = Some(tokio::time::Instant::now());
+            match housekeeping::prune(&self.store) {
+                Ok(0) => {}
+                Ok(pruned) => tracing::info!(pruned, "old fetch-log rows removed"),
+                Err(err) => tracing::warn!("cannot prune the fetch log: {err}"),
             }
         }
     }

@@ -149,11 +149,11 @@ pub(crate) fn wait_until(within: Duration, what: &str, mut done: impl FnMut() ->
     }
 }
 
-fn requests_to(server: &TestServer, path: &str) -> usize {
+pub(crate) fn requests_to(server: &TestServer, path: &str) -> usize {
     server.seen().iter().filter(|s| s.path == path).count()
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -18,6 +18,7 @@ mod reliability;
 mod review;
 mod review_tui;
 mod server;
+mod write_failures;
 
 use std::path::{Path, PathBuf};
 
