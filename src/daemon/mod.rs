@@ -94,7 +94,11 @@ pub fn run(paths: Paths) -> Result<(), DaemonError> {
         .thread_name("newsdesk")
         .build()
         .map_err(DaemonError::Signals)?;
-    runtime.block_on(run_async(paths))
+    let result = runtime.block_on(run_async(paths));
+    // What still runs now is parsing for polls the grace period cancelled:
+    // their results have nowhere to go, so the process does not wait.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    result
 }
 
 /// A component's task, with the name the log gives it.
