@@ -108,18 +108,18 @@ impl Fetcher {
         body_limit: u64,
     ) -> FetchReport {
         let started = Instant::now();
-        let mut seen = Seen::default();
+        let mut facts = ExchangeFacts::default();
         let result = tokio::time::timeout(
             self.timeout,
-            self.fetch_following(url, validators, headers, body_limit, &mut seen),
+            self.fetch_following(url, validators, headers, body_limit, &mut facts),
         )
         .await
         .unwrap_or(Err(FetchError::Timeout(self.timeout)));
         FetchReport {
             result,
-            status: seen.status,
-            moved_to: seen.moved_to,
-            hints: seen.hints,
+            status: facts.status,
+            moved_to: facts.moved_to,
+            hints: facts.hints,
             duration: started.elapsed(),
         }
     }
@@ -130,7 +130,7 @@ impl Fetcher {
         validators: &Validators,
         headers: &HeaderMap,
         body_limit: u64,
-        seen: &mut Seen,
+        facts: &mut ExchangeFacts,
     ) -> Result<Fetched, FetchError> {
         let mut current = url.clone();
         let mut only_permanent_so_far = true;
@@ -156,8 +156,8 @@ impl Fetcher {
             }
             let response = request.send().await.map_err(transport_error)?;
             let status = response.status();
-            seen.status = Some(status.as_u16());
-            seen.hints = hints::of_response(response.headers(), status);
+            facts.status = Some(status.as_u16());
+            facts.hints = hints::of_response(response.headers(), status);
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 let location = response
                     .headers()
@@ -179,7 +179,7 @@ impl Fetcher {
                 );
                 only_permanent_so_far &= permanent;
                 if only_permanent_so_far {
-                    seen.moved_to = Some(next.clone());
+                    facts.moved_to = Some(next.clone());
                 }
                 current = next;
                 continue;
@@ -196,7 +196,7 @@ impl Fetcher {
                 .is_some_and(|v| v.as_bytes() == b"0")
             {
                 return Err(FetchError::RateLimited {
-                    retry_in: seen.hints.retry_after,
+                    retry_in: facts.hints.retry_after,
                 });
             }
             if !status.is_success() {
@@ -247,7 +247,7 @@ async fn read_capped(mut response: reqwest::Response, limit: u64) -> Result<Vec<
 
 /// What the exchange showed, kept even when it ends in an error.
 #[derive(Default)]
-struct Seen {
+struct ExchangeFacts {
     status: Option<u16>,
     moved_to: Option<Url>,
     hints: Hints,
