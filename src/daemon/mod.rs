@@ -260,6 +260,7 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     // The scheduler has the grace period for its fetches; the others stop
     // at once. A little more for the scheduler to cancel what is left.
     let deadline = tokio::time::Instant::now() + grace + Duration::from_secs(2);
+    writer.stop_retrying_at(deadline.into_std());
     for component in components {
         match tokio::time::timeout_at(deadline, component.task).await {
             Ok(joined) => {

@@ -34,10 +34,14 @@ const REPEAT_LOG_EVERY: Duration = Duration::from_secs(30);
 #[derive(Debug, thiserror::Error)]
 pub enum WriterError {
     #[error(
-        "cannot write to the database for {}; gave up (last error: {reason})",
-        humantime::format_duration(*.after)
+        "cannot write to the database for {}; gave up, {polls} polls not recorded (they are fetched again at the next start); last error: {reason}",
+        humantime::format_duration(round_to_seconds(*.after))
     )]
-    GaveUp { after: Duration, reason: String },
+    GaveUp {
+        after: Duration,
+        reason: String,
+        polls: usize,
+    },
 }
 
 /// Why the writer cannot write, while it cannot.
@@ -52,6 +56,11 @@ pub struct WriteFailure {
 /// The writer's own account of its health, shared with whoever reports it.
 #[derive(Debug, Clone, Default)]
 pub struct WriterHealth(Arc<Mutex<Option<WriteFailure>>>);
+
+/// When the writer stops retrying a failed batch although
+/// `give_up_after` has not passed: set when its owner shuts down.
+#[derive(Debug, Clone, Default)]
+struct RetryDeadline(Arc<Mutex<Option<Instant>>>);
 
 impl WriterHealth {
     /// `None` while writes succeed.
@@ -82,6 +91,15 @@ pub struct Writer {
     pub polls: mpsc::Sender<CompletedPoll>,
     pub health: WriterHealth,
     pub thread: std::thread::JoinHandle<Result<Store, WriterError>>,
+    retry_deadline: RetryDeadline,
+}
+
+impl Writer {
+    /// A batch that still fails at `deadline` is given up then: a
+    /// shutdown must not wait the whole `give_up_after`.
+    pub fn stop_retrying_at(&self, deadline: Instant) {
+        *self.retry_deadline.0.lock().expect("retry deadline lock") = Some(deadline);
+    }
 }
 
 /// Starts the thread that owns `store` and records every [`CompletedPoll`]
@@ -96,6 +114,8 @@ pub fn spawn_writer(
     let (polls, mut incoming) = mpsc::channel::<CompletedPoll>(16);
     let health = WriterHealth::default();
     let reported = health.clone();
+    let retry_deadline = RetryDeadline::default();
+    let deadline = retry_deadline.clone();
     let thread = std::thread::Builder::new()
         .name("newsdesk-writer".into())
         .spawn(move || {
@@ -109,7 +129,8 @@ pub fn spawn_writer(
                 {
                     batch.push(completed);
                 }
-                let results = write_until_stored(&mut store, &batch, &reported, give_up_after)?;
+                let results =
+                    write_until_stored(&mut store, &batch, &reported, give_up_after, &deadline)?;
                 drop(batch);
                 for result in &results {
                     on_result(result);
@@ -124,6 +145,7 @@ pub fn spawn_writer(
         polls,
         health,
         thread,
+        retry_deadline,
     }
 }
 
@@ -134,6 +156,7 @@ fn write_until_stored(
     batch: &[CompletedPoll],
     health: &WriterHealth,
     give_up_after: Duration,
+    deadline: &RetryDeadline,
 ) -> Result<Vec<SourceResult>, WriterError> {
     let mut delay = RETRY_FIRST;
     let mut logged: Option<Instant> = None;
@@ -169,14 +192,20 @@ fn write_until_stored(
             }
         };
         let since = health.failed(reason.clone(), batch.len());
-        if since.elapsed() >= give_up_after {
+        let stopping = deadline
+            .0
+            .lock()
+            .expect("retry deadline lock")
+            .is_some_and(|at| Instant::now() >= at);
+        if since.elapsed() >= give_up_after || stopping {
             tracing::error!(
                 "cannot write to the database for {}; giving up: {reason}",
                 humantime::format_duration(round_to_ms(since.elapsed()))
             );
             return Err(WriterError::GaveUp {
-                after: give_up_after,
+                after: since.elapsed(),
                 reason,
+                polls: batch.len(),
             });
         }
         if logged.is_none_or(|at| at.elapsed() >= REPEAT_LOG_EVERY) {
@@ -190,6 +219,10 @@ fn write_until_stored(
         std::thread::sleep(delay);
         delay = (delay * 2).min(RETRY_MOST);
     }
+}
+
+fn round_to_seconds(duration: Duration) -> Duration {
+    Duration::from_secs(duration.as_secs())
 }
 
 fn round_to_ms(duration: Duration) -> Duration {

@@ -42,13 +42,17 @@ struct Drill {
 impl Drill {
     /// `db`: where the database lives (`None`: beside feeds.toml).
     fn start(db: Option<&Path>) -> Drill {
+        Drill::start_giving_up_after(db, "10m")
+    }
+
+    fn start_giving_up_after(db: Option<&Path>, give_up_after: &str) -> Drill {
         let feed = fixture("written/kubernetes-blog.xml");
         let server = TestServer::start(move |_| Reply::ok(feed.clone(), "application/rss+xml"));
         let port = free_port();
         let desk = fast_desk(
             &source("steady", &server.url("/feed"), "articles"),
             &format!(
-                "[daemon]\nlisten = \"127.0.0.1:{port}\"\ngrace_period = \"5s\"\nwriter_give_up_after = \"10m\"\n"
+                "[daemon]\nlisten = \"127.0.0.1:{port}\"\ngrace_period = \"5s\"\nwriter_give_up_after = \"{give_up_after}\"\n"
             ),
         );
         let db = db.map_or_else(|| desk.db(), Path::to_path_buf);
@@ -157,17 +161,78 @@ fn chattr(flag: &str, files: &[PathBuf]) -> Result<(), String> {
 #[test]
 fn an_immutable_database_file_makes_the_daemon_unhealthy_until_it_is_writable_again() {
     let drill = Drill::start(None);
+    let files = match make_immutable(&drill) {
+        Ok(files) => files,
+        Err(why) => return skip(&why),
+    };
+    drill.expect_unhealthy("database writes failing");
+    files.release();
+    drill.expect_recovery();
+}
+
+/// Files made immutable, writable again when dropped (a failed test must
+/// not leave files its temp dir cannot remove).
+struct Immutable(Vec<PathBuf>);
+
+impl Immutable {
+    fn release(&self) {
+        chattr("-i", &self.0).unwrap();
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = chattr("-i", &self.0);
+    }
+}
+
+/// The database files of `drill`, made immutable (or why that cannot be
+/// done here).
+fn make_immutable(drill: &Drill) -> Result<Immutable, String> {
     let mut wal = drill.db.clone().into_os_string();
     wal.push("-wal");
     let files = vec![drill.db.clone(), PathBuf::from(wal)];
-    if let Err(why) = chattr("+i", &files) {
-        return skip(&format!(
-            "chattr +i needs root and a filesystem with attributes: {why}"
-        ));
-    }
+    chattr("+i", &files)
+        .map_err(|why| format!("chattr +i needs root and a filesystem with attributes: {why}"))?;
+    Ok(Immutable(files))
+}
+
+#[test]
+fn writes_failing_longer_than_writer_give_up_after_make_the_daemon_exit_non_zero() {
+    let mut drill = Drill::start_giving_up_after(None, "2s");
+    let files = match make_immutable(&drill) {
+        Ok(files) => files,
+        Err(why) => return skip(&why),
+    };
+    let status = drill.daemon.wait_exit(Duration::from_secs(60));
+    files.release();
+    assert_eq!(status.code(), Some(1), "{}", drill.daemon.log());
+    let log = drill.daemon.log();
+    assert!(
+        log.contains("error: cannot write to the database for")
+            && log.contains("polls not recorded (they are fetched again at the next start)"),
+        "{log}"
+    );
+}
+
+#[test]
+fn sigterm_while_writes_fail_stops_the_daemon_within_the_grace_period() {
+    let mut drill = Drill::start(None);
+    let files = match make_immutable(&drill) {
+        Ok(files) => files,
+        Err(why) => return skip(&why),
+    };
     drill.expect_unhealthy("database writes failing");
-    chattr("-i", &files).unwrap();
-    drill.expect_recovery();
+    drill.daemon.signal("TERM");
+    // grace_period 5 s, and a little for the last attempt.
+    let status = drill.daemon.wait_exit(Duration::from_secs(20));
+    files.release();
+    assert_eq!(status.code(), Some(1), "{}", drill.daemon.log());
+    assert!(
+        drill.daemon.log().contains("polls not recorded"),
+        "{}",
+        drill.daemon.log()
+    );
 }
 
 #[test]
