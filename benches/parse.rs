@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use newsdesk::config::{GithubReleases, Level};
+use newsdesk::source::github::{ReleaseLevel, ReleaseOptions};
 use newsdesk::source::{ParseError, ParsedSource, feed, github, ical};
 use url::Url;
 
@@ -30,14 +30,14 @@ fn as_feed(body: &[u8], base: &Url) -> Result<ParsedSource, ParseError> {
 }
 
 fn as_ical(body: &[u8], base: &Url) -> Result<ParsedSource, ParseError> {
-    ical::parse(body, base, &[])
+    ical::parse(body, base, &ical::TrackFilter::default())
 }
 
 fn as_releases(body: &[u8], base: &Url) -> Result<ParsedSource, ParseError> {
-    let options = GithubReleases {
+    let options = ReleaseOptions {
         repo: "owner/project".into(),
         display_name: "Project".into(),
-        min_level: Level::Minor,
+        min_level: ReleaseLevel::Minor,
         prereleases: false,
         tag_pattern: None,
     };

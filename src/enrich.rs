@@ -14,11 +14,8 @@ use crate::config::Config;
 use crate::encoding;
 use crate::fetch::{Fetched, PoliteClient};
 use crate::normalize::{fold_whitespace, plain_text, truncate_chars};
-use crate::source::SUMMARY_CHARS;
+use crate::source::{SUMMARY_CHARS, THIN_SUMMARY_CHARS};
 use crate::store::{Enrichment, Store, StoreError};
-
-/// Summaries shorter than this are "one line" and worth enriching.
-pub const THIN_SUMMARY_CHARS: usize = 80;
 
 /// What a page says about itself.
 #[derive(Debug, Default, Clone, PartialEq)]

@@ -10,11 +10,11 @@ mod markdown_oracle;
 use std::path::Path;
 
 use markdown_oracle as md;
-use newsdesk::config::{Config, ConfigError, GithubReleases, Level};
+use newsdesk::config::{Config, ConfigError};
 use newsdesk::dedup::url_key;
 use newsdesk::draft::escape::{link_url, markdown_text, truncate_escaped};
 use newsdesk::normalize::canonical_url;
-use newsdesk::source::github::{self, parse_tag};
+use newsdesk::source::github::{self, ReleaseLevel, ReleaseOptions, parse_tag};
 use proptest::prelude::*;
 use url::Url;
 
@@ -550,8 +550,8 @@ fn generated_tag() -> impl Strategy<Value = GeneratedTag> {
         })
 }
 
-fn options(min_level: Level, prereleases: bool) -> GithubReleases {
-    GithubReleases {
+fn options(min_level: ReleaseLevel, prereleases: bool) -> ReleaseOptions {
+    ReleaseOptions {
         repo: "owner/name".into(),
         display_name: "Project".into(),
         min_level,
@@ -585,7 +585,7 @@ fn releases_atom(tags: &[String]) -> Vec<u8> {
     xml.into_bytes()
 }
 
-fn filter(tags: &[String], min_level: Level) -> Vec<Option<String>> {
+fn filter(tags: &[String], min_level: ReleaseLevel) -> Vec<Option<String>> {
     let feed_url = Url::parse("https://github.com/owner/name/releases.atom").unwrap();
     github::from_atom(
         &releases_atom(tags),
@@ -606,9 +606,9 @@ proptest! {
         if let Some(version) = parse_tag(&tag) {
             prop_assert!(tag.ends_with(&version.text), "{tag:?} → {version:?}");
             let expected = match (version.minor, version.patch.unwrap_or(0)) {
-                (_, p) if p != 0 => Level::Patch,
-                (m, _) if m != 0 => Level::Minor,
-                _ => Level::Major,
+                (_, p) if p != 0 => ReleaseLevel::Patch,
+                (m, _) if m != 0 => ReleaseLevel::Minor,
+                _ => ReleaseLevel::Major,
             };
             prop_assert_eq!(version.level(), expected);
         }
@@ -626,8 +626,8 @@ proptest! {
         );
         let patch = generated.patch.unwrap_or(0);
         let level = version.level();
-        prop_assert_eq!(level == Level::Major, generated.minor == 0 && patch == 0);
-        prop_assert_eq!(level >= Level::Minor, patch == 0);
+        prop_assert_eq!(level == ReleaseLevel::Major, generated.minor == 0 && patch == 0);
+        prop_assert_eq!(level >= ReleaseLevel::Minor, patch == 0);
     }
 
     /// minor keeps x.y.0, major keeps x.0.0, patch keeps every release;
@@ -635,7 +635,7 @@ proptest! {
     #[test]
     fn min_level_keeps_exactly_the_releases_it_names(
         generated in prop::collection::vec(generated_tag(), 1..8),
-        min_level in prop::sample::select(vec![Level::Major, Level::Minor, Level::Patch]),
+        min_level in prop::sample::select(vec![ReleaseLevel::Major, ReleaseLevel::Minor, ReleaseLevel::Patch]),
     ) {
         let tags: Vec<String> = generated.iter().map(|g| g.tag.clone()).collect();
         let filtered = filter(&tags, min_level);
@@ -644,9 +644,9 @@ proptest! {
             let patch = g.patch.unwrap_or(0);
             let keep = !g.prerelease
                 && match min_level {
-                    Level::Major => g.minor == 0 && patch == 0,
-                    Level::Minor => patch == 0,
-                    Level::Patch => true,
+                    ReleaseLevel::Major => g.minor == 0 && patch == 0,
+                    ReleaseLevel::Minor => patch == 0,
+                    ReleaseLevel::Patch => true,
                 };
             prop_assert_eq!(filtered.is_none(), keep, "{:?} at {:?}: {:?}", g.tag, min_level, filtered);
         }
@@ -655,6 +655,6 @@ proptest! {
     #[test]
     fn releases_atom_with_any_tag_is_read(tags in prop::collection::vec("[^\u{0}-\u{8}\u{b}\u{c}\u{e}-\u{1f}]{1,20}", 1..4)) {
         let feed_url = Url::parse("https://github.com/owner/name/releases.atom").unwrap();
-        let _ = github::from_atom(&releases_atom(&tags), None, &feed_url, &options(Level::Minor, false));
+        let _ = github::from_atom(&releases_atom(&tags), None, &feed_url, &options(ReleaseLevel::Minor, false));
     }
 }

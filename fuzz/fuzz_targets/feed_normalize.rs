@@ -9,7 +9,7 @@ mod common;
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use newsdesk::config::{GithubReleases, Level};
+use newsdesk::source::github::{ReleaseLevel, ReleaseOptions};
 use newsdesk::source::{feed, github};
 use url::Url;
 
@@ -33,10 +33,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(parsed) = feed::parse(data, content_type, &FEED_URL) {
         common::check_entries(&parsed, common::Expect { titled: true });
     }
-    let options = GithubReleases {
+    let options = ReleaseOptions {
         repo: "owner/name".into(),
         display_name: "Project".into(),
-        min_level: Level::Minor,
+        min_level: ReleaseLevel::Minor,
         prereleases: false,
         tag_pattern: None,
     };

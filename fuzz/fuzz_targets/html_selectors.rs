@@ -9,8 +9,8 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use newsdesk::config::{Adapter, Config, HtmlSelectors};
-use newsdesk::source::html;
+use newsdesk::config::Config;
+use newsdesk::source::{SourceOptions, html};
 use url::Url;
 
 static PAGE_URL: LazyLock<Url> =
@@ -22,7 +22,7 @@ const SELECTOR_SETS: [&str; 3] = [
     r#"{ item = "li, div.Box-row, tr", title = "a, td:first-child", link = "a@href", summary = "p, td + td", date = "relative-time@datetime", date_format = "%Y-%m-%d %H:%M" }"#,
 ];
 
-static SELECTORS: LazyLock<Vec<HtmlSelectors>> = LazyLock::new(|| {
+static SELECTORS: LazyLock<Vec<html::Selectors>> = LazyLock::new(|| {
     SELECTOR_SETS
         .iter()
         .map(|set| {
@@ -31,8 +31,8 @@ static SELECTORS: LazyLock<Vec<HtmlSelectors>> = LazyLock::new(|| {
                 *PAGE_URL
             );
             let config = Config::parse(Path::new("/fuzz/feeds.toml"), &text).unwrap();
-            match &config.sources[0].adapter {
-                Adapter::Html(selectors) => (**selectors).clone(),
+            match &config.sources[0].options {
+                SourceOptions::Html(selectors) => (**selectors).clone(),
                 other => panic!("not an html adapter: {other:?}"),
             }
         })

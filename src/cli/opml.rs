@@ -14,11 +14,11 @@ use toml_edit::{Array, DocumentMut, Item, Table, value};
 use url::Url;
 
 use super::{Cli, CliError};
-use crate::config::{Adapter, Config};
+use crate::config::Config;
 use crate::dedup::url_key;
 use crate::normalize::canonical_url;
 use crate::opml::{self, ExportFeed, OpmlFeed};
-use crate::source::SourceKind;
+use crate::source::{SourceKind, SourceOptions};
 
 /// Longest id derived from a title.
 const MAX_ID_CHARS: usize = 40;
@@ -103,12 +103,7 @@ pub fn run_import(cli: &Cli, args: &ImportOpmlArgs) -> Result<(), CliError> {
     if let Some(section) = &args.section
         && !config.sections.iter().any(|s| &s.id == section)
     {
-        let known = if config.sections.is_empty() {
-            "it defines no [[sections]]".to_owned()
-        } else {
-            let ids: Vec<&str> = config.sections.iter().map(|s| s.id.as_str()).collect();
-            format!("known sections: {}", ids.join(", "))
-        };
+        let known = crate::config::known_sections(&config.sections);
         return Err(CliError::Input(format!(
             "--section \"{section}\" is not a section of {} ({known})\n  help: pass one of its [[sections]] ids, or add a [[sections]] entry with id = \"{section}\"",
             cli.config_path().display()
@@ -220,7 +215,7 @@ fn plan(config: &Config, feeds: Vec<OpmlFeed>) -> (Vec<NewSource>, Vec<Skipped>)
     let mut present: HashMap<String, String> = HashMap::new();
     for source in &config.sources {
         present.insert(url_key(&source.url), source.id.0.clone());
-        if let Adapter::GithubReleases(github) = &source.adapter
+        if let SourceOptions::GithubReleases(github) = &source.options
             && let Ok(url) = Url::parse(&releases_atom(&github.repo))
         {
             present.insert(url_key(&url), source.id.0.clone());
@@ -437,8 +432,8 @@ pub fn run_export(cli: &Cli, args: &ExportOpmlArgs) -> Result<(), CliError> {
     let mut feeds = Vec::new();
     let mut left_out = Vec::new();
     for source in &config.sources {
-        let (title, xml_url) = match (&source.adapter, source.kind) {
-            (Adapter::GithubReleases(github), _) => {
+        let (title, xml_url) = match (&source.options, source.kind) {
+            (SourceOptions::GithubReleases(github), _) => {
                 (github.display_name.clone(), releases_atom(&github.repo))
             }
             (_, SourceKind::Feed) => (source.id.0.clone(), source.url.to_string()),

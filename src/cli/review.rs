@@ -170,14 +170,9 @@ fn known_section(config: &crate::config::Config, section: &str) -> Result<(), Cl
         return Ok(());
     }
     Err(CliError::Input(format!(
-        "no section \"{section}\" in {}; known sections: {}",
+        "no section \"{section}\" in {}; {}",
         config.path.display(),
-        config
-            .sections
-            .iter()
-            .map(|s| s.id.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        crate::config::known_sections(&config.sections)
     )))
 }
 

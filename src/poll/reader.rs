@@ -10,11 +10,11 @@ use tokio::sync::{Semaphore, mpsc};
 use url::Url;
 
 use super::request::{DocumentRequest, GithubAccess};
-use crate::config::{Adapter, Config, Source};
+use crate::config::{Config, Source};
 use crate::fetch::{Admission, Fetched, Hints, PoliteClient, Validators};
 use crate::filter::Filters;
 use crate::outcome::Outcome;
-use crate::source::{IncomingEntry, feed, github, html, ical};
+use crate::source::{Document, IncomingEntry};
 use crate::store::{PollMemory, Prepared};
 
 /// One source's poll, fetched and read, on its way to the writer.
@@ -143,7 +143,7 @@ impl Poller {
                 if memory.body_sha.as_deref() == Some(body_sha.as_str()) {
                     (Outcome::Unchanged, None, None)
                 } else {
-                    let adapter = source.adapter.clone();
+                    let options = source.options.clone();
                     let filters = (source.filters.clone(), self.global_filters.clone());
                     let from_api = request.from_api;
                     let document_url = report.moved_to.clone().unwrap_or_else(|| url.clone());
@@ -156,20 +156,13 @@ impl Poller {
                         .expect("semaphore never closed");
                     let parsed = tokio::task::spawn_blocking(move || {
                         let _parse_permit = parse_permit;
-                        let content_type = content_type.as_deref();
-                        let mut parsed = match &adapter {
-                            Adapter::Feed => feed::parse(&body, content_type, &document_url),
-                            Adapter::Ical { tracks } => ical::parse(&body, &document_url, tracks),
-                            Adapter::Html(selectors) => {
-                                html::parse(&body, content_type, &document_url, selectors)
-                            }
-                            Adapter::GithubReleases(options) if from_api => {
-                                github::from_api(&body, options)
-                            }
-                            Adapter::GithubReleases(options) => {
-                                github::from_atom(&body, content_type, &document_url, options)
-                            }
-                        }?;
+                        let document = Document {
+                            body: &body,
+                            content_type: content_type.as_deref(),
+                            url: &document_url,
+                            from_github_api: from_api,
+                        };
+                        let mut parsed = crate::source::parse(&options, &document)?;
                         let warning = (parsed.entries.len() > max_entries).then(|| {
                             format!(
                                 "the document has {} entries; kept the first {max_entries} (raise [defaults] max_entries if that is really one feed)",

@@ -4,8 +4,8 @@
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use url::Url;
 
-use crate::config::{Adapter, Config, GithubTransport, Source};
-use crate::source::github;
+use crate::config::{Config, GithubTransport, Source};
+use crate::source::{SourceOptions, github};
 
 /// One source's request.
 pub(super) struct DocumentRequest {
@@ -61,8 +61,8 @@ impl GithubAccess {
 
     /// The request that fetches `source`'s document.
     pub(super) fn request_for(&self, source: &Source) -> DocumentRequest {
-        match (&source.adapter, &self.api) {
-            (Adapter::GithubReleases(options), Some((base, headers))) => DocumentRequest {
+        match (&source.options, &self.api) {
+            (SourceOptions::GithubReleases(options), Some((base, headers))) => DocumentRequest {
                 url: github::api_url(base, &options.repo),
                 headers: headers.clone(),
                 from_api: true,

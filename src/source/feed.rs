@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Link, Text};
 use url::Url;
 
-use super::{IncomingEntry, ParseError, ParsedSource, SUMMARY_CHARS};
+use super::{IncomingEntry, ParseError, ParsedSource, SUMMARY_CHARS, THIN_SUMMARY_CHARS};
 use crate::encoding;
 use crate::normalize::{canonical_url, digest_hex, html_to_text, plain_text, truncate_chars};
 
@@ -349,7 +349,7 @@ pub(crate) fn normalise_entry(entry: Entry, feed_url: &Url) -> IncomingEntry {
     };
     // A one-line teaser next to the full content: the content says more.
     let summary_text = match summary {
-        Some(teaser) if teaser.chars().count() < crate::enrich::THIN_SUMMARY_CHARS => content()
+        Some(teaser) if teaser.chars().count() < THIN_SUMMARY_CHARS => content()
             .filter(|c| c.chars().count() > teaser.chars().count())
             .or(Some(teaser)),
         Some(summary) => Some(summary),

@@ -12,10 +12,41 @@ use serde::Deserialize;
 use url::Url;
 
 use super::{IncomingEntry, ParseError, ParsedSource, feed};
-use crate::config::{GithubReleases, Level};
 use crate::normalize::{canonical_url, fold_whitespace, html_to_text, truncate_chars};
 
 const NOTES_CHARS: usize = 400;
+
+/// How far a release must move the version to become a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReleaseLevel {
+    Patch,
+    Minor,
+    Major,
+}
+
+impl ReleaseLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseLevel::Major => "major",
+            ReleaseLevel::Minor => "minor",
+            ReleaseLevel::Patch => "patch",
+        }
+    }
+}
+
+/// How a repository's releases are read (`kind = "github-releases"`).
+#[derive(Debug, Clone)]
+pub struct ReleaseOptions {
+    /// `owner/name`.
+    pub repo: String,
+    /// How titles name the project ("Argo CD v2.5.0").
+    pub display_name: String,
+    pub min_level: ReleaseLevel,
+    pub prereleases: bool,
+    /// Only tags matching this (repositories with several products).
+    pub tag_pattern: Option<Regex>,
+}
 
 /// A version read from a tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,11 +61,11 @@ pub struct Version {
 }
 
 impl Version {
-    pub fn level(&self) -> Level {
+    pub fn level(&self) -> ReleaseLevel {
         match (self.minor, self.patch.unwrap_or(0)) {
-            (_, p) if p != 0 => Level::Patch,
-            (m, _) if m != 0 => Level::Minor,
-            _ => Level::Major,
+            (_, p) if p != 0 => ReleaseLevel::Patch,
+            (m, _) if m != 0 => ReleaseLevel::Minor,
+            _ => ReleaseLevel::Major,
         }
     }
 }
@@ -174,7 +205,7 @@ pub fn from_atom(
     body: &[u8],
     content_type: Option<&str>,
     feed_url: &Url,
-    options: &GithubReleases,
+    options: &ReleaseOptions,
 ) -> Result<ParsedSource, ParseError> {
     let model = feed::parse_model(body, content_type, feed_url)?;
     let releases = model.entries.into_iter().filter_map(|entry| {
@@ -232,7 +263,7 @@ struct ApiRelease {
 }
 
 /// Parses the REST API's `/repos/{owner}/{repo}/releases` answer.
-pub fn from_api(body: &[u8], options: &GithubReleases) -> Result<ParsedSource, ParseError> {
+pub fn from_api(body: &[u8], options: &ReleaseOptions) -> Result<ParsedSource, ParseError> {
     let releases: Vec<ApiRelease> = serde_json::from_slice(body)
         .map_err(|e| ParseError::Malformed(format!("not the GitHub releases JSON: {e}")))?;
     Ok(ParsedSource {
@@ -277,7 +308,7 @@ fn percent_decode(text: &str) -> String {
         .unwrap_or_else(|| text.to_owned())
 }
 
-fn entry_of(release: Release, options: &GithubReleases) -> IncomingEntry {
+fn entry_of(release: Release, options: &ReleaseOptions) -> IncomingEntry {
     let version = parse_tag(&release.tag);
     let prerelease = release
         .prerelease
@@ -299,8 +330,8 @@ fn entry_of(release: Release, options: &GithubReleases) -> IncomingEntry {
         match &version {
             Some(v) if v.level() < options.min_level => Some(format!(
                 "{} release (min_level = {})",
-                level_name(v.level()),
-                level_name(options.min_level)
+                v.level().as_str(),
+                options.min_level.as_str()
             )),
             _ => None,
         }
@@ -343,14 +374,6 @@ fn entry_of(release: Release, options: &GithubReleases) -> IncomingEntry {
     }
 }
 
-fn level_name(level: Level) -> &'static str {
-    match level {
-        Level::Major => "major",
-        Level::Minor => "minor",
-        Level::Patch => "patch",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,27 +394,27 @@ mod tests {
         };
         assert_eq!(
             v("v2.5.0"),
-            Some((2, 5, Some(0), false, "v2.5.0".into(), Level::Minor))
+            Some((2, 5, Some(0), false, "v2.5.0".into(), ReleaseLevel::Minor))
         );
         assert_eq!(
             v("2.4.16"),
-            Some((2, 4, Some(16), false, "2.4.16".into(), Level::Patch))
+            Some((2, 4, Some(16), false, "2.4.16".into(), ReleaseLevel::Patch))
         );
         assert_eq!(
             v("v3.0.0"),
-            Some((3, 0, Some(0), false, "v3.0.0".into(), Level::Major))
+            Some((3, 0, Some(0), false, "v3.0.0".into(), ReleaseLevel::Major))
         );
         assert_eq!(
             v("release-1.2"),
-            Some((1, 2, None, false, "1.2".into(), Level::Minor))
+            Some((1, 2, None, false, "1.2".into(), ReleaseLevel::Minor))
         );
         assert_eq!(
             v("app/v1.2.3"),
-            Some((1, 2, Some(3), false, "v1.2.3".into(), Level::Patch))
+            Some((1, 2, Some(3), false, "v1.2.3".into(), ReleaseLevel::Patch))
         );
         assert_eq!(
             v("helm-chart-4.1.0"),
-            Some((4, 1, Some(0), false, "4.1.0".into(), Level::Minor))
+            Some((4, 1, Some(0), false, "4.1.0".into(), ReleaseLevel::Minor))
         );
         assert!(parse_tag("v2.5.0-rc1").unwrap().prerelease);
         assert!(parse_tag("v1.0.0-beta.2").unwrap().prerelease);
@@ -404,10 +427,10 @@ mod tests {
     /// `releases.atom` of "o/r" read with the default filter (minor and up,
     /// no pre-releases).
     fn minor_releases_of(atom: &[u8]) -> crate::source::ParsedSource {
-        let options = GithubReleases {
+        let options = ReleaseOptions {
             repo: "o/r".into(),
             display_name: "Project".into(),
-            min_level: Level::Minor,
+            min_level: ReleaseLevel::Minor,
             prereleases: false,
             tag_pattern: None,
         };

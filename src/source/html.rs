@@ -7,16 +7,37 @@ use scraper::{ElementRef, Html};
 use url::Url;
 
 use super::{IncomingEntry, ParseError, ParsedSource, SUMMARY_CHARS};
-use crate::config::{FieldSelector, HtmlSelectors};
 use crate::encoding;
 use crate::normalize::{canonical_url, digest_hex, fold_whitespace, truncate_chars};
+
+/// One CSS selector, optionally reading an attribute (`a@href`).
+#[derive(Debug, Clone)]
+pub struct FieldSelector {
+    /// As written, for messages and fingerprints.
+    pub text: String,
+    pub selector: scraper::Selector,
+    pub attribute: Option<String>,
+}
+
+/// Where the items of a page without a feed are (`kind = "html"`).
+#[derive(Debug, Clone)]
+pub struct Selectors {
+    pub item: FieldSelector,
+    pub title: FieldSelector,
+    pub link: FieldSelector,
+    pub summary: Option<FieldSelector>,
+    pub date: Option<FieldSelector>,
+    /// chrono format of the date text; RFC 3339, RFC 2822 and YYYY-MM-DD
+    /// are recognised without one.
+    pub date_format: Option<String>,
+}
 
 /// Reads the items of a page.
 pub fn parse(
     body: &[u8],
     content_type: Option<&str>,
     page_url: &Url,
-    selectors: &HtmlSelectors,
+    selectors: &Selectors,
 ) -> Result<ParsedSource, ParseError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);

@@ -9,12 +9,28 @@ use url::Url;
 use super::{IncomingEntry, ParseError, ParsedSource, SUMMARY_CHARS};
 use crate::normalize::{canonical_url, digest_hex, html_to_text, plain_text, truncate_chars};
 
-/// Parses a calendar document; with `tracks`, sessions of other tracks
-/// are kept as filtered entries.
+/// The tracks of a schedule to keep (`tracks = [...]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrackFilter {
+    /// Lower-cased; empty keeps every track.
+    pub tracks: Vec<String>,
+}
+
+impl TrackFilter {
+    fn keeps(&self, categories: &[String]) -> bool {
+        self.tracks.is_empty()
+            || categories
+                .iter()
+                .any(|c| self.tracks.contains(&c.trim().to_lowercase()))
+    }
+}
+
+/// Parses a calendar document; sessions of tracks the filter does not
+/// keep are kept as filtered entries.
 pub fn parse(
     body: &[u8],
     calendar_url: &Url,
-    tracks: &[String],
+    filter: &TrackFilter,
 ) -> Result<ParsedSource, ParseError> {
     let text = String::from_utf8_lossy(body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body));
     if text.trim().is_empty() {
@@ -35,12 +51,7 @@ pub fn parse(
         .filter_map(|component| match component {
             CalendarComponent::Event(event) => {
                 let mut entry = event_entry(event, calendar_url, is_sched);
-                if !tracks.is_empty()
-                    && !entry
-                        .categories
-                        .iter()
-                        .any(|c| tracks.contains(&c.trim().to_lowercase()))
-                {
+                if !filter.keeps(&entry.categories) {
                     entry.filtered = Some(match entry.categories.first() {
                         Some(track) => format!("track \"{track}\" is not in tracks"),
                         None => "no track, and tracks are set".to_owned(),

@@ -1,7 +1,11 @@
 //! Source adapters: bytes fetched from a source in, entries out.
 //!
-//! Each kind of source has its own adapter; all of them produce
-//! [`IncomingEntry`] values that the store deduplicates into candidates.
+//! Each kind of source has its own adapter, which owns the options it is
+//! read with ([`SourceOptions`]); all of them produce [`IncomingEntry`]
+//! values that the store deduplicates into candidates. [`parse`] is the one
+//! place that picks the adapter for a document, so the poller and the tests
+//! read documents the same way. Data flows one way: the configuration
+//! builds these options; nothing here knows about `feeds.toml`.
 
 pub mod feed;
 pub mod github;
@@ -12,10 +16,15 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use url::Url;
 
 /// Summaries are kept short: the queue shows them, the editor writes the
 /// comment.
 pub const SUMMARY_CHARS: usize = 600;
+
+/// Summaries shorter than this are "one line": a feed's fuller content is
+/// preferred to them, and enrichment fetches the article page for them.
+pub const THIN_SUMMARY_CHARS: usize = 80;
 
 /// What a `[[source]]` is, as written in its `kind` key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -45,6 +54,50 @@ impl SourceKind {
 impl fmt::Display for SourceKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// What a source's adapter needs beyond its URL.
+#[derive(Debug, Clone)]
+pub enum SourceOptions {
+    Feed,
+    GithubReleases(github::ReleaseOptions),
+    Ical(ical::TrackFilter),
+    Html(Box<html::Selectors>),
+}
+
+/// One fetched document, as the adapters read it.
+#[derive(Debug, Clone, Copy)]
+pub struct Document<'a> {
+    pub body: &'a [u8],
+    /// The `Content-Type` header, which may name the charset.
+    pub content_type: Option<&'a str>,
+    /// Where the document was found (after redirects): relative links are
+    /// resolved against it.
+    pub url: &'a Url,
+    /// Whether it is the GitHub REST API's JSON rather than the source's
+    /// own document (`releases.atom`).
+    pub from_github_api: bool,
+}
+
+/// Reads `document` with the adapter of `options`.
+pub fn parse(options: &SourceOptions, document: &Document) -> Result<ParsedSource, ParseError> {
+    let Document {
+        body,
+        content_type,
+        url,
+        from_github_api,
+    } = *document;
+    match options {
+        SourceOptions::Feed => feed::parse(body, content_type, url),
+        SourceOptions::Ical(tracks) => ical::parse(body, url, tracks),
+        SourceOptions::Html(selectors) => html::parse(body, content_type, url, selectors),
+        SourceOptions::GithubReleases(releases) if from_github_api => {
+            github::from_api(body, releases)
+        }
+        SourceOptions::GithubReleases(releases) => {
+            github::from_atom(body, content_type, url, releases)
+        }
     }
 }
 

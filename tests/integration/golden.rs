@@ -5,8 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use newsdesk::config::{GithubReleases, Level};
-use newsdesk::source::{feed, github, ical};
+use newsdesk::source::github::{ReleaseLevel, ReleaseOptions};
+use newsdesk::source::ical::TrackFilter;
+use newsdesk::source::{Document, SourceOptions};
 use serde_json::{Value, json};
 use url::Url;
 
@@ -21,25 +22,40 @@ fn fixture_files(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
+/// The options of the kind of source a fixture belongs to (its name or
+/// folder says), and whether it is the GitHub API's answer.
+fn kind_of(path: &Path) -> (SourceOptions, bool) {
+    let name = path.file_name().unwrap().to_string_lossy();
+    let releases = || {
+        SourceOptions::GithubReleases(ReleaseOptions {
+            repo: "owner/project".into(),
+            display_name: "Project".into(),
+            min_level: ReleaseLevel::Minor,
+            prereleases: false,
+            tag_pattern: None,
+        })
+    };
+    if name.ends_with(".ics") {
+        (SourceOptions::Ical(TrackFilter::default()), false)
+    } else if name.starts_with("github-api-") {
+        (releases(), true)
+    } else if name.starts_with("github-") || path.parent().unwrap().ends_with("github") {
+        (releases(), false)
+    } else {
+        (SourceOptions::Feed, false)
+    }
+}
+
 fn normalised(path: &Path, body: &[u8]) -> Value {
     let base = Url::parse("https://feeds.example.org/blog/feed.xml").unwrap();
-    let name = path.file_name().unwrap().to_string_lossy();
-    let releases = GithubReleases {
-        repo: "owner/project".into(),
-        display_name: "Project".into(),
-        min_level: Level::Minor,
-        prereleases: false,
-        tag_pattern: None,
+    let (options, from_github_api) = kind_of(path);
+    let document = Document {
+        body,
+        content_type: None,
+        url: &base,
+        from_github_api,
     };
-    let parsed = if name.ends_with(".ics") {
-        ical::parse(body, &base, &[])
-    } else if name.starts_with("github-api-") {
-        github::from_api(body, &releases)
-    } else if name.starts_with("github-") || path.parent().unwrap().ends_with("github") {
-        github::from_atom(body, None, &base, &releases)
-    } else {
-        feed::parse(body, None, &base)
-    };
+    let parsed = newsdesk::source::parse(&options, &document);
     match parsed {
         Ok(parsed) => json!({
             "title": parsed.title,

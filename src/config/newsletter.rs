@@ -1,0 +1,216 @@
+//! `[newsletter]`: what an issue is called and where it is written, checked
+//! against Zenn's rules when drafts are Zenn articles.
+
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+
+use super::problems::Problems;
+use super::raw::RawNewsletter;
+use super::{DraftFormat, Newsletter};
+
+/// Zenn's limit on a front-matter title; the issue adds " (YYYY-MM-DD号)".
+const ZENN_TITLE_MAX: usize = 70;
+/// Characters of " (2022-11-02号)".
+const ISSUE_TITLE_SUFFIX: usize = 14;
+
+pub(super) fn newsletter(
+    raw: RawNewsletter,
+    base_dir: &Path,
+    problems: &mut Problems,
+) -> Newsletter {
+    let title = raw.title.get_ref().trim().to_owned();
+    let format = raw
+        .format
+        .as_ref()
+        .map_or(DraftFormat::Zenn, |f| *f.get_ref());
+    if title.is_empty() {
+        problems.add(
+            raw.title.span(),
+            "`title` of [newsletter] is empty",
+            Some("name the newsletter, e.g. title = \"Cloud Native Weekly\"".into()),
+        );
+    } else if format == DraftFormat::Zenn
+        && title.chars().count() + ISSUE_TITLE_SUFFIX > ZENN_TITLE_MAX
+    {
+        problems.add(
+            raw.title.span(),
+            format!(
+                "`title` is too long for Zenn: with \" (YYYY-MM-DD号)\" it must stay within {ZENN_TITLE_MAX} characters"
+            ),
+            Some(format!(
+                "shorten it to {} characters or fewer, or set format = \"plain\"",
+                ZENN_TITLE_MAX - ISSUE_TITLE_SUFFIX
+            )),
+        );
+    }
+    let emoji = match &raw.emoji {
+        Some(e) => {
+            check_emoji(problems, e, "`emoji` of [newsletter]");
+            e.get_ref().trim().to_owned()
+        }
+        None => "📰".to_owned(),
+    };
+    let topics = match &raw.topics {
+        Some(t) => {
+            let topics: Vec<String> = t
+                .get_ref()
+                .iter()
+                .map(|t| t.trim().to_lowercase())
+                .collect();
+            if topics.len() > 5 {
+                problems.add(
+                    t.span(),
+                    format!(
+                        "`topics` has {} entries; Zenn allows at most 5",
+                        topics.len()
+                    ),
+                    Some("keep the five that matter most".into()),
+                );
+            }
+            for topic in &topics {
+                if topic.is_empty()
+                    || topic.chars().count() > 18
+                    || !topic.chars().all(char::is_alphanumeric)
+                {
+                    problems.add(
+                        t.span(),
+                        format!("topic \"{topic}\" is not a Zenn topic"),
+                        Some(
+                            "use 1-18 letters or digits, no spaces or symbols, e.g. \"kubernetes\""
+                                .into(),
+                        ),
+                    );
+                }
+            }
+            topics
+        }
+        None => Vec::new(),
+    };
+    let issue_day = match &raw.issue_day {
+        Some(day) => day.get_ref().trim().parse().unwrap_or_else(|_| {
+            problems.add(
+                day.span(),
+                format!("`issue_day` = \"{}\" is not a weekday", day.get_ref()),
+                Some("write the day in English, e.g. issue_day = \"wednesday\"".into()),
+            );
+            chrono::Weekday::Wed
+        }),
+        None => chrono::Weekday::Wed,
+    };
+    let first_issue = problems
+        .count(&raw.first_issue, "first_issue", 1)
+        .map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX));
+    let slug_prefix = match &raw.slug_prefix {
+        Some(prefix) => {
+            let value = prefix.get_ref().trim();
+            if value.is_empty()
+                || value.len() > SLUG_PREFIX_MAX
+                || !value
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_'))
+            {
+                problems.add(
+                    prefix.span(),
+                    format!("`slug_prefix` = \"{value}\" cannot start a Zenn slug"),
+                    Some(format!("use 1-{SLUG_PREFIX_MAX} of a-z, 0-9, '-' and '_', e.g. \"cloud-native-weekly\"")),
+                );
+            }
+            value.to_owned()
+        }
+        None => default_slug_prefix(&title),
+    };
+    let templates_dir = raw.templates_dir.as_ref().map(|t| {
+        let resolved = resolve_path(base_dir, t.get_ref());
+        if !resolved.is_dir() {
+            problems.add(
+                t.span(),
+                format!("templates directory {} does not exist", resolved.display()),
+                Some("fix the path (relative paths start at the directory of feeds.toml) or remove the key to use the built-in templates".into()),
+            );
+        }
+        resolved
+    });
+    Newsletter {
+        title,
+        database: resolve_path(
+            base_dir,
+            raw.database.as_ref().map_or("newsdesk.db", |d| d.get_ref()),
+        ),
+        drafts_dir: resolve_path(
+            base_dir,
+            raw.drafts_dir.as_ref().map_or("drafts", |d| d.get_ref()),
+        ),
+        template: raw.template.as_ref().map(|t| {
+            let resolved = resolve_path(base_dir, t.get_ref());
+            if !resolved.is_file() {
+                problems.add(
+                    t.span(),
+                    format!("template {} does not exist", resolved.display()),
+                    Some("fix the path (relative paths start at the directory of feeds.toml) or remove the key to use the built-in template".into()),
+                );
+            }
+            resolved
+        }),
+        templates_dir,
+        format,
+        emoji,
+        topics,
+        issue_day,
+        first_issue,
+        slug_prefix,
+    }
+}
+
+/// A Zenn slug is 12-50 characters; `-YYYY-MM-DD` takes 11.
+const SLUG_PREFIX_MAX: usize = 39;
+
+/// "Cloud Native Weekly" → "cloud-native-weekly"; "newsletter" when the
+/// title has no ASCII letters or digits (a Japanese title, say).
+pub(super) fn default_slug_prefix(title: &str) -> String {
+    let mut slug = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let mut slug: String = slug.chars().take(SLUG_PREFIX_MAX).collect();
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    if slug.is_empty() {
+        "newsletter".to_owned()
+    } else {
+        slug
+    }
+}
+
+/// Zenn wants exactly one emoji. Without a grapheme table this accepts one
+/// symbol made of at most 8 code points (flags, skin tones and ZWJ
+/// sequences are several) and nothing that is a letter, digit or space.
+pub(super) fn check_emoji(problems: &mut Problems, value: &Spanned<String>, key: &str) {
+    let emoji = value.get_ref().trim();
+    let ok = !emoji.is_empty()
+        && emoji.chars().count() <= 8
+        && !emoji
+            .chars()
+            .any(|c| c.is_alphanumeric() || c.is_whitespace() || c.is_ascii());
+    if !ok {
+        problems.add(
+            value.span(),
+            format!("{key} = \"{emoji}\" is not one emoji"),
+            Some("write a single emoji, e.g. emoji = \"📰\"".into()),
+        );
+    }
+}
+
+fn resolve_path(base_dir: &Path, value: &str) -> PathBuf {
+    let path = Path::new(value);
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base_dir.join(path)
+    }
+}
