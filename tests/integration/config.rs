@@ -135,3 +135,69 @@ fn the_github_token_is_found_but_never_printed() {
         }
     }
 }
+
+/// `newsdesk --config feeds.toml check` in a directory holding only that
+/// file: its exit code and stderr, as the user sees them.
+fn check_output(feeds_toml: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("feeds.toml"), feeds_toml).unwrap();
+    let output = assert_cmd::Command::cargo_bin("newsdesk")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["--config", "feeds.toml", "check"])
+        .env_remove("NEWSDESK_DB")
+        .env_remove("NEWSDESK_LOG")
+        .output()
+        .unwrap();
+    shown(&output)
+}
+
+fn shown(output: &std::process::Output) -> String {
+    format!(
+        "{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+const ONE_FEED: &str = "[newsletter]\ntitle = \"Weekly\"\n\n[[source]]\nid = \"k8s\"\nkind = \"feed\"\nurl = \"https://kubernetes.io/feed.xml\"\n";
+
+#[test]
+fn config_error_with_three_mistakes() {
+    let text =
+        ONE_FEED.replace("\"feed\"", "\"rss\"") + "intervall = \"1h\"\ninterval = \"an hour\"\n";
+    insta::assert_snapshot!("three_mistakes", check_output(&text));
+}
+
+#[test]
+fn config_error_toml_syntax_names_its_line() {
+    let unclosed_string = "[newsletter]\ntitle = \"Weekly\n";
+    insta::assert_snapshot!("toml_syntax_error", check_output(unclosed_string));
+}
+
+#[test]
+fn config_error_unknown_key() {
+    let text = ONE_FEED.replace(
+        "title = \"Weekly\"",
+        "title = \"Weekly\"\ncolour = \"blue\"",
+    );
+    insta::assert_snapshot!("unknown_key", check_output(&text));
+}
+
+#[test]
+fn config_error_values_checked_after_parsing() {
+    let text = ONE_FEED.to_owned() + "interval = \"an hour\"\nsection = \"nope\"\n";
+    insta::assert_snapshot!("values_checked_after_parsing", check_output(&text));
+}
+
+#[test]
+fn config_error_missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = assert_cmd::Command::cargo_bin("newsdesk")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["--config", "missing.toml", "check"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!("missing_file", shown(&output));
+}
