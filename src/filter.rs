@@ -1,4 +1,5 @@
-//! Include/exclude rules on an entry's title, summary and URL, per source
+//! Include/exclude rules on an entry's title, summary (with a session's
+//! facts) and URL, per source
 //! and global. An entry a rule turns away is still stored (with the
 //! reason), so a later change of rules can bring it back.
 
@@ -29,10 +30,17 @@ impl Filters {
         if self.is_empty() {
             return None;
         }
+        // A session's facts count as its summary's first sentence, so
+        // rules can name a track, a room or a speaker.
+        let session = entry.session.as_ref().map(ToString::to_string);
+        let summary: Vec<&str> = [session.as_deref(), entry.summary.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
         let text = format!(
             "{}\n{}\n{}",
             entry.title,
-            entry.summary.as_deref().unwrap_or(""),
+            summary.join(". "),
             entry.url.as_deref().unwrap_or("")
         );
         let lower = text.to_lowercase();
@@ -83,6 +91,7 @@ mod tests {
             updated: None,
             categories: Vec::new(),
             filtered: None,
+            session: None,
         }
     }
 
@@ -113,5 +122,26 @@ mod tests {
         other.summary = None;
         assert_eq!(filters.rejects(&other).unwrap(), "matches no include rule");
         assert_eq!(Filters::default().rejects(&other), None);
+    }
+
+    #[test]
+    fn rules_see_the_facts_of_a_session() {
+        let filters = Filters {
+            exclude: vec!["registration".into()],
+            include_regex: vec![Regex::new("Speakers: .*Lovelace").unwrap()],
+            ..Filters::default()
+        };
+        let mut session = entry("Scaling GitOps");
+        session.session = Some(crate::source::Session {
+            track: Some("Platform Engineering".into()),
+            speakers: Some("Ada Lovelace, Acme".into()),
+            ..Default::default()
+        });
+        assert_eq!(filters.rejects(&session), None);
+        session.session.as_mut().unwrap().track = Some("REGISTRATION".into());
+        assert_eq!(
+            filters.rejects(&session).unwrap(),
+            "excluded by keyword \"registration\""
+        );
     }
 }

@@ -91,7 +91,8 @@ struct DecideArgs {
 /// With --json, prints one JSON array; each candidate has `id`, `title`,
 /// `url`, `source` (where it was first seen), `section`, `status`,
 /// `seen_in` (every source id that carried it), `published` (RFC 3339),
-/// `summary`, `note`, `decided_at`, `created_at` and `score`.
+/// `summary`, `session` (a conference session's start, end, room, track
+/// and speakers, or null), `note`, `decided_at`, `created_at` and `score`.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  newsdesk review list\n  newsdesk review list --status new --section releases --json | jq '.[].title'"
@@ -222,6 +223,9 @@ fn run_show(cli: &Cli, args: &ShowArgs) -> Result<(), CliError> {
     writeln!(out, "  published: {}", c.published)?;
     if let Some(note) = &c.note {
         writeln!(out, "  note:      {note}")?;
+    }
+    if let Some(session) = &c.session {
+        writeln!(out, "  session:   {session}")?;
     }
     if let Some(summary) = &c.summary {
         writeln!(out, "  summary:   {summary}")?;

@@ -253,7 +253,9 @@ impl Source {
                 g.prereleases,
                 g.tag_pattern.as_ref().map(Regex::as_str)
             ),
-            SourceOptions::Ical(filter) => format!("ical {:?}", filter.tracks),
+            // Says what the entries carry, so that reading sessions
+            // differently reads the stored schedules again.
+            SourceOptions::Ical(filter) => format!("ical sessions {:?}", filter.tracks),
             SourceOptions::Html(h) => format!(
                 "html {} {} {} {:?} {:?} {:?}",
                 h.item.text,

@@ -12,7 +12,7 @@ use super::app::{App, Effect, Mode};
 use crate::config::Config;
 use crate::outcome::Outcome;
 use crate::rank::Rules;
-use crate::source::IncomingEntry;
+use crate::source::{IncomingEntry, Session};
 use crate::store::{FetchedDocument, PollRecord, QueueQuery, Status, Store};
 
 fn now() -> DateTime<Utc> {
@@ -77,6 +77,7 @@ fn entry(key: &str, title: &str, summary: &str, hours_ago: i64) -> IncomingEntry
         updated: None,
         categories: Vec::new(),
         filtered: None,
+        session: None,
     }
 }
 
@@ -163,12 +164,21 @@ impl Desk {
             ),
             (
                 "kubecon",
-                vec![entry(
-                    "s1",
-                    "Scaling GitOps to 10,000 Clusters",
-                    "2026-11-12 14:30–15:05 UTC · Room B308 · Platform Engineering · Speakers: Ada Lovelace, Acme. How we run Argo CD at scale.",
-                    300,
-                )],
+                vec![IncomingEntry {
+                    session: Some(Session {
+                        start: Some("2026-11-12T14:30:00Z".parse().unwrap()),
+                        end: Some("2026-11-12T15:05:00Z".parse().unwrap()),
+                        room: Some("Room B308".into()),
+                        track: Some("Platform Engineering".into()),
+                        speakers: Some("Ada Lovelace, Acme".into()),
+                    }),
+                    ..entry(
+                        "s1",
+                        "Scaling GitOps to 10,000 Clusters",
+                        "How we run Argo CD at scale.",
+                        300,
+                    )
+                }],
             ),
         ];
         for (id, entries) in &polls {

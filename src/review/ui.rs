@@ -277,6 +277,12 @@ fn draw_detail(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
             Span::raw(note.clone()),
         ]));
     }
+    if let Some(session) = &candidate.session {
+        lines.push(Line::from(vec![
+            Span::styled("Session: ", bold),
+            Span::raw(session.to_string()),
+        ]));
+    }
     // The summary gets what the other lines leave, so the first places it
     // was seen stay in view (at least two lines of it).
     let width = area.width.max(1) as usize;
@@ -288,26 +294,16 @@ fn draw_detail(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
         + sightings.len().min(3);
     let summary_lines = (area.height as usize).saturating_sub(1 + taken).max(2);
     if let Some(summary) = &candidate.summary {
-        let (label, text) = match kind {
-            // The ical adapter leads the summary with "time · room · track · speakers. "
-            Some(SourceKind::Ical) => match summary.split_once(". ") {
-                Some((session, rest)) => {
-                    lines.push(Line::from(vec![
-                        Span::styled("Session: ", bold),
-                        Span::raw(session.to_owned()),
-                    ]));
-                    ("About: ", rest.to_owned())
-                }
-                None => ("Session: ", summary.clone()),
-            },
-            Some(SourceKind::GithubReleases) => ("Release notes: ", summary.clone()),
-            _ => ("Summary: ", summary.clone()),
+        let label = match kind {
+            _ if candidate.session.is_some() => "About: ",
+            Some(SourceKind::GithubReleases) => "Release notes: ",
+            _ => "Summary: ",
         };
         // Words wrap short of the edge: leave a few columns a line.
         let budget = (summary_lines * width.saturating_sub(8)).saturating_sub(label.width());
         lines.push(Line::from(vec![
             Span::styled(label, bold),
-            Span::raw(fit(&text, budget)),
+            Span::raw(fit(summary, budget)),
         ]));
     }
     lines.push(Line::styled(

@@ -386,6 +386,7 @@ pub(crate) fn normalise_entry(entry: Entry, feed_url: &Url) -> IncomingEntry {
             .filter(|c| !c.is_empty())
             .collect(),
         filtered: None,
+        session: None,
     }
 }
 

@@ -371,6 +371,7 @@ fn entry_of(release: Release, options: &ReleaseOptions) -> IncomingEntry {
             Vec::new()
         },
         filtered,
+        session: None,
     }
 }
 

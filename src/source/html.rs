@@ -91,6 +91,7 @@ pub fn parse(
             updated: None,
             categories: Vec::new(),
             filtered: None,
+            session: None,
         });
     }
     if !titles_found {

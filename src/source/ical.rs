@@ -1,12 +1,14 @@
 //! iCalendar schedules (sched.com's `all.ics` for KubeCon), through the
 //! icalendar crate: each VEVENT is an entry keyed by its UID, so a moved
-//! session updates its entry instead of becoming a new one.
+//! session updates its entry instead of becoming a new one. The session's
+//! facts (time, room, track, speakers) travel as a [`Session`] beside the
+//! description, so no reader has to pick them out of text again.
 
 use chrono::{DateTime, Utc};
 use icalendar::{CalendarComponent, CalendarDateTime, Component, DatePerhapsTime, EventLike};
 use url::Url;
 
-use super::{IncomingEntry, ParseError, ParsedSource, SUMMARY_CHARS};
+use super::{IncomingEntry, ParseError, ParsedSource, SUMMARY_CHARS, Session};
 use crate::normalize::{canonical_url, digest_hex, html_to_text, plain_text, truncate_chars};
 
 /// The tracks of a schedule to keep (`tracks = [...]`).
@@ -123,30 +125,13 @@ fn event_entry(event: &icalendar::Event, calendar_url: &Url, is_sched: bool) -> 
         .map(html_to_text)
         .filter(|d| !d.is_empty());
 
-    let mut facts = Vec::new();
-    if let Some(start) = start {
-        let when = match end {
-            Some(end) => format!(
-                "{}–{} UTC",
-                start.format("%Y-%m-%d %H:%M"),
-                end.format("%H:%M")
-            ),
-            None => format!("{} UTC", start.format("%Y-%m-%d %H:%M")),
-        };
-        facts.push(when);
-    }
-    facts.extend(room);
-    facts.extend(track);
-    if let Some(speakers) = speakers {
-        facts.push(format!("Speakers: {speakers}"));
-    }
-    let mut summary = facts.join(" · ");
-    if let Some(description) = description {
-        if !summary.is_empty() {
-            summary.push_str(". ");
-        }
-        summary.push_str(&description);
-    }
+    let session = Session {
+        start,
+        end,
+        room,
+        track,
+        speakers: speakers.map(str::to_owned),
+    };
 
     let url = event
         .get_url()
@@ -177,11 +162,12 @@ fn event_entry(event: &icalendar::Event, calendar_url: &Url, is_sched: bool) -> 
         url: url.map(String::from),
         canonical_url: canonical,
         title: title.to_owned(),
-        summary: Some(truncate_chars(&summary, SUMMARY_CHARS)).filter(|s| !s.is_empty()),
+        summary: description.map(|d| truncate_chars(&d, SUMMARY_CHARS)),
         published: start,
         updated: event.get_last_modified().or_else(|| event.get_timestamp()),
         categories: event.get_categories().unwrap_or_default(),
         filtered: None,
+        session: Some(session).filter(|s| *s != Session::default()),
     }
 }
 

@@ -15,7 +15,7 @@ pub mod ical;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 /// Summaries are kept short: the queue shows them, the editor writes the
@@ -101,6 +101,42 @@ pub fn parse(options: &SourceOptions, document: &Document) -> Result<ParsedSourc
     }
 }
 
+/// The facts of a conference session, as its schedule gives them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+    pub room: Option<String>,
+    /// The schedule's categories, joined ("AI + ML").
+    pub track: Option<String>,
+    /// As the schedule writes them ("Ada Lovelace, Acme & Alan Turing").
+    pub speakers: Option<String>,
+}
+
+impl fmt::Display for Session {
+    /// One line: "2026-11-12 14:30–15:05 UTC · Room B308 · Platform
+    /// Engineering · Speakers: Ada Lovelace, Acme".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut facts = Vec::new();
+        if let Some(start) = self.start {
+            facts.push(match self.end {
+                Some(end) => format!(
+                    "{}–{} UTC",
+                    start.format("%Y-%m-%d %H:%M"),
+                    end.format("%H:%M")
+                ),
+                None => format!("{} UTC", start.format("%Y-%m-%d %H:%M")),
+            });
+        }
+        facts.extend(self.room.clone());
+        facts.extend(self.track.clone());
+        if let Some(speakers) = &self.speakers {
+            facts.push(format!("Speakers: {speakers}"));
+        }
+        f.write_str(&facts.join(" · "))
+    }
+}
+
 /// One entry as a source adapter read it, normalised, before it is stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncomingEntry {
@@ -119,6 +155,8 @@ pub struct IncomingEntry {
     pub categories: Vec<String>,
     /// Why a rule turned it away (kept as an entry, not queued).
     pub filtered: Option<String>,
+    /// When and where, for a session of a conference schedule.
+    pub session: Option<Session>,
 }
 
 /// What an adapter read from one document.

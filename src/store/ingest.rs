@@ -615,6 +615,7 @@ fn place(
             seen_in: vec![source.id.0.clone()],
             published: when.to_owned(),
             summary: entry.summary.clone(),
+            session: entry.session.clone(),
             note: None,
             decided_at: None,
             created_at: now.to_owned(),
@@ -624,8 +625,8 @@ fn place(
     });
     tx.prepare_cached(
         "INSERT INTO candidates (source_id, canonical_url, url, title, summary, published, section, created_at,
-                                 release_key, priority, score, scored_at, scored_generation)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, COALESCE(?11, 0), ?12, COALESCE(?13, 0))",
+                                 release_key, priority, score, scored_at, scored_generation, session)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, COALESCE(?11, 0), ?12, COALESCE(?13, 0), ?14)",
     )?
     .execute(params![
         source.id.0,
@@ -642,6 +643,7 @@ fn place(
         score.as_ref().map(|s| s.0),
         score.as_ref().map(|s| &s.1),
         score.as_ref().map(|s| s.2),
+        entry.session,
     ])?;
     let id = tx.last_insert_rowid();
     store_sketch(tx, id, day, title, bands)?;
@@ -722,10 +724,10 @@ fn insert_published_bands(tx: &Transaction, id: i64, title: &str) -> Result<()> 
 fn merge_into(tx: &Transaction, id: i64, source: &Source, entry: &IncomingEntry) -> Result<()> {
     tx.prepare_cached(
         "UPDATE candidates SET title = ?3, url = COALESCE(?4, url), summary = COALESCE(?5, summary),
-                source_id = ?6, priority = ?2
+                source_id = ?6, priority = ?2, session = COALESCE(?7, session)
          WHERE id = ?1 AND status = 'new' AND priority < ?2",
     )?
-    .execute(params![id, source.priority, entry.title, entry.canonical_url.as_ref().or(entry.url.as_ref()), entry.summary, source.id.0])?;
+    .execute(params![id, source.priority, entry.title, entry.canonical_url.as_ref().or(entry.url.as_ref()), entry.summary, source.id.0, entry.session])?;
     tx.prepare_cached(
         "UPDATE candidates SET summary = ?2 WHERE id = ?1 AND summary IS NULL AND ?2 IS NOT NULL",
     )?
@@ -812,11 +814,13 @@ pub(super) fn insert_entries(
             // source's changes (a moved session, an edited release).
             if let Some(candidate) = candidate {
                 let changed = tx.prepare_cached(
-                    "UPDATE candidates SET title = ?3, summary = COALESCE(?4, summary), published = COALESCE(?5, published)
+                    "UPDATE candidates SET title = ?3, summary = COALESCE(?4, summary), published = COALESCE(?5, published),
+                                           session = COALESCE(?6, session)
                      WHERE id = ?1 AND source_id = ?2 AND status = 'new'
-                       AND (title IS NOT ?3 OR summary IS NOT COALESCE(?4, summary) OR published IS NOT COALESCE(?5, published))",
+                       AND (title IS NOT ?3 OR summary IS NOT COALESCE(?4, summary) OR published IS NOT COALESCE(?5, published)
+                            OR session IS NOT COALESCE(?6, session))",
                 )?
-                .execute(params![candidate, source.id.0, entry.title, entry.summary, published])?;
+                .execute(params![candidate, source.id.0, entry.title, entry.summary, published, entry.session])?;
                 if changed > 0 {
                     cache.touched.push(candidate);
                 }

@@ -20,7 +20,7 @@ use crate::config::{Source, SourceId};
 use crate::fetch::Validators;
 use crate::outcome::Outcome;
 use crate::schedule::NextPoll;
-use crate::source::IncomingEntry;
+use crate::source::{IncomingEntry, Session};
 
 mod ingest;
 mod queue;
@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_title_sketches.sql"),
     include_str!("migrations/0010_redundant_candidate_indexes.sql"),
     include_str!("migrations/0011_one_outcome_word.sql"),
+    include_str!("migrations/0012_candidate_sessions.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -181,11 +182,29 @@ pub struct CandidateView {
     pub seen_in: Vec<String>,
     pub published: String,
     pub summary: Option<String>,
+    /// When and where, for a session of a conference schedule.
+    pub session: Option<Session>,
     pub note: Option<String>,
     pub decided_at: Option<String>,
     pub created_at: String,
     /// The stored ranking score (higher first), to two decimals.
     pub score: f64,
+}
+
+/// Stored as JSON in `candidates.session`.
+impl rusqlite::ToSql for Session {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        let json = serde_json::to_string(self)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        Ok(json.into())
+    }
+}
+
+impl rusqlite::types::FromSql for Session {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        serde_json::from_str(value.as_str()?)
+            .map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
+    }
 }
 
 /// What fetching an article page found (or why it failed).
@@ -565,7 +584,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT c.id, c.source_id, c.url FROM candidates c
              WHERE c.url IS NOT NULL AND c.status IN ('new', 'deferred')
-               AND (c.summary IS NULL OR length(c.summary) < ?1)
+               AND (c.summary IS NULL OR length(c.summary) < ?1) AND c.session IS NULL
                AND NOT EXISTS (SELECT 1 FROM enrichment x WHERE x.url = c.url)
              ORDER BY c.created_at DESC, c.id DESC",
         )?;
@@ -764,7 +783,7 @@ fn select_candidates(
 ) -> Result<Vec<CandidateView>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT c.id, c.title, c.url, c.source_id, c.section, c.status, c.published, c.summary,
-                c.note, c.decided_at, c.created_at, c.score
+                c.note, c.decided_at, c.created_at, c.score, c.session
          FROM candidates c
          {tail}"
     ))?;
@@ -783,6 +802,7 @@ fn select_candidates(
             created_at: row.get(10)?,
             seen_in: Vec::new(),
             score: crate::rank::shown(row.get(11)?),
+            session: row.get(12)?,
         })
     })?;
     let mut candidates: Vec<CandidateView> = rows.collect::<Result<_, _>>()?;

@@ -59,17 +59,24 @@ fn normalised(path: &Path, body: &[u8]) -> Value {
     match parsed {
         Ok(parsed) => json!({
             "title": parsed.title,
-            "entries": parsed.entries.iter().map(|e| json!({
-                "key": e.key,
-                "url": e.url,
-                "canonical_url": e.canonical_url,
-                "title": e.title,
-                "summary": e.summary,
-                "published": e.published.map(|d| d.to_rfc3339()),
-                "updated": e.updated.map(|d| d.to_rfc3339()),
-                "categories": e.categories,
-                "filtered": e.filtered,
-            })).collect::<Vec<_>>(),
+            "entries": parsed.entries.iter().map(|e| {
+                let mut entry = json!({
+                    "key": e.key,
+                    "url": e.url,
+                    "canonical_url": e.canonical_url,
+                    "title": e.title,
+                    "summary": e.summary,
+                    "published": e.published.map(|d| d.to_rfc3339()),
+                    "updated": e.updated.map(|d| d.to_rfc3339()),
+                    "categories": e.categories,
+                    "filtered": e.filtered,
+                });
+                // Only schedules have sessions: other fixtures' files stay as they were.
+                if let Some(session) = &e.session {
+                    entry["session"] = json!(session);
+                }
+                entry
+            }).collect::<Vec<_>>(),
         }),
         Err(err) => json!({ "error": err.to_string() }),
     }

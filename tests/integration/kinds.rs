@@ -252,7 +252,7 @@ fn ical_tracks_and_keyword_filters_keep_out_what_the_editor_does_not_cover() {
     assert_eq!(total, 596, "every session is kept as an entry");
     assert!(kept > 20 && kept < 60, "{kept} sessions queued");
     let tracks_ok = desk.count(
-        "SELECT COUNT(*) FROM entries WHERE candidate_id IS NOT NULL AND summary NOT LIKE '%AI + ML%' AND summary NOT LIKE '%SECURITY%'",
+        "SELECT COUNT(*) FROM candidates WHERE COALESCE(session, '') NOT LIKE '%AI + ML%' AND COALESCE(session, '') NOT LIKE '%SECURITY%'",
     );
     assert_eq!(tracks_ok, 0);
     assert_eq!(

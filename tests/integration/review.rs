@@ -127,6 +127,7 @@ fn review_list_json_is_stable_best_first_and_limited() {
             "score",
             "section",
             "seen_in",
+            "session",
             "source",
             "status",
             "summary",

@@ -496,36 +496,66 @@ fn a_sched_schedule_becomes_one_entry_per_session_and_a_moved_session_is_updated
     desk.ok(&["poll"]);
     assert_eq!(desk.count("SELECT COUNT(*) FROM entries"), 596);
     assert_eq!(desk.count("SELECT COUNT(*) FROM candidates"), 596);
-    let (title, summary, published): (String, String, String) = desk
+    let session_of_the_gpu_talk = "SELECT e.title, e.summary, e.published, c.session FROM entries e JOIN candidates c ON c.id = e.candidate_id
+         WHERE e.entry_key = 'uid:c5ff01fb74330e42466ce734823ecc26'";
+    let (title, summary, published, session): (String, String, String, String) = desk
         .sqlite()
-        .query_row(
-            "SELECT title, summary, published FROM entries WHERE entry_key = 'uid:c5ff01fb74330e42466ce734823ecc26'",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
+        .query_row(session_of_the_gpu_talk, [], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
         .unwrap();
     assert_eq!(
         title,
         "GPUs on Kubernetes: What Actually Happens When You Request Nvidia.com/gpu: 1"
     );
-    assert!(summary.starts_with("2026-03-25 10:00–10:30 UTC · Hall 8 | Room G, Amsterdam, Netherlands · AI + ML · Speakers: Gulcan Topcu & Daniele Polencic, LearnKube."), "{summary}");
+    let session: serde_json::Value = serde_json::from_str(&session).unwrap();
+    assert_eq!(
+        session,
+        serde_json::json!({
+            "start": "2026-03-25T10:00:00Z",
+            "end": "2026-03-25T10:30:00Z",
+            "room": "Hall 8 | Room G, Amsterdam, Netherlands",
+            "track": "AI + ML",
+            "speakers": "Gulcan Topcu & Daniele Polencic, LearnKube",
+        })
+    );
+    assert!(
+        !summary.contains("Speakers:"),
+        "the summary is the description only: {summary}"
+    );
     assert_eq!(published, "2026-03-25T10:00:00Z");
+    let id = desk
+        .count("SELECT candidate_id FROM entries WHERE entry_key = 'uid:c5ff01fb74330e42466ce734823ecc26'")
+        .to_string();
+    let shown = desk.ok(&["review", "show", &id]);
+    assert!(
+        shown.contains("  session:   2026-03-25 10:00–10:30 UTC · Hall 8 | Room G, Amsterdam, Netherlands · AI + ML · Speakers: Gulcan Topcu & Daniele Polencic, LearnKube\n"),
+        "{shown}"
+    );
+    assert_eq!(
+        desk.json(&["review", "show", &id, "--json"])["session"],
+        session
+    );
 
     version.store(true, std::sync::atomic::Ordering::SeqCst);
     let out = desk.ok(&["poll"]);
     assert!(out.contains("new candidates      0"), "{out}");
     assert_eq!(desk.count("SELECT COUNT(*) FROM entries"), 596);
-    let summary: String = desk
+    let (published, session): (String, String) = desk
         .sqlite()
-        .query_row(
-            "SELECT summary FROM entries WHERE entry_key = 'uid:c5ff01fb74330e42466ce734823ecc26'",
-            [],
-            |row| row.get(0),
-        )
+        .query_row(session_of_the_gpu_talk, [], |row| {
+            Ok((row.get(2)?, row.get(3)?))
+        })
         .unwrap();
-    assert!(
-        summary.starts_with("2026-03-25 16:00–16:30 UTC"),
-        "{summary}"
+    let session: serde_json::Value = serde_json::from_str(&session).unwrap();
+    assert_eq!(published, "2026-03-25T16:00:00Z");
+    assert_eq!(
+        (&session["start"], &session["end"]),
+        (
+            &serde_json::json!("2026-03-25T16:00:00Z"),
+            &serde_json::json!("2026-03-25T16:30:00Z")
+        ),
+        "the candidate follows its moved session"
     );
 }
 
