@@ -24,26 +24,7 @@ pub(super) fn newsletter(
         .format
         .as_ref()
         .map_or(DraftFormat::Zenn, |f| *f.get_ref());
-    if title.is_empty() {
-        problems.add(
-            raw.title.span(),
-            "`title` of [newsletter] is empty",
-            Some("name the newsletter, e.g. title = \"Cloud Native Weekly\"".into()),
-        );
-    } else if format == DraftFormat::Zenn
-        && title.chars().count() + ISSUE_TITLE_SUFFIX > ZENN_TITLE_MAX
-    {
-        problems.add(
-            raw.title.span(),
-            format!(
-                "`title` is too long for Zenn: with \" (YYYY-MM-DD号)\" it must stay within {ZENN_TITLE_MAX} characters"
-            ),
-            Some(format!(
-                "shorten it to {} characters or fewer, or set format = \"plain\"",
-                ZENN_TITLE_MAX - ISSUE_TITLE_SUFFIX
-            )),
-        );
-    }
+    check_title(problems, &raw.title, &title, format);
     let emoji = match &raw.emoji {
         Some(e) => {
             check_emoji(problems, e, "`emoji` of [newsletter]");
@@ -51,42 +32,11 @@ pub(super) fn newsletter(
         }
         None => "📰".to_owned(),
     };
-    let topics = match &raw.topics {
-        Some(t) => {
-            let topics: Vec<String> = t
-                .get_ref()
-                .iter()
-                .map(|t| t.trim().to_lowercase())
-                .collect();
-            if topics.len() > 5 {
-                problems.add(
-                    t.span(),
-                    format!(
-                        "`topics` has {} entries; Zenn allows at most 5",
-                        topics.len()
-                    ),
-                    Some("keep the five that matter most".into()),
-                );
-            }
-            for topic in &topics {
-                if topic.is_empty()
-                    || topic.chars().count() > 18
-                    || !topic.chars().all(char::is_alphanumeric)
-                {
-                    problems.add(
-                        t.span(),
-                        format!("topic \"{topic}\" is not a Zenn topic"),
-                        Some(
-                            "use 1-18 letters or digits, no spaces or symbols, e.g. \"kubernetes\""
-                                .into(),
-                        ),
-                    );
-                }
-            }
-            topics
-        }
-        None => Vec::new(),
-    };
+    let topics = raw
+        .topics
+        .as_ref()
+        .map(|t| topics(problems, t))
+        .unwrap_or_default();
     let issue_day = match &raw.issue_day {
         Some(day) => day.get_ref().trim().parse().unwrap_or_else(|_| {
             problems.add(
@@ -102,23 +52,11 @@ pub(super) fn newsletter(
         .count(&raw.first_issue, "first_issue", 1)
         .map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX));
     let slug_prefix = match &raw.slug_prefix {
-        Some(prefix) => {
-            let value = prefix.get_ref().trim();
-            if value.is_empty()
-                || value.len() > SLUG_PREFIX_MAX
-                || !value
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_'))
-            {
-                problems.add(
-                    prefix.span(),
-                    format!("`slug_prefix` = \"{value}\" cannot start a Zenn slug"),
-                    Some(format!("use 1-{SLUG_PREFIX_MAX} of a-z, 0-9, '-' and '_', e.g. \"cloud-native-weekly\"")),
-                );
-            }
-            value.to_owned()
-        }
+        Some(prefix) => slug_prefix(problems, prefix),
         None => default_slug_prefix(&title),
+    };
+    let path = |value: &Option<Spanned<String>>, default: &str| {
+        resolve_path(base_dir, value.as_ref().map_or(default, |v| v.get_ref()))
     };
     let templates_dir = raw.templates_dir.as_ref().map(|t| {
         let resolved = resolve_path(base_dir, t.get_ref());
@@ -131,27 +69,22 @@ pub(super) fn newsletter(
         }
         resolved
     });
+    let template = raw.template.as_ref().map(|t| {
+        let resolved = resolve_path(base_dir, t.get_ref());
+        if !resolved.is_file() {
+            problems.add(
+                t.span(),
+                format!("template {} does not exist", resolved.display()),
+                Some("fix the path (relative paths start at the directory of feeds.toml) or remove the key to use the built-in template".into()),
+            );
+        }
+        resolved
+    });
     Newsletter {
+        database: path(&raw.database, "newsdesk.db"),
+        drafts_dir: path(&raw.drafts_dir, "drafts"),
         title,
-        database: resolve_path(
-            base_dir,
-            raw.database.as_ref().map_or("newsdesk.db", |d| d.get_ref()),
-        ),
-        drafts_dir: resolve_path(
-            base_dir,
-            raw.drafts_dir.as_ref().map_or("drafts", |d| d.get_ref()),
-        ),
-        template: raw.template.as_ref().map(|t| {
-            let resolved = resolve_path(base_dir, t.get_ref());
-            if !resolved.is_file() {
-                problems.add(
-                    t.span(),
-                    format!("template {} does not exist", resolved.display()),
-                    Some("fix the path (relative paths start at the directory of feeds.toml) or remove the key to use the built-in template".into()),
-                );
-            }
-            resolved
-        }),
+        template,
         templates_dir,
         format,
         emoji,
@@ -160,6 +93,83 @@ pub(super) fn newsletter(
         first_issue,
         slug_prefix,
     }
+}
+
+/// Not empty, and short enough for Zenn with the issue's date added.
+fn check_title(problems: &mut Problems, raw: &Spanned<String>, title: &str, format: DraftFormat) {
+    if title.is_empty() {
+        problems.add(
+            raw.span(),
+            "`title` of [newsletter] is empty",
+            Some("name the newsletter, e.g. title = \"Cloud Native Weekly\"".into()),
+        );
+    } else if format == DraftFormat::Zenn
+        && title.chars().count() + ISSUE_TITLE_SUFFIX > ZENN_TITLE_MAX
+    {
+        problems.add(
+            raw.span(),
+            format!(
+                "`title` is too long for Zenn: with \" (YYYY-MM-DD号)\" it must stay within {ZENN_TITLE_MAX} characters"
+            ),
+            Some(format!(
+                "shorten it to {} characters or fewer, or set format = \"plain\"",
+                ZENN_TITLE_MAX - ISSUE_TITLE_SUFFIX
+            )),
+        );
+    }
+}
+
+/// Zenn topics: at most five, each 1-18 letters or digits.
+fn topics(problems: &mut Problems, raw: &Spanned<Vec<String>>) -> Vec<String> {
+    let topics: Vec<String> = raw
+        .get_ref()
+        .iter()
+        .map(|t| t.trim().to_lowercase())
+        .collect();
+    if topics.len() > 5 {
+        problems.add(
+            raw.span(),
+            format!(
+                "`topics` has {} entries; Zenn allows at most 5",
+                topics.len()
+            ),
+            Some("keep the five that matter most".into()),
+        );
+    }
+    for topic in &topics {
+        if topic.is_empty()
+            || topic.chars().count() > 18
+            || !topic.chars().all(char::is_alphanumeric)
+        {
+            problems.add(
+                raw.span(),
+                format!("topic \"{topic}\" is not a Zenn topic"),
+                Some(
+                    "use 1-18 letters or digits, no spaces or symbols, e.g. \"kubernetes\"".into(),
+                ),
+            );
+        }
+    }
+    topics
+}
+
+fn slug_prefix(problems: &mut Problems, raw: &Spanned<String>) -> String {
+    let value = raw.get_ref().trim();
+    if value.is_empty()
+        || value.len() > SLUG_PREFIX_MAX
+        || !value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_'))
+    {
+        problems.add(
+            raw.span(),
+            format!("`slug_prefix` = \"{value}\" cannot start a Zenn slug"),
+            Some(format!(
+                "use 1-{SLUG_PREFIX_MAX} of a-z, 0-9, '-' and '_', e.g. \"cloud-native-weekly\""
+            )),
+        );
+    }
+    value.to_owned()
 }
 
 /// A Zenn slug is 12-50 characters; `-YYYY-MM-DD` takes 11.
