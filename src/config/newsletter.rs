@@ -59,27 +59,19 @@ pub(super) fn newsletter(
         resolve_path(base_dir, value.as_ref().map_or(default, |v| v.get_ref()))
     };
     let templates_dir = raw.templates_dir.as_ref().map(|t| {
-        let resolved = resolve_path(base_dir, t.get_ref());
-        if !resolved.is_dir() {
-            problems.add(
-                t.span(),
-                format!("templates directory {} does not exist", resolved.display()),
-                Some("fix the path (relative paths start at the directory of feeds.toml) or remove the key to use the built-in templates".into()),
-            );
-        }
-        resolved
+        existing(
+            problems,
+            base_dir,
+            t,
+            Path::is_dir,
+            "templates directory",
+            "templates",
+        )
     });
-    let template = raw.template.as_ref().map(|t| {
-        let resolved = resolve_path(base_dir, t.get_ref());
-        if !resolved.is_file() {
-            problems.add(
-                t.span(),
-                format!("template {} does not exist", resolved.display()),
-                Some("fix the path (relative paths start at the directory of feeds.toml) or remove the key to use the built-in template".into()),
-            );
-        }
-        resolved
-    });
+    let template = raw
+        .template
+        .as_ref()
+        .map(|t| existing(problems, base_dir, t, Path::is_file, "template", "template"));
     Newsletter {
         database: path(&raw.database, "newsdesk.db"),
         drafts_dir: path(&raw.drafts_dir, "drafts"),
@@ -214,6 +206,27 @@ pub(super) fn check_emoji(problems: &mut Problems, value: &Spanned<String>, key:
             Some("write a single emoji, e.g. emoji = \"📰\"".into()),
         );
     }
+}
+
+/// A path that must exist, such as a template: `what` names it in the
+/// message, `built_in` what is used without the key.
+fn existing(
+    problems: &mut Problems,
+    base_dir: &Path,
+    value: &Spanned<String>,
+    exists: fn(&Path) -> bool,
+    what: &str,
+    built_in: &str,
+) -> PathBuf {
+    let resolved = resolve_path(base_dir, value.get_ref());
+    if !exists(&resolved) {
+        problems.add(
+            value.span(),
+            format!("{what} {} does not exist", resolved.display()),
+            Some(format!("fix the path (relative paths start at the directory of feeds.toml) or remove the key to use the built-in {built_in}")),
+        );
+    }
+    resolved
 }
 
 fn resolve_path(base_dir: &Path, value: &str) -> PathBuf {
