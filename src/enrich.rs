@@ -13,6 +13,7 @@ use url::Url;
 use crate::config::Config;
 use crate::encoding;
 use crate::fetch::{Fetched, PoliteClient};
+use crate::ids::CandidateId;
 use crate::normalize::{fold_whitespace, plain_text, truncate_chars};
 use crate::source::{SUMMARY_CHARS, THIN_SUMMARY_CHARS};
 use crate::store::{Enrichment, Store, StoreError};
@@ -79,7 +80,7 @@ pub async fn enrich_pending(
         .filter(|s| s.enrich)
         .map(|s| s.id.0.as_str())
         .collect();
-    let wanted: Vec<(i64, String)> = store
+    let wanted: Vec<(CandidateId, String)> = store
         .candidates_to_enrich(THIN_SUMMARY_CHARS)?
         .into_iter()
         .filter(|(_, source, _)| allowed.contains(source.as_str()))

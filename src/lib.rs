@@ -7,6 +7,7 @@
 //! the commands.
 
 pub mod atomic_file;
+pub mod candidate;
 pub mod cli;
 pub mod config;
 pub mod daemon;
@@ -17,6 +18,7 @@ pub mod enrich;
 pub mod fetch;
 pub mod filter;
 pub mod housekeeping;
+pub mod ids;
 pub mod normalize;
 pub mod opml;
 pub mod outcome;

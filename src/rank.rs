@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::store::CandidateView;
+use crate::candidate::{CandidateScorer, RankInput, RankingState, RankingStore, Scoring};
 
 /// Decisions needed on each side before the learned part counts.
 const MIN_DECISIONS: usize = 3;
@@ -28,11 +28,6 @@ pub struct Part {
 pub struct Score {
     pub total: f64,
     pub parts: Vec<Part>,
-}
-
-/// A score as candidates carry it (lists, JSON): two decimals.
-pub fn shown(total: f64) -> f64 {
-    (total * 100.0).round() / 100.0
 }
 
 /// Words of a text for the model: ASCII words of two letters or more, and
@@ -165,10 +160,10 @@ pub struct Ranker {
 }
 
 impl Ranker {
-    pub fn score(&self, candidate: &CandidateView) -> Score {
+    pub fn score(&self, candidate: &RankInput) -> Score {
         // The title and the start of the summary say what a story is about;
         // reading all of it for 100,000 candidates costs more than it tells.
-        let summary = candidate.summary.as_deref().unwrap_or("");
+        let summary = candidate.summary.unwrap_or("");
         let summary = summary
             .char_indices()
             .nth(200)
@@ -196,13 +191,13 @@ impl Ranker {
                 points: source_weight - 1.0,
             });
         }
-        if candidate.seen_in.len() > 1 {
+        if candidate.seen_in > 1 {
             parts.push(Part {
-                reason: format!("seen in {} sources", candidate.seen_in.len()),
-                points: (candidate.seen_in.len() as f64).ln(),
+                reason: format!("seen in {} sources", candidate.seen_in),
+                points: (candidate.seen_in as f64).ln(),
             });
         }
-        let age_days = DateTime::parse_from_rfc3339(&candidate.published)
+        let age_days = DateTime::parse_from_rfc3339(candidate.published)
             .map(|p| (self.now - p.with_timezone(&Utc)).num_hours().max(0) as f64 / 24.0)
             .unwrap_or(0.0);
         parts.push(Part {
@@ -221,6 +216,109 @@ impl Ranker {
             total: parts.iter().map(|p| p.points).sum(),
             parts,
         }
+    }
+}
+
+impl CandidateScorer for Ranker {
+    fn total_score(&self, candidate: &RankInput) -> f64 {
+        self.score(candidate).total
+    }
+}
+
+/// Ranking as one process keeps it: its rules, and the ranker of the last
+/// generation it saw (the model is trained once per generation, from the
+/// decisions in the [`RankingStore`]).
+pub struct Ranking {
+    rules: Rules,
+    fingerprint: String,
+    ranker: Option<(i64, Ranker)>,
+}
+
+impl Ranking {
+    /// Ranks by `rules` from now on, and tells `store` so: scores stored
+    /// under other rules become stale.
+    pub fn adopt<S: RankingStore>(rules: Rules, store: &mut S) -> Result<Ranking, S::Error> {
+        let fingerprint = rules.fingerprint();
+        store.adopt_ranking_rules(&fingerprint)?;
+        Ok(Ranking {
+            rules,
+            fingerprint,
+            ranker: None,
+        })
+    }
+
+    /// The ranker of the stored generation at `now` (to explain a score).
+    pub fn ranker<S: RankingStore>(
+        &mut self,
+        store: &S,
+        now: DateTime<Utc>,
+    ) -> Result<&Ranker, S::Error> {
+        let state = store.ranking_state()?;
+        self.refresh(store, &state, now)
+    }
+
+    /// What stale candidates are re-scored with, at `now`.
+    pub fn scoring<S: RankingStore>(
+        &mut self,
+        store: &S,
+        now: DateTime<Utc>,
+    ) -> Result<Scoring<'_>, S::Error> {
+        let state = store.ranking_state()?;
+        let ranker = self.refresh(store, &state, now)?;
+        Ok(Scoring {
+            generation: state.generation,
+            at: now,
+            scorer: ranker,
+        })
+    }
+
+    /// What a write batch scores the candidates it creates or changes
+    /// with; `None` while this process's rules are not the stored ones (a
+    /// daemon not yet reloaded after the rules changed leaves its new
+    /// candidates unscored, for readers with the new rules to score).
+    pub fn scoring_if_current<S: RankingStore>(
+        &mut self,
+        store: &S,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Scoring<'_>>, S::Error> {
+        let state = store.ranking_state()?;
+        if state.rules_fingerprint != self.fingerprint {
+            return Ok(None);
+        }
+        let ranker = self.refresh(store, &state, now)?;
+        Ok(Some(Scoring {
+            generation: state.generation,
+            at: now,
+            scorer: ranker,
+        }))
+    }
+
+    /// Brings the ranker to the stored generation (retraining the model
+    /// when it moved) and to `now`.
+    fn refresh<S: RankingStore>(
+        &mut self,
+        store: &S,
+        state: &RankingState,
+        now: DateTime<Utc>,
+    ) -> Result<&Ranker, S::Error> {
+        match &mut self.ranker {
+            Some((generation, ranker)) if *generation == state.generation => ranker.now = now,
+            _ => {
+                let decisions = store.decisions()?;
+                let model = Model::train(
+                    decisions
+                        .iter()
+                        .map(|(text, taken)| (text.as_str(), *taken)),
+                );
+                let ranker = Ranker {
+                    rules: self.rules.clone(),
+                    model,
+                    now,
+                };
+                self.ranker = Some((state.generation, ranker));
+            }
+        }
+        Ok(&self.ranker.as_ref().expect("just refreshed").1)
     }
 }
 

@@ -23,7 +23,9 @@ use super::CliError;
 use crate::config::Config;
 use crate::draft::{self, DraftError, Templates};
 use crate::fetch::PoliteClient;
+use crate::ids::CandidateId;
 use crate::poll::{PollError, Progress, SourceResult, poll_once};
+use crate::rank::Ranking;
 use crate::store::{QueueQuery, Status, Store};
 
 /// Try newsdesk offline: poll sample feeds, accept a few, draft an issue.
@@ -195,11 +197,12 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
 
     let mut store = Store::open(&config.newsletter.database)?;
     let mut accepted = 0;
-    store.set_ranking(crate::rank::Rules::of(&config))?;
+    let mut ranking = Ranking::adopt(crate::rank::Rules::of(&config), &mut store)?;
     // Best first, as `review list` shows them. The demo rejects nothing, so
     // its accepts leave the learned part of the ranking (and the order) as
     // it is: one scoring serves every section.
-    store.rescore_stale(Some(Status::New), None, chrono::Utc::now())?;
+    let scoring = ranking.scoring(&store, chrono::Utc::now())?;
+    store.rescore_stale(&scoring, Some(Status::New), None)?;
     for section in &config.sections {
         let candidates = store.queue(&QueueQuery {
             status: Some(Status::New),
@@ -208,7 +211,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
             limit: Some(ACCEPT_PER_SECTION),
             offset: 0,
         })?;
-        let picks: Vec<i64> = candidates
+        let picks: Vec<CandidateId> = candidates
             .iter()
             .take(ACCEPT_PER_SECTION)
             .map(|c| c.id)

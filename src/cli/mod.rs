@@ -88,6 +88,15 @@ pub enum CliError {
     Review(#[from] crate::review::TuiError),
     #[error("{0}")]
     Input(String),
+    #[error("no candidate #{0}\n  help: `newsdesk review list` shows the ids")]
+    NoCandidate(crate::ids::CandidateId),
+    #[error("no section \"{section}\" in {}; {known}", config.display())]
+    UnknownSection {
+        section: String,
+        config: PathBuf,
+        /// What [`crate::config::known_sections`] says.
+        known: String,
+    },
     /// Exits 2, like clap's own usage errors.
     #[error("{0}")]
     Usage(String),

@@ -3,10 +3,13 @@
 
 use std::io::{self, IsTerminal, Write};
 
+use clap::builder::TypedValueParser;
 use clap::{Args, Subcommand};
 
 use super::{Cli, CliError, print_json};
-use crate::rank::Rules;
+use crate::candidate::rounded_score;
+use crate::ids::CandidateId;
+use crate::rank::{Ranking, Rules};
 use crate::store::{QueueQuery, Status, Store};
 
 /// Look through and decide on candidates.
@@ -45,7 +48,7 @@ enum ReviewCommand {
     after_help = "Examples:\n  newsdesk review show 42\n  newsdesk review show 42 --json | jq '.seen_at[].reason'"
 )]
 struct ShowArgs {
-    id: i64,
+    id: CandidateId,
     /// Print JSON: the fields of `review list --json` plus `seen_at`
     /// (source, url, title, first_seen_at, reason).
     #[arg(long)]
@@ -62,7 +65,7 @@ struct ShowArgs {
 )]
 struct AcceptArgs {
     #[arg(required = true)]
-    ids: Vec<i64>,
+    ids: Vec<CandidateId>,
     /// The section to put them in (an id from [[sections]]); default: the
     /// section of their source.
     #[arg(long, value_name = "S")]
@@ -77,7 +80,7 @@ struct AcceptArgs {
 #[command(after_help = "Examples:\n  newsdesk review reject 12 13\n  newsdesk review defer 14")]
 struct DecideArgs {
     #[arg(required = true)]
-    ids: Vec<i64>,
+    ids: Vec<CandidateId>,
 }
 
 /// List candidates, best first.
@@ -99,7 +102,7 @@ struct DecideArgs {
 )]
 struct ListArgs {
     /// Only candidates in this state.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = status_parser())]
     status: Option<Status>,
     /// Only candidates in this section (an id from [[sections]]).
     #[arg(long, value_name = "S")]
@@ -112,6 +115,12 @@ struct ListArgs {
     json: bool,
 }
 
+/// `--status`: the queue states as the store spells them.
+fn status_parser() -> impl clap::builder::TypedValueParser<Value = Status> {
+    clap::builder::PossibleValuesParser::new(Status::ALL.map(Status::as_str))
+        .map(|word: String| Status::parse(&word).expect("one of the possible values"))
+}
+
 pub fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), CliError> {
     let Some(command) = &args.command else {
         if !(io::stdout().is_terminal() && io::stdin().is_terminal()) {
@@ -120,8 +129,7 @@ pub fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), CliError> {
             ));
         }
         let config = cli.load_config()?;
-        let mut store = cli.open_store(&config)?;
-        store.set_ranking(Rules::of(&config))?;
+        let store = cli.open_store(&config)?;
         return crate::review::run(
             store,
             &config,
@@ -146,23 +154,23 @@ pub fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), CliError> {
                 accept.section.as_deref(),
                 accept.note.as_deref(),
             )?;
-            decided(&accept.ids, "accepted")
+            decided(&accept.ids, Status::Accepted)
         }
         ReviewCommand::Reject(args) => decide(cli, &args.ids, Status::Rejected),
         ReviewCommand::Defer(args) => decide(cli, &args.ids, Status::Deferred),
     }
 }
 
-fn decide(cli: &Cli, ids: &[i64], status: Status) -> Result<(), CliError> {
+fn decide(cli: &Cli, ids: &[CandidateId], status: Status) -> Result<(), CliError> {
     let config = cli.load_config()?;
     let mut store = cli.open_store(&config)?;
     store.decide(ids, status, None, None)?;
-    decided(ids, status.as_str())
+    decided(ids, status)
 }
 
-fn decided(ids: &[i64], what: &str) -> Result<(), CliError> {
+fn decided(ids: &[CandidateId], status: Status) -> Result<(), CliError> {
     let list: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
-    writeln!(io::stdout(), "{what}: {}", list.join(", "))?;
+    writeln!(io::stdout(), "{status}: {}", list.join(", "))?;
     Ok(())
 }
 
@@ -170,11 +178,11 @@ fn known_section(config: &crate::config::Config, section: &str) -> Result<(), Cl
     if config.sections.iter().any(|s| s.id == section) {
         return Ok(());
     }
-    Err(CliError::Input(format!(
-        "no section \"{section}\" in {}; {}",
-        config.path.display(),
-        crate::config::known_sections(&config.sections)
-    )))
+    Err(CliError::UnknownSection {
+        section: section.to_owned(),
+        config: config.path.clone(),
+        known: crate::config::known_sections(&config.sections),
+    })
 }
 
 #[derive(serde::Serialize)]
@@ -189,15 +197,14 @@ struct Shown {
 fn run_show(cli: &Cli, args: &ShowArgs) -> Result<(), CliError> {
     let config = cli.load_config()?;
     let mut store = cli.open_store(&config)?;
-    store.set_ranking(Rules::of(&config))?;
+    let mut ranking = Ranking::adopt(Rules::of(&config), &mut store)?;
     let Some(mut candidate) = store.candidate(args.id)? else {
-        return Err(CliError::Input(format!(
-            "no candidate #{}\n  help: `newsdesk review list` shows the ids",
-            args.id
-        )));
+        return Err(CliError::NoCandidate(args.id));
     };
-    let score = store.ranker(chrono::Utc::now())?.score(&candidate);
-    candidate.score = crate::rank::shown(score.total);
+    let score = ranking
+        .ranker(&store, chrono::Utc::now())?
+        .score(&candidate.rank_input());
+    candidate.score = rounded_score(score.total);
     let shown = Shown {
         seen_at: store.sightings(args.id)?,
         candidate,
@@ -276,7 +283,11 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
             c.status,
             c.section.as_deref().unwrap_or("-"),
             c.published.get(..10).unwrap_or(&c.published),
-            c.seen_in.join(","),
+            c.seen_in
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
             c.title
         )?;
     }
@@ -292,9 +303,10 @@ fn list(
     config: &crate::config::Config,
     args: &ListArgs,
 ) -> Result<Vec<crate::store::CandidateView>, CliError> {
-    store.set_ranking(Rules::of(config))?;
+    let mut ranking = Ranking::adopt(Rules::of(config), store)?;
     let started = std::time::Instant::now();
-    let rescored = store.rescore_stale(args.status, None, chrono::Utc::now())?;
+    let scoring = ranking.scoring(&*store, chrono::Utc::now())?;
+    let rescored = store.rescore_stale(&scoring, args.status, None)?;
     tracing::debug!(rescored, took = ?started.elapsed(), "stale scores");
     let started = std::time::Instant::now();
     let listed = store.queue(&QueueQuery {

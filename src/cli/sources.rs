@@ -51,7 +51,7 @@ pub fn run(cli: &Cli, args: &SourcesArgs) -> Result<(), CliError> {
     let mut out = io::stdout().lock();
     let width = rows
         .iter()
-        .map(|r| r.health.id.len())
+        .map(|r| r.health.id.as_str().len())
         .max()
         .unwrap_or(2)
         .max(2);

@@ -2,7 +2,6 @@
 //! Built only by [`super::Config::parse`], so each value here has been
 //! checked and has its default filled in.
 
-use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -20,16 +19,7 @@ pub const DEFAULT_USER_AGENT: &str = concat!(
     " (newsletter feed poller)"
 );
 
-/// A source's id as written in `feeds.toml`; the key of everything stored
-/// about it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SourceId(pub String);
-
-impl fmt::Display for SourceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+pub use crate::ids::SourceId;
 
 /// The validated configuration.
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use super::notify::{Note, Notifier};
 use super::scheduler::SchedulerStatus;
 use super::shutdown::Shutdown;
 use crate::poll::WriterHealth;
-use crate::store::Store;
+use crate::store::{Status, Store};
 
 /// How often health is checked when the watchdog does not ask for more.
 const CHECK_EVERY: Duration = Duration::from_secs(15);
@@ -124,7 +124,12 @@ impl HealthMonitor {
         self.metrics.set_sources(scheduler.sources);
         let failing = self.store.failing_sources().map(|f| f.len()).unwrap_or(0);
         let queued = counts
-            .and_then(|counts| counts.into_iter().find(|(s, _)| s == "new").map(|(_, n)| n))
+            .and_then(|counts| {
+                counts
+                    .into_iter()
+                    .find(|(s, _)| *s == Status::New)
+                    .map(|(_, n)| n)
+            })
             .unwrap_or(0);
         format!(
             "{} sources, {} failing, {} polling; {} new candidates in the queue",

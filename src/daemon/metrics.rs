@@ -9,6 +9,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use crate::poll::SourceResult;
+use crate::store::Status;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabel {
@@ -110,15 +111,15 @@ impl Metrics {
             .set(i64::from(result.consecutive_failures));
     }
 
-    pub fn set_queue(&self, counts: &[(String, i64)]) {
-        for status in ["new", "accepted", "rejected", "deferred", "drafted"] {
+    pub fn set_queue(&self, counts: &[(Status, i64)]) {
+        for status in Status::ALL {
             let count = counts
                 .iter()
-                .find(|(s, _)| s == status)
+                .find(|(s, _)| *s == status)
                 .map_or(0, |(_, n)| *n);
             self.queue
                 .get_or_create(&StatusLabel {
-                    status: status.to_owned(),
+                    status: status.as_str().to_owned(),
                 })
                 .set(count);
         }

@@ -120,7 +120,7 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     control.sync_sources(&config)?;
     let mut writer_store = Store::open(&database)?;
     writer_store.set_title_similarity(config.dedup.title_similarity);
-    writer_store.set_ranking(crate::rank::Rules::of(&config))?;
+    let ranking = crate::rank::Ranking::adopt(crate::rank::Rules::of(&config), &mut writer_store)?;
     crate::housekeeping::refresh_published(&mut control, &config)?;
     let published_fingerprint = crate::housekeeping::published_fingerprint(&config);
     let client = PoliteClient::new(&config).map_err(PollError::Client)?;
@@ -150,6 +150,7 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     let recorded = metrics.clone();
     let writer = spawn_writer(
         writer_store,
+        ranking,
         config.daemon.writer_give_up_after,
         move |result| {
             recorded.record(result);

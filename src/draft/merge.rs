@@ -16,11 +16,13 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::ids::CandidateId;
+
 pub fn section_marker(id: &str) -> String {
     format!("<!-- newsdesk:section {id} -->")
 }
 
-pub fn item_marker(id: i64) -> String {
+pub fn item_marker(id: CandidateId) -> String {
     format!("<!-- newsdesk:item {id} -->")
 }
 
@@ -35,7 +37,7 @@ static MARKER: LazyLock<Regex> = LazyLock::new(|| {
 #[derive(Debug, Default)]
 pub struct Markers {
     sections: Vec<(String, usize)>,
-    items: Vec<(i64, usize)>,
+    items: Vec<(CandidateId, usize)>,
     closing: Option<usize>,
 }
 
@@ -70,7 +72,7 @@ impl Markers {
         Ok(markers)
     }
 
-    pub fn has_item(&self, id: i64) -> bool {
+    pub fn has_item(&self, id: CandidateId) -> bool {
         self.items.iter().any(|(i, _)| *i == id)
     }
 
@@ -107,12 +109,12 @@ pub struct Addition<'a> {
     /// Configured section ids, in order.
     pub section_order: &'a [String],
     /// New items per section id: (candidate id, rendered item).
-    pub items: &'a HashMap<String, Vec<(i64, String)>>,
+    pub items: &'a HashMap<String, Vec<(CandidateId, String)>>,
     /// A missing section rendered with its new items.
     pub sections: &'a HashMap<String, String>,
     /// Sections of items already drafted in this issue (candidate id →
     /// section id), to tell a deleted section marker from a new section.
-    pub drafted_sections: &'a HashMap<i64, String>,
+    pub drafted_sections: &'a HashMap<CandidateId, String>,
 }
 
 /// `text` with the new items inserted, or why that cannot be done safely.
@@ -181,21 +183,24 @@ mod tests {
     }
 
     fn run(text: &str, items: &[(&str, i64)], drafted: &[(i64, &str)]) -> Result<String, String> {
-        let mut by_section: HashMap<String, Vec<(i64, String)>> = HashMap::new();
+        let mut by_section: HashMap<String, Vec<(CandidateId, String)>> = HashMap::new();
         let mut sections = HashMap::new();
         for (section, id) in items {
-            let item = format!("{}\n### New {id}\n\ntext {id}\n", item_marker(*id));
+            let id = CandidateId(*id);
+            let item = format!("{}\n### New {id}\n\ntext {id}\n", item_marker(id));
             by_section
                 .entry(section.to_string())
                 .or_default()
-                .push((*id, item.clone()));
+                .push((id, item.clone()));
             sections
                 .entry(section.to_string())
                 .or_insert_with(|| format!("{}\n## {section}\n\n", section_marker(section)))
                 .push_str(&format!("{item}\n"));
         }
-        let drafted: HashMap<i64, String> =
-            drafted.iter().map(|(i, s)| (*i, s.to_string())).collect();
+        let drafted: HashMap<CandidateId, String> = drafted
+            .iter()
+            .map(|(i, s)| (CandidateId(*i), s.to_string()))
+            .collect();
         let markers = Markers::scan(text)?;
         merge(
             text,

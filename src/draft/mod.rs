@@ -23,6 +23,7 @@ use regex::Regex;
 use serde_json::{Value, json};
 
 use crate::config::{Config, DraftFormat, Newsletter};
+use crate::ids::CandidateId;
 use crate::store::{DraftCandidate, IssueRecord, Store, StoreError};
 pub use templates::{TemplateProblem, Templates};
 
@@ -129,7 +130,7 @@ pub struct DraftReport {
     /// The file did not exist before.
     pub created: bool,
     /// Accepted candidates left out: (id, their section or none).
-    pub skipped: Vec<(i64, Option<String>)>,
+    pub skipped: Vec<(CandidateId, Option<String>)>,
     /// Set by [`commit`].
     pub committed: Option<git::Committed>,
     /// Dry run only: why the existing file could not be merged into (the
@@ -167,7 +168,7 @@ pub fn draft(
     let (placed, skipped): (Vec<&DraftCandidate>, Vec<&DraftCandidate>) = candidates
         .iter()
         .partition(|c| c.section.as_deref().is_some_and(|s| known.contains_key(s)));
-    let skipped: Vec<(i64, Option<String>)> = skipped
+    let skipped: Vec<(CandidateId, Option<String>)> = skipped
         .iter()
         .filter(|c| !c.drafted)
         .map(|c| (c.id, c.section.clone()))
@@ -198,7 +199,8 @@ pub fn draft(
             let markdown = templates
                 .render_issue(&data.document(&placed))
                 .map_err(DraftError::Render)?;
-            let ids: Vec<i64> = placed.iter().filter(|c| !c.drafted).map(|c| c.id).collect();
+            let ids: Vec<CandidateId> =
+                placed.iter().filter(|c| !c.drafted).map(|c| c.id).collect();
             (markdown, ids.len(), placed.len(), ids)
         }
         Some(text) => {
@@ -274,7 +276,7 @@ pub fn commit(report: &mut DraftReport, title: &str) -> Result<(), DraftError> {
     Ok(())
 }
 
-fn skipped_text(skipped: &[(i64, Option<String>)]) -> String {
+fn skipped_text(skipped: &[(CandidateId, Option<String>)]) -> String {
     if skipped.is_empty() {
         return String::new();
     }
@@ -306,7 +308,7 @@ fn merge_into(
     if missing.is_empty() {
         return Ok((text.to_owned(), markers));
     }
-    let mut items: HashMap<String, Vec<(i64, String)>> = HashMap::new();
+    let mut items: HashMap<String, Vec<(CandidateId, String)>> = HashMap::new();
     let mut sections = HashMap::new();
     for section in &data.config.sections {
         let of_section: Vec<&DraftCandidate> = missing
@@ -317,7 +319,7 @@ fn merge_into(
         if of_section.is_empty() {
             continue;
         }
-        let rendered: Vec<(i64, String)> = of_section
+        let rendered: Vec<(CandidateId, String)> = of_section
             .iter()
             .map(|c| {
                 templates
@@ -332,7 +334,7 @@ fn merge_into(
             .map_err(|e| e.to_string())?;
         sections.insert(section.id.clone(), block);
     }
-    let drafted_sections: HashMap<i64, String> = placed
+    let drafted_sections: HashMap<CandidateId, String> = placed
         .iter()
         .filter(|c| c.drafted)
         .filter_map(|c| Some((c.id, c.section.clone()?)))

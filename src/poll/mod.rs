@@ -24,6 +24,7 @@ pub use writer::{WriteFailure, Writer, WriterError, WriterHealth, spawn_writer};
 use crate::config::{Config, Source, SourceId};
 use crate::fetch::{PoliteClient, gate_key};
 use crate::outcome::Outcome;
+use crate::rank::Ranking;
 use crate::store::{Added, Store, StoreError};
 
 /// The result of polling one source, for progress lines, the summary, the
@@ -83,13 +84,13 @@ pub async fn poll_once(
 ) -> Result<(Store, Vec<SourceResult>), PollError> {
     store.sync_sources(config)?;
     store.set_title_similarity(config.dedup.title_similarity);
-    store.set_ranking(crate::rank::Rules::of(config))?;
+    let ranking = Ranking::adopt(crate::rank::Rules::of(config), &mut store)?;
     let memory = store.poll_memory()?;
     let poller = Poller::new(config, client.clone());
     progress.start(sources.len());
     let results = Arc::new(Mutex::new(Vec::with_capacity(sources.len())));
     let collected = results.clone();
-    let writer = spawn_writer(store, POLL_WRITE_GIVE_UP, move |result| {
+    let writer = spawn_writer(store, ranking, POLL_WRITE_GIVE_UP, move |result| {
         progress.finished(result);
         collected.lock().expect("results lock").push(result.clone());
     });

@@ -15,7 +15,7 @@ use crate::fetch::{Admission, Fetched, Hints, PoliteClient, Validators};
 use crate::filter::Filters;
 use crate::outcome::Outcome;
 use crate::source::{Document, IncomingEntry};
-use crate::store::{PollMemory, Prepared};
+use crate::store::{DedupKeys, PollMemory};
 
 /// One source's poll, fetched and read, on its way to the writer.
 pub struct CompletedPoll {
@@ -39,7 +39,7 @@ pub(super) struct ReadDocument {
     pub(super) entries: Vec<IncomingEntry>,
     /// What the writer needs of each entry besides its row, made here,
     /// off the writer thread.
-    pub(super) prepared: Vec<Prepared>,
+    pub(super) prepared: Vec<DedupKeys>,
     pub(super) validators: Validators,
     pub(super) body_sha: String,
     /// Read, but not all of it (see `max_entries`).
@@ -178,7 +178,7 @@ impl Poller {
                                     .or_else(|| filters.1.rejects(entry));
                             }
                         }
-                        let prepared = parsed.entries.iter().map(Prepared::of).collect();
+                        let prepared = parsed.entries.iter().map(DedupKeys::of).collect();
                         Ok::<_, crate::source::ParseError>((parsed, prepared, warning))
                     })
                     .await;

@@ -19,6 +19,7 @@ use url::Url;
 use super::SourceResult;
 use super::reader::CompletedPoll;
 use crate::outcome::Outcome;
+use crate::rank::Ranking;
 use crate::schedule::LastPoll;
 use crate::store::{Batch, FetchedDocument, PollRecord, Store, StoreError};
 
@@ -108,6 +109,7 @@ impl Writer {
 /// write for `give_up_after`.
 pub fn spawn_writer(
     mut store: Store,
+    mut ranking: Ranking,
     give_up_after: Duration,
     mut on_result: impl FnMut(&SourceResult) + Send + 'static,
 ) -> Writer {
@@ -129,8 +131,14 @@ pub fn spawn_writer(
                 {
                     batch.push(completed);
                 }
-                let results =
-                    write_until_stored(&mut store, &batch, &reported, give_up_after, &deadline)?;
+                let results = write_until_stored(
+                    &mut store,
+                    &mut ranking,
+                    &batch,
+                    &reported,
+                    give_up_after,
+                    &deadline,
+                )?;
                 drop(batch);
                 for result in &results {
                     on_result(result);
@@ -153,6 +161,7 @@ pub fn spawn_writer(
 /// is stored or `give_up_after` has passed since the first failure.
 fn write_until_stored(
     store: &mut Store,
+    ranking: &mut Ranking,
     batch: &[CompletedPoll],
     health: &WriterHealth,
     give_up_after: Duration,
@@ -162,7 +171,8 @@ fn write_until_stored(
     let mut logged: Option<Instant> = None;
     loop {
         let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            store.in_batch(|writing| {
+            let scoring = ranking.scoring_if_current(&*store, Utc::now())?;
+            store.in_batch(scoring, |writing| {
                 batch
                     .iter()
                     .map(|completed| record(writing, completed))

@@ -10,9 +10,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::config::Config;
+use crate::config::{Config, SourceId};
+use crate::ids::CandidateId;
+use crate::rank::{Ranking, Rules};
 use crate::source::SourceKind;
-use crate::store::{CandidateView, Prior, QueueQuery, Sighting, Status, Store, StoreError};
+use crate::store::{CandidateView, EditorState, QueueQuery, Sighting, Status, Store, StoreError};
 
 /// Rows read per page.
 pub const PAGE: usize = 100;
@@ -50,7 +52,7 @@ pub enum Effect {
     Quit,
     /// Edit the comment of candidate `id` in $EDITOR, starting from `note`.
     EditNote {
-        id: i64,
+        id: CandidateId,
         note: String,
     },
     /// Open `url` in the browser.
@@ -59,21 +61,22 @@ pub enum Effect {
 
 /// Where and why the selected candidate was seen.
 pub struct Detail {
-    pub id: i64,
+    pub id: CandidateId,
     pub kind: Option<SourceKind>,
     pub sightings: Vec<Sighting>,
 }
 
 struct Undo {
-    priors: Vec<Prior>,
+    before: Vec<EditorState>,
     what: String,
 }
 
 pub struct App {
     store: Store,
+    ranking: Ranking,
     /// Section ids and titles, in the configured order.
     pub sections: Vec<(String, String)>,
-    kinds: HashMap<String, SourceKind>,
+    kinds: HashMap<SourceId, SourceKind>,
     pub status: Status,
     pub text: Option<String>,
     pub rows: Vec<CandidateView>,
@@ -94,9 +97,11 @@ pub struct App {
 impl App {
     /// Opens the queue of new candidates at `now`: re-scores one batch of
     /// stale rows (the best first), then reads the first page.
-    pub fn new(store: Store, config: &Config, now: DateTime<Utc>) -> Result<App, StoreError> {
+    pub fn new(mut store: Store, config: &Config, now: DateTime<Utc>) -> Result<App, StoreError> {
+        let ranking = Ranking::adopt(Rules::of(config), &mut store)?;
         let mut app = App {
             store,
+            ranking,
             sections: config
                 .sections
                 .iter()
@@ -105,7 +110,7 @@ impl App {
             kinds: config
                 .sources
                 .iter()
-                .map(|s| (s.id.0.clone(), s.kind))
+                .map(|s| (s.id.clone(), s.kind))
                 .collect(),
             status: Status::New,
             text: None,
@@ -157,9 +162,10 @@ impl App {
     /// The list is not re-ordered under the editor: `R` shows the new order.
     pub fn idle(&mut self) -> Result<(), StoreError> {
         if !self.fresh {
+            let scoring = self.ranking.scoring(&self.store, self.now)?;
             let done =
                 self.store
-                    .rescore_stale(Some(self.status), Some(RESCORE_BATCH), self.now)?;
+                    .rescore_stale(&scoring, Some(self.status), Some(RESCORE_BATCH))?;
             self.fresh = done < RESCORE_BATCH;
         }
         Ok(())
@@ -194,7 +200,7 @@ impl App {
             let sightings = match self.store.sightings(candidate.id) {
                 Ok(sightings) => sightings,
                 Err(err) => {
-                    self.message = Some(format!("error: {err}"));
+                    self.message = Some(format!("error: {}", super::with_causes(&err)));
                     Vec::new()
                 }
             };
@@ -215,7 +221,7 @@ impl App {
         match self.key(key) {
             Ok(effect) => effect,
             Err(err) => {
-                self.message = Some(format!("error: {err}"));
+                self.message = Some(format!("error: {}", super::with_causes(&err)));
                 Effect::None
             }
         }
@@ -307,18 +313,14 @@ impl App {
                 self.fresh = false;
                 self.idle()?;
                 self.reload()?;
-                self.message = Some(format!("showing {} candidates", self.status.as_str()));
+                self.message = Some(format!("showing {} candidates", self.status));
             }
             KeyCode::Char('R') => {
                 self.fresh = false;
                 self.now = Utc::now();
                 self.idle()?;
                 self.reload()?;
-                self.message = Some(format!(
-                    "refreshed: {} {}",
-                    self.total,
-                    self.status.as_str()
-                ));
+                self.message = Some(format!("refreshed: {} {}", self.total, self.status));
             }
             KeyCode::Char('?') => self.mode = Mode::Help,
             _ => {}
@@ -367,25 +369,25 @@ impl App {
             return Ok(());
         };
         let id = candidate.id;
-        let priors = self.store.decide(&[id], status, section, None)?;
+        let before = self.store.decide(&[id], status, section, None)?;
         let what = match section {
-            Some(section) => format!("#{id} {} in {section}", status.as_str()),
-            None => format!("#{id} {}", status.as_str()),
+            Some(section) => format!("#{id} {status} in {section}"),
+            None => format!("#{id} {status}"),
         };
         self.message = Some(format!("{what} (u undoes)"));
-        self.undo.push(Undo { priors, what });
+        self.undo.push(Undo { before, what });
         self.fresh = false;
         self.refresh_row(id)
     }
 
     /// Shows candidate `id` as stored now: in place while it still matches
     /// the status shown, else gone from the list.
-    fn refresh_row(&mut self, id: i64) -> Result<(), StoreError> {
+    fn refresh_row(&mut self, id: CandidateId) -> Result<(), StoreError> {
         let Some(position) = self.rows.iter().position(|c| c.id == id) else {
             return Ok(());
         };
         match self.store.candidate(id)? {
-            Some(mut candidate) if candidate.status == self.status.as_str() => {
+            Some(mut candidate) if candidate.status == self.status => {
                 candidate.score = self.rows[position].score;
                 self.rows[position] = candidate;
             }
@@ -405,12 +407,16 @@ impl App {
             self.message = Some("nothing to undo".into());
             return Ok(());
         };
-        if let Err(err) = self.store.restore(&last.priors) {
-            self.message = Some(format!("cannot undo {}: {err}", last.what));
+        if let Err(err) = self.store.restore(&last.before) {
+            self.message = Some(format!(
+                "cannot undo {}: {}",
+                last.what,
+                super::with_causes(&err)
+            ));
             return Ok(());
         }
         self.fresh = false;
-        let id = last.priors[0].id;
+        let id = last.before[0].id;
         self.reload()?;
         if let Some(position) = self.rows.iter().position(|c| c.id == id) {
             self.selected = position;
@@ -421,15 +427,15 @@ impl App {
     }
 
     /// Saves the comment of candidate `id` (empty clears it); undoable.
-    pub fn save_note(&mut self, id: i64, note: &str) -> Result<(), StoreError> {
+    pub fn save_note(&mut self, id: CandidateId, note: &str) -> Result<(), StoreError> {
         let note = note.trim();
-        let prior = self
+        let before = self
             .store
             .set_note(id, Some(note).filter(|n| !n.is_empty()))?;
         let what = format!("comment on #{id}");
         self.message = Some(format!("saved {what}"));
         self.undo.push(Undo {
-            priors: vec![prior],
+            before: vec![before],
             what,
         });
         self.refresh_row(id)

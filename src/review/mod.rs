@@ -42,6 +42,18 @@ pub enum TuiError {
     Terminal(#[from] io::Error),
 }
 
+/// An error and its causes on one line, for the message line (the
+/// terminal has no room for a chain).
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(source) = cause {
+        text.push_str(&format!(": {source}"));
+        cause = source.source();
+    }
+    text
+}
+
 type Screen = Terminal<CrosstermBackend<io::Stdout>>;
 
 fn enter() -> io::Result<Screen> {
@@ -89,7 +101,7 @@ fn event_loop(terminal: &mut Screen, app: &mut App, options: Options) -> Result<
         if !event::poll(IDLE)? {
             app.now = Utc::now();
             if let Err(err) = app.idle() {
-                app.message = Some(format!("error: {err}"));
+                app.message = Some(format!("error: {}", with_causes(&err)));
             }
             continue;
         }
@@ -104,7 +116,7 @@ fn event_loop(terminal: &mut Screen, app: &mut App, options: Options) -> Result<
                     match edited {
                         Ok(Some(text)) => {
                             if let Err(err) = app.save_note(id, &text) {
-                                app.message = Some(format!("error: {err}"));
+                                app.message = Some(format!("error: {}", with_causes(&err)));
                             }
                         }
                         Ok(None) => app.message = Some("comment unchanged".into()),
@@ -127,7 +139,7 @@ fn event_loop(terminal: &mut Screen, app: &mut App, options: Options) -> Result<
 
 /// Runs $EDITOR on a temporary file holding `note`; `None` when the editor
 /// failed or left the text as it was.
-fn edit_in_editor(id: i64, note: &str) -> io::Result<Option<String>> {
+fn edit_in_editor(id: crate::ids::CandidateId, note: &str) -> io::Result<Option<String>> {
     let editor = std::env::var("EDITOR").unwrap_or_else(|_| "vi".into());
     let path =
         std::env::temp_dir().join(format!("newsdesk-comment-{}-{id}.md", std::process::id()));

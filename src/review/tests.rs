@@ -9,9 +9,11 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::app::{App, Effect, Mode};
+use crate::candidate::rounded_score;
 use crate::config::Config;
+use crate::ids::CandidateId;
 use crate::outcome::Outcome;
-use crate::rank::Rules;
+use crate::rank::{Ranking, Rules};
 use crate::source::{IncomingEntry, Session};
 use crate::store::{FetchedDocument, PollRecord, QueueQuery, Status, Store};
 
@@ -82,33 +84,45 @@ fn entry(key: &str, title: &str, summary: &str, hours_ago: i64) -> IncomingEntry
 }
 
 /// Records a poll of source `id` that read `entries`, as the daemon's
-/// writer does.
-fn record(store: &mut Store, config: &Config, id: &str, entries: &[IncomingEntry]) {
+/// writer does (scoring new candidates when it has a `ranking`).
+fn record(
+    store: &mut Store,
+    ranking: Option<&mut Ranking>,
+    config: &Config,
+    id: &str,
+    entries: &[IncomingEntry],
+) {
     let source = config.sources.iter().find(|s| s.id.0 == id).unwrap();
+    let scoring = match ranking {
+        Some(ranking) => ranking.scoring_if_current(&*store, Utc::now()).unwrap(),
+        None => None,
+    };
     store
-        .record_poll(
-            &PollRecord {
-                source,
-                started_at: now(),
-                http_status: Some(200),
-                bytes: 0,
-                duration: Duration::ZERO,
-                moved_to: None,
-                outcome: Outcome::Fetched,
-                document: Some(FetchedDocument {
-                    entries,
-                    prepared: None,
-                    validators: &Default::default(),
-                    body_sha: id,
-                    warning: None,
-                }),
-                error: None,
-            },
-            |_| crate::schedule::NextPoll {
-                interval: Duration::from_secs(3600),
-                at: now(),
-            },
-        )
+        .in_batch(scoring, |batch| {
+            batch.record_poll(
+                &PollRecord {
+                    source,
+                    started_at: now(),
+                    http_status: Some(200),
+                    bytes: 0,
+                    duration: Duration::ZERO,
+                    moved_to: None,
+                    outcome: Outcome::Fetched,
+                    document: Some(FetchedDocument {
+                        entries,
+                        prepared: None,
+                        validators: &Default::default(),
+                        body_sha: id,
+                        warning: None,
+                    }),
+                    error: None,
+                },
+                |_| crate::schedule::NextPoll {
+                    interval: Duration::from_secs(3600),
+                    at: now(),
+                },
+            )
+        })
         .unwrap();
 }
 
@@ -182,7 +196,7 @@ impl Desk {
             ),
         ];
         for (id, entries) in &polls {
-            record(&mut store, &config, id, entries);
+            record(&mut store, None, &config, id, entries);
         }
         Desk {
             _dir: dir,
@@ -192,8 +206,7 @@ impl Desk {
     }
 
     fn app(&self) -> App {
-        let mut store = Store::open(&self.db).unwrap();
-        store.set_ranking(Rules::of(&self.config)).unwrap();
+        let store = Store::open(&self.db).unwrap();
         let mut app = App::new(store, &self.config, now()).unwrap();
         app.color = false;
         app
@@ -203,13 +216,13 @@ impl Desk {
         Store::open(&self.db).unwrap()
     }
 
-    fn status_of(&self, title_start: &str) -> (String, Option<String>, Option<String>) {
+    fn status_of(&self, title_start: &str) -> (Status, Option<String>, Option<String>) {
         let all = self.store().queue(&QueueQuery::default()).unwrap();
         let c = all
             .iter()
             .find(|c| c.title.starts_with(title_start))
             .unwrap();
-        (c.status.clone(), c.section.clone(), c.note.clone())
+        (c.status, c.section.clone(), c.note.clone())
     }
 }
 
@@ -248,7 +261,7 @@ fn accept_chooses_the_section_preselected_from_the_source() {
     assert_eq!(app.mode, Mode::Normal);
     assert_eq!(
         desk.status_of("Kubernetes 1.35"),
-        ("accepted".into(), Some("releases".into()), None)
+        (Status::Accepted, Some("releases".into()), None)
     );
     assert_eq!(app.total, 4, "the accepted one left the new queue");
     // The release is preselected in its own section; Esc accepts nothing.
@@ -258,7 +271,7 @@ fn accept_chooses_the_section_preselected_from_the_source() {
     key(&mut app, KeyCode::Char('a'));
     assert_eq!(app.mode, Mode::Section { choice: 1 });
     key(&mut app, KeyCode::Esc);
-    assert_eq!(desk.status_of("Argo CD").0, "new");
+    assert_eq!(desk.status_of("Argo CD").0, Status::New);
 }
 
 #[test]
@@ -267,15 +280,15 @@ fn reject_defer_and_undo_go_straight_to_the_database() {
     let mut app = desk.app();
     let first = app.selected().unwrap().title.clone();
     key(&mut app, KeyCode::Char('r'));
-    assert_eq!(desk.status_of(&first).0, "rejected");
+    assert_eq!(desk.status_of(&first).0, Status::Rejected);
     let second = app.selected().unwrap().title.clone();
     key(&mut app, KeyCode::Char('d'));
-    assert_eq!(desk.status_of(&second).0, "deferred");
+    assert_eq!(desk.status_of(&second).0, Status::Deferred);
     key(&mut app, KeyCode::Char('u'));
-    assert_eq!(desk.status_of(&second).0, "new");
+    assert_eq!(desk.status_of(&second).0, Status::New);
     assert_eq!(app.selected().unwrap().title, second, "back where it was");
     key(&mut app, KeyCode::Char('u'));
-    assert_eq!(desk.status_of(&first).0, "new");
+    assert_eq!(desk.status_of(&first).0, Status::New);
     assert_eq!(app.total, 5);
     key(&mut app, KeyCode::Char('u'));
     assert_eq!(app.message.as_deref(), Some("nothing to undo"));
@@ -286,7 +299,12 @@ fn undo_restores_an_earlier_section_and_note() {
     let desk = Desk::new();
     let mut store = desk.store();
     store
-        .decide(&[1], Status::Accepted, Some("releases"), Some("Read it."))
+        .decide(
+            &[CandidateId(1)],
+            Status::Accepted,
+            Some("releases"),
+            Some("Read it."),
+        )
         .unwrap();
     let mut app = desk.app();
     key(&mut app, KeyCode::Char('s'));
@@ -301,7 +319,7 @@ fn undo_restores_an_earlier_section_and_note() {
     assert_eq!(
         desk.status_of(&title),
         (
-            "accepted".into(),
+            Status::Accepted,
             Some("releases".into()),
             Some("Read it.".into())
         )
@@ -366,7 +384,7 @@ fn the_inline_note_editor_saves_and_undo_takes_it_back() {
     assert_eq!(desk.status_of(&title).2.as_deref(), Some("必読。Worth i"));
     assert_eq!(
         desk.status_of(&title).0,
-        "new",
+        Status::New,
         "a comment is not a decision"
     );
     key(&mut app, KeyCode::Char('u'));
@@ -414,7 +432,7 @@ fn pages_are_read_as_the_selection_moves() {
     let many: Vec<IncomingEntry> = (0..250)
         .map(|i| entry(&format!("m{i}"), &format!("Story number {i}"), "x", i))
         .collect();
-    record(&mut desk.store(), &desk.config, "k8s-blog", &many);
+    record(&mut desk.store(), None, &desk.config, "k8s-blog", &many);
     let mut app = desk.app();
     assert_eq!((app.rows.len(), app.total), (super::app::PAGE, 255));
     for _ in 0..30 {
@@ -495,9 +513,10 @@ fn refresh_shows_what_the_daemon_wrote_meanwhile() {
     let before = app.total;
     // The daemon, on its own connection, stores a new story.
     let mut daemon = desk.store();
-    daemon.set_ranking(Rules::of(&desk.config)).unwrap();
+    let mut ranking = Ranking::adopt(Rules::of(&desk.config), &mut daemon).unwrap();
     record(
         &mut daemon,
+        Some(&mut ranking),
         &desk.config,
         "k8s-blog",
         &[entry(
@@ -525,9 +544,10 @@ fn new_candidates_are_scored_as_they_are_stored() {
     let config = Config::parse(&dir.path().join("feeds.toml"), CONFIG).unwrap();
     let mut store = Store::open(&dir.path().join("newsdesk.db")).unwrap();
     store.sync_sources(&config).unwrap();
-    store.set_ranking(Rules::of(&config)).unwrap();
+    let mut ranking = Ranking::adopt(Rules::of(&config), &mut store).unwrap();
     record(
         &mut store,
+        Some(&mut ranking),
         &config,
         "zenn",
         &[
@@ -542,6 +562,7 @@ fn new_candidates_are_scored_as_they_are_stored() {
     );
     record(
         &mut store,
+        Some(&mut ranking),
         &config,
         "k8s-blog",
         &[entry(
@@ -551,16 +572,17 @@ fn new_candidates_are_scored_as_they_are_stored() {
             50,
         )],
     );
+    let scoring = ranking.scoring(&store, Utc::now()).unwrap();
     assert_eq!(
-        store.rescore_stale(None, None, Utc::now()).unwrap(),
+        store.rescore_stale(&scoring, None, None).unwrap(),
         0,
         "none left for a reader to score"
     );
     let stored = store.queue(&QueueQuery::default()).unwrap();
     assert_eq!(stored.len(), 3);
-    let ranker = store.ranker(Utc::now()).unwrap();
+    let ranker = ranking.ranker(&store, Utc::now()).unwrap();
     for candidate in &stored {
-        let fresh = crate::rank::shown(ranker.score(candidate).total);
+        let fresh = rounded_score(ranker.score(&candidate.rank_input()).total);
         assert_eq!(candidate.score, fresh, "{}", candidate.title);
         assert!(candidate.score > 0.0);
     }

@@ -13,6 +13,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::app::{App, Mode};
 use crate::source::SourceKind;
+use crate::store::Status;
 
 /// Smallest screen the layout is drawn on; smaller ones get a note.
 const MIN_WIDTH: u16 = 40;
@@ -71,15 +72,15 @@ impl Theme {
         }
     }
 
-    fn status(&self, status: &str) -> Style {
+    fn status(&self, status: Status) -> Style {
         if !self.color {
             return Style::new().add_modifier(Modifier::BOLD);
         }
         match status {
-            "accepted" | "drafted" => Style::new().fg(Color::Green),
-            "rejected" => Style::new().fg(Color::Red),
-            "deferred" => Style::new().fg(Color::Yellow),
-            _ => Style::new().fg(Color::Cyan),
+            Status::Accepted | Status::Drafted => Style::new().fg(Color::Green),
+            Status::Rejected => Style::new().fg(Color::Red),
+            Status::Deferred => Style::new().fg(Color::Yellow),
+            Status::New => Style::new().fg(Color::Cyan),
         }
     }
 }
@@ -197,7 +198,7 @@ fn draw_list(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         .iter()
         .map(|c| {
             let sources = match c.seen_in.len() {
-                0 | 1 => c.source.clone(),
+                0 | 1 => c.source.to_string(),
                 n => format!("{} +{}", c.source, n - 1),
             };
             Row::new(vec![
@@ -253,7 +254,7 @@ fn draw_detail(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
         candidate.url.clone().unwrap_or_else(|| "(no URL)".into()),
     ));
     let mut facts = vec![
-        Span::styled(candidate.status.clone(), theme.status(&candidate.status)),
+        Span::styled(candidate.status.as_str(), theme.status(candidate.status)),
         Span::raw(format!(
             " · {} · published {} · score {:.2}",
             candidate.section.as_deref().unwrap_or("no section"),

@@ -7,26 +7,21 @@
 //! *generation* (each decision retrains the learned model; editing the
 //! rules changes their fingerprint). Readers re-score stale rows: `review
 //! list` all of them, the TUI a bounded batch at a time, best first, so
-//! the rows on screen are fresh first.
+//! the rows on screen are fresh first. The scores are computed by whoever
+//! hands the store a [`Scoring`]; the store keeps them and their
+//! generation.
 
-use chrono::{DateTime, Duration, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use chrono::Duration;
+use rusqlite::{Transaction, params};
 
-use super::{CandidateView, Result, Status, Store, StoreError, select_candidates, timestamp};
-use crate::rank::{Model, Ranker, Rules};
+use super::candidates::{SEEN_IN_ONE_BY_ONE, select_candidates};
+use super::decisions::next_generation;
+use super::{CandidateView, Result, Status, Store, StoreError, timestamp};
+use crate::candidate::{RankInput, RankingState, RankingStore, Scoring};
+use crate::ids::CandidateId;
 
 /// A stored score older than this is recomputed.
 const SCORE_MAX_AGE: Duration = Duration::days(1);
-
-/// What a decision changed on one candidate, to undo it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Prior {
-    pub id: i64,
-    pub status: String,
-    pub section: Option<String>,
-    pub note: Option<String>,
-    pub decided_at: Option<String>,
-}
 
 /// One page of the queue.
 #[derive(Debug, Clone, Default)]
@@ -54,9 +49,7 @@ impl QueueQuery {
                 format!("%{escaped}%")
             })
     }
-}
 
-impl QueueQuery {
     /// The WHERE clause and its values. Only the conditions in use are
     /// written: `(?1 IS NULL OR status = ?1)` would keep SQLite from the
     /// index and read every candidate.
@@ -65,7 +58,7 @@ impl QueueQuery {
         let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
         if let Some(status) = self.status {
             clauses.push("c.status = ?");
-            values.push(Box::new(status.as_str()));
+            values.push(Box::new(status));
         }
         if let Some(section) = &self.section {
             clauses.push("c.section = ?");
@@ -83,66 +76,31 @@ impl QueueQuery {
     }
 }
 
-pub(super) fn prior(conn: &Connection, id: i64) -> Result<Option<Prior>> {
-    Ok(conn
-        .prepare_cached("SELECT status, section, note, decided_at FROM candidates WHERE id = ?1")?
-        .query_row([id], |row| {
-            Ok(Prior {
-                id,
-                status: row.get(0)?,
-                section: row.get(1)?,
-                note: row.get(2)?,
-                decided_at: row.get(3)?,
-            })
-        })
-        .optional()?)
-}
-
-pub(super) fn next_generation(tx: &Transaction) -> Result<()> {
-    tx.execute("UPDATE ranking SET generation = generation + 1", [])?;
-    Ok(())
-}
-
-/// The current generation and the fingerprint of the rules it ranks by.
-fn generation(conn: &Connection) -> Result<(i64, String)> {
-    Ok(
-        conn.query_row("SELECT generation, rules FROM ranking", [], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })?,
-    )
-}
-
-/// Scores the candidates `ids` (in a write transaction) with `ranker`.
+/// Scores the candidates `ids` (in a write transaction) with `scoring`.
 pub(super) fn score_ids(
     tx: &Transaction,
-    ids: impl Iterator<Item = i64>,
-    ranker: &Ranker,
-    generation: i64,
+    mut ids: Vec<CandidateId>,
+    scoring: &Scoring,
 ) -> Result<()> {
-    let mut ids: Vec<i64> = ids.collect();
     ids.sort_unstable();
     ids.dedup();
     // One read per few hundred candidates rather than one per candidate;
     // chunks small enough that `seen_in` is looked up per candidate, not by
     // a pass over every entry.
-    for chunk in ids.chunks(SCORE_CHUNK) {
+    for chunk in ids.chunks(SEEN_IN_ONE_BY_ONE) {
         let list = serde_json::to_string(chunk).expect("ids serialise");
         let candidates = select_candidates(
             tx,
             "WHERE c.id IN (SELECT value FROM json_each(?1))",
             [list],
         )?;
-        store_scores(tx, &candidates, ranker, generation)?;
+        store_scores(tx, &candidates, scoring)?;
     }
     Ok(())
 }
 
-/// Candidates read at once by [`score_ids`]: few enough that their
-/// `seen_in` is looked up one by one.
-const SCORE_CHUNK: usize = super::SEEN_IN_ONE_BY_ONE;
-
 /// Marks candidates `ids` as needing a score.
-pub(super) fn mark_stale(tx: &Transaction, ids: impl Iterator<Item = i64>) -> Result<()> {
+pub(super) fn mark_stale(tx: &Transaction, ids: Vec<CandidateId>) -> Result<()> {
     let mut update =
         tx.prepare_cached("UPDATE candidates SET scored_generation = 0 WHERE id = ?1")?;
     for id in ids {
@@ -151,113 +109,66 @@ pub(super) fn mark_stale(tx: &Transaction, ids: impl Iterator<Item = i64>) -> Re
     Ok(())
 }
 
-/// Candidates scored on each core from this many.
-const PARALLEL_FROM: usize = 5_000;
-
 /// Page cache while every candidate is re-scored (KiB).
 const RESCORE_CACHE_KIB: i64 = 32 * 1024;
 
-fn store_scores(
-    tx: &Transaction,
-    candidates: &[CandidateView],
-    ranker: &Ranker,
-    generation: i64,
-) -> Result<()> {
-    let scores: Vec<f64> = if candidates.len() < PARALLEL_FROM {
-        candidates.iter().map(|c| ranker.score(c).total).collect()
-    } else {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let chunk = candidates.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let parts: Vec<_> = candidates
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|c| ranker.score(c).total)
-                            .collect::<Vec<f64>>()
-                    })
-                })
-                .collect();
-            parts
-                .into_iter()
-                .flat_map(|p| p.join().expect("scoring does not panic"))
-                .collect()
-        })
-    };
+fn store_scores(tx: &Transaction, candidates: &[CandidateView], scoring: &Scoring) -> Result<()> {
+    let inputs: Vec<RankInput> = candidates.iter().map(CandidateView::rank_input).collect();
+    let scores = scoring.score_all(&inputs);
     let mut update = tx.prepare_cached(
         "UPDATE candidates SET score = ?2, scored_at = ?3, scored_generation = ?4 WHERE id = ?1",
     )?;
-    let now = timestamp(ranker.now);
+    let at = timestamp(scoring.at);
     for (candidate, score) in candidates.iter().zip(scores) {
-        update.execute(params![candidate.id, score, now, generation])?;
+        update.execute(params![candidate.id, score, at, scoring.generation])?;
     }
     Ok(())
 }
 
-impl Store {
-    /// Sets the rules this process ranks with; when they differ from the
-    /// ones stored scores were computed with, those scores become stale.
-    pub fn set_ranking(&mut self, rules: Rules) -> Result<()> {
-        let fingerprint = rules.fingerprint();
-        let stored: String = self
+impl RankingStore for Store {
+    type Error = StoreError;
+
+    fn ranking_state(&self) -> Result<RankingState> {
+        Ok(self
             .conn
-            .query_row("SELECT rules FROM ranking", [], |row| row.get(0))?;
-        if stored != fingerprint {
+            .query_row("SELECT generation, rules FROM ranking", [], |row| {
+                Ok(RankingState {
+                    generation: row.get(0)?,
+                    rules_fingerprint: row.get(1)?,
+                })
+            })?)
+    }
+
+    fn adopt_ranking_rules(&mut self, fingerprint: &str) -> Result<()> {
+        if self.ranking_state()?.rules_fingerprint != fingerprint {
             let tx = self.conn.transaction()?;
-            tx.execute("UPDATE ranking SET rules = ?1", [&fingerprint])?;
+            tx.execute("UPDATE ranking SET rules = ?1", [fingerprint])?;
             next_generation(&tx)?;
             tx.commit()?;
         }
-        self.rules = Some(rules);
-        self.ranker = None;
         Ok(())
     }
 
-    /// Brings the cached ranker to the current generation (retraining the
-    /// model from the decisions when it changed) and to `now`. Returns the
-    /// generation, and whether this process's rules are the stored ones (a
-    /// daemon not yet reloaded after the rules changed leaves its new
-    /// candidates unscored, for readers with the new rules to score).
-    pub(super) fn refresh_ranker(&mut self, now: DateTime<Utc>) -> Result<(i64, bool)> {
-        let (current, stored_rules) = generation(&self.conn)?;
-        let current_rules = self
-            .rules
-            .as_ref()
-            .is_some_and(|r| r.fingerprint() == stored_rules);
-        match &mut self.ranker {
-            Some((generation, ranker)) if *generation == current => ranker.now = now,
-            _ => {
-                let decisions = self.decisions()?;
-                let model = Model::train(
-                    decisions
-                        .iter()
-                        .map(|(text, taken)| (text.as_str(), *taken)),
-                );
-                let rules = self.rules.clone().ok_or_else(|| {
-                    StoreError::Invalid("no ranking rules set (Store::set_ranking)".into())
-                })?;
-                self.ranker = Some((current, Ranker { rules, model, now }));
-            }
-        }
-        Ok((current, current_rules))
+    fn decisions(&self) -> Result<Vec<(String, bool)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT title || char(10) || COALESCE(summary, ''), status != 'rejected' FROM candidates
+             WHERE status IN ('accepted', 'drafted', 'rejected')",
+        )?;
+        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
+}
 
-    /// The live ranker (to explain a score), after [`Store::set_ranking`].
-    pub fn ranker(&mut self, now: DateTime<Utc>) -> Result<&Ranker> {
-        self.refresh_ranker(now)?;
-        Ok(&self.ranker.as_ref().expect("just refreshed").1)
-    }
-
-    /// Re-scores stale candidates (of `status`, or all), at most `limit`,
-    /// the best-ranked first, in one transaction; returns how many.
+impl Store {
+    /// Re-scores with `scoring` the candidates whose stored score is stale
+    /// at its moment (of `status`, or all), at most `limit`, the
+    /// best-ranked first, in one transaction; returns how many.
     pub fn rescore_stale(
         &mut self,
+        scoring: &Scoring,
         status: Option<Status>,
         limit: Option<usize>,
-        now: DateTime<Utc>,
     ) -> Result<usize> {
-        let (generation, _) = self.refresh_ranker(now)?;
         // Re-scoring everything rewrites every row and its index entry: a
         // page cache larger than SQLite's default 2 MB keeps those pages in
         // memory instead of spilling them to the WAL and reading them back.
@@ -287,15 +198,15 @@ impl Store {
             }
         );
         let values = params![
-            generation,
-            timestamp(now - SCORE_MAX_AGE),
+            scoring.generation,
+            timestamp(scoring.at - SCORE_MAX_AGE),
             limit.map_or(-1, |l| l as i64),
-            status.map(Status::as_str)
+            status
         ];
         let stale = match limit {
             // A batch: the ids from the index alone, then those rows.
             Some(_) => {
-                let ids: Vec<i64> = tx
+                let ids: Vec<CandidateId> = tx
                     .prepare_cached(&format!("SELECT c.id FROM candidates c {stale_where}"))?
                     .query_map(values, |row| row.get(0))?
                     .collect::<Result<_, _>>()?;
@@ -307,8 +218,7 @@ impl Store {
             }
             None => select_candidates(&tx, &stale_where, values)?,
         };
-        let (_, ranker) = self.ranker.as_ref().expect("refreshed above");
-        store_scores(&tx, &stale, ranker, generation)?;
+        store_scores(&tx, &stale, scoring)?;
         tx.commit()?;
         if whole {
             self.conn
@@ -337,48 +247,5 @@ impl Store {
             .prepare_cached(&format!("SELECT COUNT(*) FROM candidates c {condition}"))?
             .query_row(rusqlite::params_from_iter(values), |row| row.get(0))?;
         Ok(count as usize)
-    }
-
-    /// Puts candidates back as they were before a decision (undo), in one
-    /// transaction; a candidate drafted since changes nothing.
-    pub fn restore(&mut self, priors: &[Prior]) -> Result<()> {
-        let tx = self.editor_transaction()?;
-        for prior in priors {
-            let current = self::prior(&tx, prior.id)?;
-            if current.as_ref().is_none_or(|c| c.status == "drafted") {
-                return Err(StoreError::Invalid(format!(
-                    "candidate #{} is gone or already in a draft; nothing was undone",
-                    prior.id
-                )));
-            }
-            tx.execute(
-                "UPDATE candidates SET status = ?2, section = ?3, note = ?4, decided_at = ?5 WHERE id = ?1",
-                params![
-                    prior.id,
-                    prior.status,
-                    prior.section,
-                    prior.note,
-                    prior.decided_at
-                ],
-            )?;
-        }
-        next_generation(&tx)?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Sets (or with `None` clears) the editor's comment on a candidate;
-    /// returns what it was before.
-    pub fn set_note(&mut self, id: i64, note: Option<&str>) -> Result<Prior> {
-        let tx = self.editor_transaction()?;
-        let prior = self::prior(&tx, id)?.ok_or_else(|| {
-            StoreError::Invalid(format!("no candidate #{id}; nothing was changed"))
-        })?;
-        tx.execute(
-            "UPDATE candidates SET note = ?2 WHERE id = ?1",
-            params![id, note],
-        )?;
-        tx.commit()?;
-        Ok(prior)
     }
 }

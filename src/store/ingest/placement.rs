@@ -1,0 +1,167 @@
+//! Where one entry goes: the deduplication layers of [`super`], in order,
+//! ending in a new candidate (scored as it is stored) when none holds.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::super::published::{best_published_match, issue_with_url_key};
+use super::super::{Added, Result, timestamp};
+use super::sketch::store_sketch;
+use super::{DedupKeys, IngestCache, day_of};
+use crate::candidate::{RankInput, Scoring};
+use crate::config::Source;
+use crate::ids::CandidateId;
+use crate::source::IncomingEntry;
+
+/// Where an entry goes.
+pub(super) enum Placement {
+    /// Joins candidate `id` for `reason`.
+    Existing {
+        id: CandidateId,
+        reason: String,
+    },
+    New(CandidateId),
+    /// Already published: no candidate.
+    Published(String),
+}
+
+/// What every placement in one poll shares.
+pub(super) struct PlacementContext<'a> {
+    pub(super) tx: &'a Transaction<'a>,
+    pub(super) source: &'a Source,
+    pub(super) now: &'a str,
+    /// Titles at least this similar are one story.
+    pub(super) threshold: f64,
+    pub(super) scoring: Option<Scoring<'a>>,
+}
+
+pub(super) fn place(
+    context: &PlacementContext,
+    entry: &IncomingEntry,
+    keys: &DedupKeys,
+    published: Option<&str>,
+    added: &mut Added,
+    cache: &mut IngestCache,
+) -> Result<Placement> {
+    let PlacementContext {
+        tx,
+        source,
+        now,
+        threshold,
+        scoring,
+    } = *context;
+    let DedupKeys {
+        url_key,
+        title,
+        bands,
+    } = keys;
+    if let Some(key) = url_key
+        && let Some(id) = tx
+            .prepare_cached("SELECT candidate_id FROM entries WHERE url_key = ?1 AND candidate_id IS NOT NULL ORDER BY id LIMIT 1")?
+            .query_row([key], |row| row.get::<_, CandidateId>(0))
+            .optional()?
+    {
+        return Ok(Placement::Existing {
+            id,
+            reason: format!("same URL as #{id}"),
+        });
+    }
+    // Titles and releases join stories across sources only: two entries of
+    // one source with different keys are two items by the source's own
+    // account (sessions in two rooms, two posts about one release).
+    if let Some(release) = &title.release
+        && let Some(id) = tx
+            .prepare_cached(
+                "SELECT id FROM candidates c WHERE release_key = ?1
+                   AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.candidate_id = c.id AND e.source_id = ?2)
+                 ORDER BY id LIMIT 1",
+            )?
+            .query_row(params![release, source.id], |row| row.get::<_, CandidateId>(0))
+            .optional()?
+    {
+        return Ok(Placement::Existing {
+            id,
+            reason: format!("same release ({release}) as #{id}"),
+        });
+    }
+    let when = published.unwrap_or(now);
+    let day = day_of(when);
+    let index = cache.titles(tx)?;
+    let source_number = index.source_number_of(&source.id.0);
+    let best = index.best_match(tx, title, bands, day, source_number);
+    if let Some((id, similarity)) = best
+        && similarity >= threshold
+    {
+        let id = CandidateId(id);
+        return Ok(Placement::Existing {
+            id,
+            reason: format!("same title as #{id} (similarity {similarity:.2})"),
+        });
+    }
+    let issue = |file: String, date: Option<String>| match date {
+        Some(date) => format!("published in {file} ({date})"),
+        None => format!("published in {file}"),
+    };
+    let published_before = cache.any_published(tx)?;
+    if published_before
+        && let Some(key) = url_key
+        && let Some((file, date)) = issue_with_url_key(tx, key)?
+    {
+        return Ok(Placement::Published(issue(file, date)));
+    }
+    if published_before
+        && let Some((_, similarity, file, date, other)) = best_published_match(tx, title, bands)?
+        && similarity >= threshold
+    {
+        return Ok(Placement::Published(format!(
+            "{}: same title as “{other}”",
+            issue(file, date)
+        )));
+    }
+    // Scored here, from what is at hand, rather than read back at the end
+    // of the batch (a new candidate is seen in its own source only).
+    let score = scoring.map(|scoring| {
+        let input = RankInput {
+            title: &entry.title,
+            summary: entry.summary.as_deref(),
+            source: &source.id,
+            seen_in: 1,
+            published: when,
+        };
+        (
+            scoring.score(&input),
+            timestamp(scoring.at),
+            scoring.generation,
+        )
+    });
+    tx.prepare_cached(
+        "INSERT INTO candidates (source_id, canonical_url, url, title, summary, published, section, created_at,
+                                 release_key, priority, score, scored_at, scored_generation, session)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, COALESCE(?11, 0), ?12, COALESCE(?13, 0), ?14)",
+    )?
+    .execute(params![
+        source.id,
+        entry.canonical_url,
+        // The link the newsletter shows: without tracking parameters.
+        entry.canonical_url.as_ref().or(entry.url.as_ref()),
+        entry.title,
+        entry.summary,
+        when,
+        source.section,
+        now,
+        title.release,
+        source.priority,
+        score.as_ref().map(|s| s.0),
+        score.as_ref().map(|s| &s.1),
+        score.as_ref().map(|s| s.2),
+        entry.session,
+    ])?;
+    let id = tx.last_insert_rowid();
+    store_sketch(tx, id, day, title, bands)?;
+    // Loaded above by the search; never reloaded here (a reload would
+    // read the sketch just stored and push it twice).
+    if let Some(index) = cache.titles.as_mut() {
+        index.push(id, day, &source.id.0, title.sketch().as_ref(), bands);
+    }
+    added.candidates += 1;
+    Ok(Placement::New(CandidateId(id)))
+}
