@@ -4,7 +4,9 @@
 //! The pipeline runs one way: [`config`] → [`fetch`] → [`source`] adapters →
 //! [`normalize`] → [`store`] (deduplicated candidates), driven by [`poll`];
 //! [`draft`] renders the accepted ones into the next issue; [`cli`] holds
-//! the commands.
+//! the commands. [`ids`] and [`candidate`] are the vocabulary the rooms
+//! share: [`rank`] scores a [`candidate::RankInput`] and the store persists
+//! the scores it is handed, so neither imports the other.
 
 pub mod atomic_file;
 pub mod candidate;

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::candidate::{CandidateScorer, RankInput, RankingState, RankingStore, Scoring};
+use crate::ids::SourceId;
 
 /// Decisions needed on each side before the learned part counts.
 const MIN_DECISIONS: usize = 3;
@@ -124,7 +125,7 @@ impl Model {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rules {
     pub keywords: Vec<(String, f64)>,
-    pub source_weights: HashMap<String, f64>,
+    pub source_weights: HashMap<SourceId, f64>,
 }
 
 impl Rules {
@@ -134,7 +135,7 @@ impl Rules {
             source_weights: config
                 .sources
                 .iter()
-                .map(|s| (s.id.0.clone(), s.weight))
+                .map(|s| (s.id.clone(), s.weight))
                 .collect(),
         }
     }
@@ -142,10 +143,11 @@ impl Rules {
     /// Text that changes whenever the rules do, so stored scores computed
     /// under other rules are known to be stale.
     pub fn fingerprint(&self) -> String {
-        let mut weights: Vec<(&String, &f64)> = self
+        let mut weights: Vec<(&str, &f64)> = self
             .source_weights
             .iter()
             .filter(|(_, w)| **w != 1.0)
+            .map(|(id, w)| (id.as_str(), w))
             .collect();
         weights.sort_by(|a, b| a.0.cmp(b.0));
         format!("{:?} {weights:?}", self.keywords)
@@ -182,7 +184,7 @@ impl Ranker {
         let source_weight = self
             .rules
             .source_weights
-            .get(candidate.source.as_str())
+            .get(candidate.source)
             .copied()
             .unwrap_or(1.0);
         if source_weight != 1.0 {

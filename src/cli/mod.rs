@@ -100,7 +100,7 @@ pub enum CliError {
     /// Exits 2, like clap's own usage errors.
     #[error("{0}")]
     Usage(String),
-    #[error("cannot write the output: {0}")]
+    #[error("cannot write the output")]
     Output(#[from] io::Error),
 }
 

@@ -38,7 +38,7 @@ pub struct Options {
 pub enum TuiError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("terminal: {0}")]
+    #[error("cannot use the terminal")]
     Terminal(#[from] io::Error),
 }
 

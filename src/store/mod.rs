@@ -7,11 +7,11 @@
 //! source is recorded in one transaction, so a crash leaves either all of it
 //! or none of it.
 //!
-//! The rooms: [`polls`] (what a poll records), [`sources`] (their health),
-//! [`ingest`] (entries into candidates), [`candidates`] (reading them),
-//! [`queue`] (the ranked queue and its stored scores), [`decisions`] (the
-//! editor's), [`drafts`], [`enrichment`], [`published`] (past issues) and
-//! [`backfill`] (keys for rows older than a migration).
+//! The rooms: `polls` (what a poll records), `sources` (their health),
+//! `ingest` (entries into candidates), `candidates` (reading them),
+//! `queue` (the ranked queue and its stored scores), `decisions` (the
+//! editor's), `drafts`, `enrichment`, `published` (past issues) and
+//! `backfill` (keys for rows older than a migration).
 
 use std::path::Path;
 use std::time::Duration;

@@ -3,14 +3,14 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::super::published::{best_published_match, issue_with_url_key};
-use super::super::{Added, Result, timestamp};
 use super::sketch::store_sketch;
 use super::{DedupKeys, IngestCache, day_of};
 use crate::candidate::{RankInput, Scoring};
 use crate::config::Source;
 use crate::ids::CandidateId;
 use crate::source::IncomingEntry;
+use crate::store::published::{best_published_match, issue_with_url_key};
+use crate::store::{Added, Result, timestamp};
 
 /// Where an entry goes.
 pub(super) enum Placement {

@@ -4,8 +4,8 @@
 
 use rusqlite::{Transaction, params};
 
-use super::super::Result;
 use crate::dedup::{SketchHead, SketchRef, TitleKey, TitleSketch};
+use crate::store::Result;
 
 /// A sketch and its (undated) bands as stored in `title_sketches.sketch`:
 /// a format byte (1), numbers, cves, rephrased and word_bag (u32 each,

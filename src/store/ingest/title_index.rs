@@ -3,10 +3,10 @@
 
 use rusqlite::Transaction;
 
-use super::super::Result;
 use super::band_table::BandTable;
 use super::sketch::StoredSketch;
 use crate::dedup::{self, SketchHead, SketchRef, TitleKey};
+use crate::store::Result;
 
 /// Cross-posts appear within days of each other; the same title months
 /// apart is another story (a weekly column, a template).
@@ -197,8 +197,8 @@ fn stored_text(tx: &Transaction, id: i64) -> Option<String> {
 mod tests {
     use proptest::prelude::*;
 
-    use super::super::day_of;
     use super::*;
+    use crate::store::ingest::day_of;
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
