@@ -17,6 +17,7 @@ pub mod dedup;
 pub mod draft;
 pub mod encoding;
 pub mod enrich;
+pub mod errors;
 pub mod fetch;
 pub mod filter;
 pub mod housekeeping;

@@ -71,7 +71,7 @@ impl Enricher {
                 done.pages >= PAGES_PER_PASS
             }
             Err(err) => {
-                tracing::warn!("enrichment failed: {err}");
+                tracing::warn!("enrichment failed: {}", crate::errors::with_causes(&err));
                 true
             }
         }

@@ -108,7 +108,10 @@ impl HealthMonitor {
             ));
         }
         if let Err(err) = self.store.ping() {
-            problems.push(format!("the database does not answer: {err}"));
+            problems.push(format!(
+                "the database does not answer: {}",
+                crate::errors::with_causes(&err)
+            ));
         }
         (!problems.is_empty()).then(|| problems.join("; "))
     }

@@ -49,7 +49,10 @@ impl Housekeeper {
                     self.published_fingerprint = fingerprint;
                     tracing::info!(links, "past issues changed; their links were read again");
                 }
-                Err(err) => tracing::warn!("cannot read past issues: {err}"),
+                Err(err) => tracing::warn!(
+                    "cannot read past issues: {}",
+                    crate::errors::with_causes(&err)
+                ),
             }
         }
         if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
@@ -57,7 +60,10 @@ impl Housekeeper {
             match housekeeping::prune(&self.store) {
                 Ok(0) => {}
                 Ok(pruned) => tracing::info!(pruned, "old fetch-log rows removed"),
-                Err(err) => tracing::warn!("cannot prune the fetch log: {err}"),
+                Err(err) => tracing::warn!(
+                    "cannot prune the fetch log: {}",
+                    crate::errors::with_causes(&err)
+                ),
             }
         }
     }

@@ -190,7 +190,7 @@ fn write_until_stored(
                 }
                 return Ok(results);
             }
-            Ok(Err(err)) => error_chain(&err),
+            Ok(Err(err)) => crate::errors::with_causes(&err),
             Err(panic) => {
                 store.forget_cached_state();
                 let message = panic
@@ -237,18 +237,6 @@ fn round_to_seconds(duration: Duration) -> Duration {
 
 fn round_to_ms(duration: Duration) -> Duration {
     Duration::from_millis(duration.as_millis() as u64)
-}
-
-/// An error and its causes in one line.
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Gives the pages of freed memory back to the system, at most every

@@ -200,7 +200,7 @@ impl App {
             let sightings = match self.store.sightings(candidate.id) {
                 Ok(sightings) => sightings,
                 Err(err) => {
-                    self.message = Some(format!("error: {}", super::with_causes(&err)));
+                    self.message = Some(format!("error: {}", crate::errors::with_causes(&err)));
                     Vec::new()
                 }
             };
@@ -221,7 +221,7 @@ impl App {
         match self.key(key) {
             Ok(effect) => effect,
             Err(err) => {
-                self.message = Some(format!("error: {}", super::with_causes(&err)));
+                self.message = Some(format!("error: {}", crate::errors::with_causes(&err)));
                 Effect::None
             }
         }
@@ -411,7 +411,7 @@ impl App {
             self.message = Some(format!(
                 "cannot undo {}: {}",
                 last.what,
-                super::with_causes(&err)
+                crate::errors::with_causes(&err)
             ));
             return Ok(());
         }

@@ -42,18 +42,6 @@ pub enum TuiError {
     Terminal(#[from] io::Error),
 }
 
-/// An error and its causes on one line, for the message line (the
-/// terminal has no room for a chain).
-fn with_causes(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut cause = err.source();
-    while let Some(source) = cause {
-        text.push_str(&format!(": {source}"));
-        cause = source.source();
-    }
-    text
-}
-
 type Screen = Terminal<CrosstermBackend<io::Stdout>>;
 
 fn enter() -> io::Result<Screen> {
@@ -101,7 +89,7 @@ fn event_loop(terminal: &mut Screen, app: &mut App, options: Options) -> Result<
         if !event::poll(IDLE)? {
             app.now = Utc::now();
             if let Err(err) = app.idle() {
-                app.message = Some(format!("error: {}", with_causes(&err)));
+                app.message = Some(format!("error: {}", crate::errors::with_causes(&err)));
             }
             continue;
         }
@@ -116,7 +104,8 @@ fn event_loop(terminal: &mut Screen, app: &mut App, options: Options) -> Result<
                     match edited {
                         Ok(Some(text)) => {
                             if let Err(err) = app.save_note(id, &text) {
-                                app.message = Some(format!("error: {}", with_causes(&err)));
+                                app.message =
+                                    Some(format!("error: {}", crate::errors::with_causes(&err)));
                             }
                         }
                         Ok(None) => app.message = Some("comment unchanged".into()),
