@@ -150,7 +150,10 @@ fn a_host_rate_spaces_request_starts() {
         );
     }
     let span = starts[3] - starts[0];
-    assert!(span >= Duration::from_millis(600), "4 requests within {span:?}");
+    assert!(
+        span >= Duration::from_millis(600),
+        "4 requests within {span:?}"
+    );
 }
 
 #[test]
