@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::fetch::Hints;
 use crate::outcome::Outcome;
 
 /// The bounds a source's schedule moves in.
@@ -26,6 +25,16 @@ pub struct Policy {
     pub backoff_start: Duration,
     /// …up to this.
     pub backoff_max: Duration,
+}
+
+/// What the server said about when to come back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Hints {
+    /// RSS `<ttl>`, `Cache-Control: max-age`, `Expires`: the content will
+    /// not change before this.
+    pub fresh_for: Option<Duration>,
+    /// `Retry-After` on 429/503.
+    pub retry_after: Option<Duration>,
 }
 
 /// What the last poll came to, as far as scheduling cares.

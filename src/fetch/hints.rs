@@ -1,6 +1,7 @@
 //! What a response says about when to ask again: `Cache-Control` /
 //! `Expires` (fresh until), `Retry-After` and GitHub's rate-limit reset
-//! (come back after). The schedule turns these into the next poll time.
+//! (come back after), as the [`Hints`] the schedule turns into the next
+//! poll time.
 
 use std::time::Duration;
 
@@ -8,15 +9,7 @@ use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderName};
 
-/// What the server said about when to come back.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Hints {
-    /// RSS `<ttl>`, `Cache-Control: max-age`, `Expires`: the content will
-    /// not change before this.
-    pub fresh_for: Option<Duration>,
-    /// `Retry-After` on 429/503.
-    pub retry_after: Option<Duration>,
-}
+use crate::schedule::Hints;
 
 /// The hints of one response.
 pub(super) fn of_response(headers: &HeaderMap, status: StatusCode) -> Hints {

@@ -21,9 +21,9 @@ use reqwest::header::HeaderMap;
 use url::Url;
 
 pub use gate::{Admission, gate_key};
-pub use hints::Hints;
 
 use crate::config::Config;
+use crate::schedule::Hints;
 use gate::Limits;
 use request::Fetcher;
 

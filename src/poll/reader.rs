@@ -11,9 +11,10 @@ use url::Url;
 
 use super::request::{DocumentRequest, GithubAccess};
 use crate::config::{Config, Source};
-use crate::fetch::{Admission, Fetched, Hints, PoliteClient, Validators};
+use crate::fetch::{Admission, Fetched, PoliteClient, Validators};
 use crate::filter::Filters;
 use crate::outcome::Outcome;
+use crate::schedule::Hints;
 use crate::source::{Document, IncomingEntry};
 use crate::store::{DedupKeys, PollMemory};
 
