@@ -7,35 +7,64 @@
 use sha2::{Digest, Sha256};
 use url::Url;
 
-/// Query parameters that only track where a click came from. Removing them
-/// makes a cross-post (`?utm_source=cncf`) compare equal to the original.
-const TRACKING_PARAMS: &[&str] = &[
-    "fbclid",
-    "gclid",
-    "dclid",
-    "gbraid",
-    "wbraid",
-    "msclkid",
-    "yclid",
-    "twclid",
-    "igshid",
-    "mc_cid",
-    "mc_eid",
-    "_hsenc",
-    "_hsmi",
-    "mkt_tok",
-    "oly_anon_id",
-    "oly_enc_id",
-    "vero_id",
-    "wt_mc",
-    "ncid",
-    "cmpid",
-    "sr_share",
+/// What a query parameter says about the page its URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryParam {
+    /// Part of what the page is (`?id=3`, `?page=2`): kept.
+    Content,
+    /// Only tracks where a click came from (`utm_*`, `fbclid`): dropped
+    /// from every canonical URL, so a cross-post (`?utm_source=cncf`)
+    /// compares equal to the original.
+    Tracking,
+    /// Names where a link was shared (`?ref=hackernews`): dropped from the
+    /// looser dedup key only, since a few sites also choose content with
+    /// these names.
+    Referrer,
+}
+
+/// Every parameter that is not [`QueryParam::Content`], lower-case; any
+/// `utm_*` is tracking as well.
+const NOT_CONTENT_PARAMS: &[(&str, QueryParam)] = &[
+    ("fbclid", QueryParam::Tracking),
+    ("gclid", QueryParam::Tracking),
+    ("dclid", QueryParam::Tracking),
+    ("gbraid", QueryParam::Tracking),
+    ("wbraid", QueryParam::Tracking),
+    ("msclkid", QueryParam::Tracking),
+    ("yclid", QueryParam::Tracking),
+    ("twclid", QueryParam::Tracking),
+    ("igshid", QueryParam::Tracking),
+    ("mc_cid", QueryParam::Tracking),
+    ("mc_eid", QueryParam::Tracking),
+    ("_hsenc", QueryParam::Tracking),
+    ("_hsmi", QueryParam::Tracking),
+    ("mkt_tok", QueryParam::Tracking),
+    ("oly_anon_id", QueryParam::Tracking),
+    ("oly_enc_id", QueryParam::Tracking),
+    ("vero_id", QueryParam::Tracking),
+    ("wt_mc", QueryParam::Tracking),
+    ("ncid", QueryParam::Tracking),
+    ("cmpid", QueryParam::Tracking),
+    ("sr_share", QueryParam::Tracking),
+    ("ref", QueryParam::Referrer),
+    ("ref_src", QueryParam::Referrer),
+    ("ref_url", QueryParam::Referrer),
+    ("source", QueryParam::Referrer),
+    ("amp", QueryParam::Referrer),
+    ("outputtype", QueryParam::Referrer),
+    ("share", QueryParam::Referrer),
 ];
 
-fn is_tracking_param(name: &str) -> bool {
+/// What the query parameter `name` says about its page (case ignored).
+pub fn query_param(name: &str) -> QueryParam {
     let lower = name.to_ascii_lowercase();
-    lower.starts_with("utm_") || TRACKING_PARAMS.contains(&lower.as_str())
+    if lower.starts_with("utm_") {
+        return QueryParam::Tracking;
+    }
+    NOT_CONTENT_PARAMS
+        .iter()
+        .find(|(known, _)| *known == lower)
+        .map_or(QueryParam::Content, |(_, role)| *role)
 }
 
 /// Resolves `link` against `base` and returns the canonical form of an
@@ -59,7 +88,7 @@ pub fn canonical_url(link: &str, base: Option<&Url>) -> Option<Url> {
     if url.query().is_some() {
         let kept: Vec<(String, String)> = url
             .query_pairs()
-            .filter(|(name, _)| !is_tracking_param(name))
+            .filter(|(name, _)| query_param(name) != QueryParam::Tracking)
             .map(|(n, v)| (n.into_owned(), v.into_owned()))
             .collect();
         if kept.is_empty() {

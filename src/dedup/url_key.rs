@@ -4,16 +4,7 @@
 
 use url::Url;
 
-/// Query parameters that name where a link was shared from, not what it is.
-const REFERRER_PARAMS: &[&str] = &[
-    "ref",
-    "ref_src",
-    "ref_url",
-    "source",
-    "amp",
-    "outputtype",
-    "share",
-];
+use crate::normalize::{QueryParam, query_param};
 
 /// The key under which equivalent URLs of one story compare equal.
 pub fn url_key(canonical: &Url) -> String {
@@ -57,7 +48,7 @@ pub fn url_key(canonical: &Url) -> String {
     }
     let query: Vec<String> = canonical
         .query_pairs()
-        .filter(|(name, _)| !REFERRER_PARAMS.contains(&name.to_ascii_lowercase().as_str()))
+        .filter(|(name, _)| query_param(name) == QueryParam::Content)
         .map(|(n, v)| {
             if v.is_empty() {
                 n.into_owned()
@@ -89,6 +80,7 @@ mod tests {
             "https://example.com/blog/post/index.html",
             "https://amp.example.com/blog/post/amp/",
             "https://example.com/blog/post?ref=hackernews",
+            "https://example.com/blog/post?utm_source=x&Share=1",
         ];
         for url in same {
             assert_eq!(key(url), "example.com/blog/post", "{url}");
