@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod dedup;
+pub mod digest;
 pub mod draft;
 pub mod encoding;
 pub mod enrich;

@@ -4,8 +4,9 @@
 //!
 //! Everything here is pure and cheap: it runs for every entry of every poll.
 
-use sha2::{Digest, Sha256};
 use url::Url;
+
+use crate::digest::sha256_hex;
 
 /// What a query parameter says about the page its URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,14 +235,16 @@ pub fn truncate_chars(text: &str, max_chars: usize) -> String {
 }
 
 /// A short, stable hex digest: entry keys for entries that carry no id.
+/// Each part ends with a NUL, so `["ab", "c"]` and `["a", "bc"]` differ.
 pub fn digest_hex(parts: &[&str]) -> String {
-    let mut hasher = Sha256::new();
+    let mut joined = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
     for part in parts {
-        hasher.update(part.as_bytes());
-        hasher.update([0u8]);
+        joined.extend_from_slice(part.as_bytes());
+        joined.push(0);
     }
-    let digest = hasher.finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = sha256_hex(&joined);
+    hex.truncate(32);
+    hex
 }
 
 #[cfg(test)]

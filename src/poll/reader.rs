@@ -140,7 +140,7 @@ impl Poller {
                 validators,
             }) => {
                 bytes = body.len() as u64;
-                let body_sha = sha256_hex(&body);
+                let body_sha = crate::digest::sha256_hex(&body);
                 if memory.body_sha.as_deref() == Some(body_sha.as_str()) {
                     (Outcome::Unchanged, None, None)
                 } else {
@@ -228,12 +228,4 @@ impl Poller {
             error,
         }
     }
-}
-
-fn sha256_hex(body: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(body)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
