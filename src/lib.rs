@@ -32,5 +32,6 @@ pub mod rank;
 pub mod review;
 pub mod schedule;
 pub mod secret;
+pub mod slug;
 pub mod source;
 pub mod store;

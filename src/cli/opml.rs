@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::dedup::url_key;
 use crate::normalize::canonical_url;
 use crate::opml::{self, ExportFeed, OpmlFeed};
+use crate::slug::slug;
 use crate::source::{SourceKind, SourceOptions};
 
 /// Longest id derived from a title.
@@ -289,43 +290,26 @@ fn releases_atom(repo: &str) -> String {
     format!("https://github.com/{repo}/releases.atom")
 }
 
-/// Lower-case a-z, 0-9 and single dashes, no dash at either end.
-fn slug(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').to_owned()
-}
-
 /// An id from the title, else (a title with no Latin letters or digits)
 /// "NAME-releases" for a GitHub repository's releases, else from the URL's
 /// host and path.
 fn derive_id(title: &str, url: &Url, repo: Option<&str>) -> String {
-    let mut id = slug(title);
+    let mut id = slug(title, MAX_ID_CHARS);
     if id.is_empty()
         && let Some(repo) = repo
     {
-        id = slug(&format!(
-            "{} releases",
-            repo.rsplit('/').next().unwrap_or(repo)
-        ));
+        id = slug(
+            &format!("{} releases", repo.rsplit('/').next().unwrap_or(repo)),
+            MAX_ID_CHARS,
+        );
     }
     if id.is_empty() {
         let host = url.host_str().unwrap_or("");
         let host = host.strip_prefix("www.").unwrap_or(host);
-        id = slug(&format!("{host} {}", url.path()));
+        id = slug(&format!("{host} {}", url.path()), MAX_ID_CHARS);
     }
     if id.is_empty() {
         id = "feed".into();
-    }
-    if id.len() > MAX_ID_CHARS {
-        id.truncate(MAX_ID_CHARS);
-        id = id.trim_end_matches('-').to_owned();
     }
     id
 }

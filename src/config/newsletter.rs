@@ -170,18 +170,7 @@ const SLUG_PREFIX_MAX: usize = 39;
 /// "Cloud Native Weekly" → "cloud-native-weekly"; "newsletter" when the
 /// title has no ASCII letters or digits (a Japanese title, say).
 pub(super) fn default_slug_prefix(title: &str) -> String {
-    let mut slug = String::new();
-    for c in title.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.is_empty() && !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    let mut slug: String = slug.chars().take(SLUG_PREFIX_MAX).collect();
-    while slug.ends_with('-') {
-        slug.pop();
-    }
+    let slug = crate::slug::slug(title, SLUG_PREFIX_MAX);
     if slug.is_empty() {
         "newsletter".to_owned()
     } else {
