@@ -19,6 +19,7 @@ use crate::dedup::url_key;
 use crate::normalize::canonical_url;
 use crate::opml::{self, ExportFeed, OpmlFeed};
 use crate::slug::slug;
+use crate::source::github::releases_atom_url;
 use crate::source::{SourceKind, SourceOptions};
 
 /// Longest id derived from a title.
@@ -216,10 +217,11 @@ fn plan(config: &Config, feeds: Vec<OpmlFeed>) -> (Vec<NewSource>, Vec<Skipped>)
     let mut present: HashMap<String, String> = HashMap::new();
     for source in &config.sources {
         present.insert(url_key(&source.url), source.id.0.clone());
-        if let SourceOptions::GithubReleases(github) = &source.options
-            && let Ok(url) = Url::parse(&releases_atom(&github.repo))
-        {
-            present.insert(url_key(&url), source.id.0.clone());
+        if let SourceOptions::GithubReleases(github) = &source.options {
+            present.insert(
+                url_key(&releases_atom_url(&github.repo)),
+                source.id.0.clone(),
+            );
         }
     }
     let mut ids: HashSet<String> = config.sources.iter().map(|s| s.id.0.clone()).collect();
@@ -284,10 +286,6 @@ fn github_repo(url: &Url) -> Option<String> {
         }
         _ => None,
     }
-}
-
-fn releases_atom(repo: &str) -> String {
-    format!("https://github.com/{repo}/releases.atom")
 }
 
 /// An id from the title, else (a title with no Latin letters or digits)
@@ -417,9 +415,10 @@ pub fn run_export(cli: &Cli, args: &ExportOpmlArgs) -> Result<(), CliError> {
     let mut left_out = Vec::new();
     for source in &config.sources {
         let (title, xml_url) = match (&source.options, source.kind) {
-            (SourceOptions::GithubReleases(github), _) => {
-                (github.display_name.clone(), releases_atom(&github.repo))
-            }
+            (SourceOptions::GithubReleases(github), _) => (
+                github.display_name.clone(),
+                releases_atom_url(&github.repo).into(),
+            ),
             (_, SourceKind::Feed) => (source.id.0.clone(), source.url.to_string()),
             _ => {
                 left_out.push(format!("{} ({})", source.id, source.kind));

@@ -271,7 +271,7 @@ fn github_releases(
     }
     let url = match url {
         Some(url) => url,
-        None => Url::parse(&format!("https://github.com/{name}/releases.atom")).ok(),
+        None => Some(crate::source::github::releases_atom_url(name)),
     };
     let tag_pattern = match &s.tag_pattern {
         Some(pattern) => match problems.regex(pattern, "tag_pattern") {

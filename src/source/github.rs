@@ -292,6 +292,13 @@ pub fn from_api(body: &[u8], options: &ReleaseOptions) -> Result<ParsedSource, P
     })
 }
 
+/// The public feed of a repository's releases (`OWNER/NAME`).
+pub fn releases_atom_url(repo: &str) -> Url {
+    let mut url = Url::parse("https://github.com/").expect("valid URL");
+    url.set_path(&format!("{repo}/releases.atom"));
+    url
+}
+
 /// The API URL of a repository's releases.
 pub fn api_url(api_base: &Url, repo: &str) -> Url {
     let mut url = api_base.clone();
@@ -468,6 +475,14 @@ mod tests {
         assert_eq!(
             notes_from_markdown(md),
             "Faster sync, see docs kubectl fix Detail sub"
+        );
+    }
+
+    #[test]
+    fn releases_atom_urls() {
+        assert_eq!(
+            releases_atom_url("argoproj/argo-cd").as_str(),
+            "https://github.com/argoproj/argo-cd/releases.atom"
         );
     }
 
