@@ -28,8 +28,6 @@ static BARE_URL_LINE: LazyLock<Regex> =
 static HTML_LINK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"<a\s[^>]*href="(https?://[^"]+)"[^>]*>([^<]*)</a>"#).expect("valid regex")
 });
-static DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(\d{4}-\d{2}-\d{2})").expect("valid regex"));
 static FRONT_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?m)^(?:published_at|date):\s*["']?(\d{4}-\d{2}-\d{2})"#).expect("valid regex")
 });
@@ -38,8 +36,10 @@ static FRONT_DATE: LazyLock<Regex> = LazyLock::new(|| {
 pub fn links_in(markdown: &str, file: &str) -> Vec<PublishedLink> {
     let issue_date = FRONT_DATE
         .captures(markdown)
-        .or_else(|| DATE.captures(file))
-        .map(|c| c[1].to_owned());
+        .and_then(|c| c.get(1))
+        .map(|date| date.as_str())
+        .or_else(|| date_in_name(file))
+        .map(str::to_owned);
     let link = |url: &str, title: Option<&str>| PublishedLink {
         url: url.to_owned(),
         title: title
@@ -65,6 +65,14 @@ pub fn links_in(markdown: &str, file: &str) -> Vec<PublishedLink> {
     );
     found.retain(|l| canonical_url(&l.url, None).is_some());
     found
+}
+
+/// The first YYYY-MM-DD in the name of an issue's file
+/// (`2026-11-25.md`, `articles/weekly-2026-11-25.md`).
+pub(crate) fn date_in_name(name: &str) -> Option<&str> {
+    static DATE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\d{4}-\d{2}-\d{2}").expect("valid regex"));
+    DATE.find(name).map(|found| found.as_str())
 }
 
 /// Markdown files under `dir` (any depth), sorted.

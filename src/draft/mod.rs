@@ -16,10 +16,8 @@ pub mod templates;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 
 use chrono::{Datelike, NaiveDate};
-use regex::Regex;
 use serde_json::{Value, json};
 
 use crate::config::{Config, DraftFormat, Newsletter};
@@ -86,9 +84,6 @@ pub fn issue_path(newsletter: &Newsletter, date: NaiveDate) -> PathBuf {
     }
 }
 
-static FILE_DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(\d{4}-\d{2}-\d{2})").expect("valid regex"));
-
 /// Issue numbers continue from past issues: `first_issue` plus the number
 /// of distinct earlier dates among the Markdown files under drafts_dir
 /// whose names carry a date (`2026-11-25.md`, `articles/weekly-2026-11-25.md`).
@@ -98,8 +93,8 @@ pub fn issue_number(newsletter: &Newsletter, date: NaiveDate) -> u32 {
         .iter()
         .filter_map(|path| {
             let name = path.file_name()?.to_string_lossy();
-            let found = FILE_DATE.captures(&name)?;
-            NaiveDate::parse_from_str(&found[1], "%Y-%m-%d").ok()
+            let found = crate::published::date_in_name(&name)?;
+            NaiveDate::parse_from_str(found, "%Y-%m-%d").ok()
         })
         .filter(|found| *found < date)
         .collect();
