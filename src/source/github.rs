@@ -7,6 +7,7 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
+use percent_encoding::percent_decode_str;
 use regex::Regex;
 use serde::Deserialize;
 use url::Url;
@@ -217,7 +218,11 @@ pub fn from_atom(
         let tag = link
             .as_deref()
             .and_then(|href| href.split("/releases/tag/").nth(1))
-            .map(|t| percent_decode(t.trim_end_matches('/')))
+            .map(|t| {
+                percent_decode_str(t.trim_end_matches('/'))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
             // Without a link, the tag is the last part of the id; an entry
             // with neither is no release we can name.
             .or_else(|| {
@@ -306,13 +311,6 @@ pub fn api_url(api_base: &Url, repo: &str) -> Url {
     url.set_path(&format!("{base_path}/repos/{repo}/releases"));
     url.set_query(Some("per_page=30"));
     url
-}
-
-fn percent_decode(text: &str) -> String {
-    url::form_urlencoded::parse(format!("t={}", text.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_else(|| text.to_owned())
 }
 
 fn entry_of(release: Release, options: &ReleaseOptions) -> IncomingEntry {
@@ -464,6 +462,14 @@ mod tests {
         let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>Releases</title><entry><id>tag:github.com,2008:Repository/1/x</id><link rel="alternate" href="https://github.com/o/r/releases/tag/v1.0.0%20%20%0Anext"/><title>x</title></entry></feed>"#;
         let parsed = minor_releases_of(atom);
         assert_eq!(parsed.entries[0].title, "Project v1.0.0 next");
+    }
+
+    /// `+` is a plus in a path, and `&` no separator: only `%XX` is decoded.
+    #[test]
+    fn a_tag_in_a_link_is_percent_decoded() {
+        let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>Releases</title><entry><id>x</id><link rel="alternate" href="https://github.com/o/r/releases/tag/app%2Fv1.2.0+build&amp;more"/><title>x</title></entry></feed>"#;
+        let parsed = minor_releases_of(atom);
+        assert_eq!(parsed.entries[0].key, "release:app/v1.2.0+build&more");
     }
 
     #[test]
