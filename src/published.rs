@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::SystemTime;
 
+use pulldown_cmark::{Event, LinkType, Parser, Tag, TagEnd};
 use regex::Regex;
 
 use crate::normalize::canonical_url;
@@ -21,8 +22,6 @@ pub struct PublishedLink {
     pub issue_date: Option<String>,
 }
 
-static MARKDOWN_LINK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\[([^\]\n]*)\]\((https?://[^)\s]+)\)").expect("valid regex"));
 static BARE_URL_LINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^\s*<?(https?://[^\s>]+)>?\s*$").expect("valid regex"));
 static HTML_LINK: LazyLock<Regex> = LazyLock::new(|| {
@@ -32,7 +31,10 @@ static FRONT_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?m)^(?:published_at|date):\s*["']?(\d{4}-\d{2}-\d{2})"#).expect("valid regex")
 });
 
-/// Links of one issue's Markdown.
+/// Links of one issue's Markdown: Markdown links (inline and
+/// reference-style, titled by their text), HTML `<a>` links and bare URLs
+/// alone on a line (a Zenn link card). Nothing inside code counts: a code
+/// span or block shows a link, it does not publish one.
 pub fn links_in(markdown: &str, file: &str) -> Vec<PublishedLink> {
     let issue_date = FRONT_DATE
         .captures(markdown)
@@ -49,22 +51,68 @@ pub fn links_in(markdown: &str, file: &str) -> Vec<PublishedLink> {
         file: file.to_owned(),
         issue_date: issue_date.clone(),
     };
-    let mut found: Vec<PublishedLink> = MARKDOWN_LINK
-        .captures_iter(markdown)
-        .map(|c| link(&c[2], Some(&c[1])))
+    let (markdown_links, outside_code) = markdown_links(markdown);
+    let mut found: Vec<PublishedLink> = markdown_links
+        .iter()
+        .map(|(url, title)| link(url, Some(title)))
         .collect();
     found.extend(
         HTML_LINK
-            .captures_iter(markdown)
+            .captures_iter(&outside_code)
             .map(|c| link(&c[1], Some(&c[2]))),
     );
     found.extend(
         BARE_URL_LINE
-            .captures_iter(markdown)
+            .captures_iter(&outside_code)
             .map(|c| link(&c[1], None)),
     );
     found.retain(|l| canonical_url(&l.url, None).is_some());
     found
+}
+
+/// The Markdown links of `markdown` (destination, text), and `markdown`
+/// with its code blanked out (byte for byte, line breaks kept) for the
+/// patterns that CommonMark leaves to us: HTML links and bare URLs.
+/// Autolinks (`<https://…>`) are left to the bare-URL pattern, which reads
+/// one alone on its line.
+fn markdown_links(markdown: &str) -> (Vec<(String, String)>, String) {
+    let mut links = Vec::new();
+    let mut outside_code = markdown.as_bytes().to_vec();
+    let mut open: Option<(String, String)> = None;
+    for (event, range) in Parser::new(markdown).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            }) if !matches!(link_type, LinkType::Autolink | LinkType::Email) => {
+                open = Some((dest_url.into_string(), String::new()));
+            }
+            Event::End(TagEnd::Link) => links.extend(open.take()),
+            Event::Text(text) => {
+                if let Some((_, title)) = &mut open {
+                    title.push_str(&text);
+                }
+            }
+            Event::Code(code) => {
+                if let Some((_, title)) = &mut open {
+                    title.push_str(&code);
+                }
+                blank(&mut outside_code[range]);
+            }
+            Event::Start(Tag::CodeBlock(_)) => blank(&mut outside_code[range]),
+            _ => {}
+        }
+    }
+    // Only ASCII bytes were written, and whole characters replaced.
+    let outside_code = String::from_utf8(outside_code).expect("blanking keeps UTF-8 valid");
+    (links, outside_code)
+}
+
+fn blank(bytes: &mut [u8]) {
+    for byte in bytes.iter_mut().filter(|b| **b != b'\n') {
+        *byte = b' ';
+    }
 }
 
 /// The first YYYY-MM-DD in the name of an issue's file
@@ -152,5 +200,52 @@ mod tests {
             "https://zenn.dev/someone/articles/abc123def456"
         );
         assert_eq!(links[2].title, None);
+    }
+
+    fn urls_and_titles(links: &[PublishedLink]) -> Vec<(&str, Option<&str>)> {
+        links
+            .iter()
+            .map(|l| (l.url.as_str(), l.title.as_deref()))
+            .collect()
+    }
+
+    #[test]
+    fn reference_style_links_are_found() {
+        let issue = "### [Kubernetes v1.25][k8s]\n\nSee also [the release notes][].\n\n\
+            [k8s]: https://kubernetes.io/blog/2022/08/23/kubernetes-v1-25-release/\n\
+            [the release notes]: https://github.com/kubernetes/kubernetes/releases/tag/v1.25.0\n";
+        let links = links_in(issue, "2022-08-24.md");
+        let found = urls_and_titles(&links);
+        assert_eq!(
+            found,
+            [
+                (
+                    "https://kubernetes.io/blog/2022/08/23/kubernetes-v1-25-release/",
+                    Some("Kubernetes v1.25")
+                ),
+                (
+                    "https://github.com/kubernetes/kubernetes/releases/tag/v1.25.0",
+                    Some("the release notes")
+                ),
+            ]
+        );
+        assert_eq!(links[0].issue_date.as_deref(), Some("2022-08-24"));
+    }
+
+    #[test]
+    fn links_inside_code_are_not_published() {
+        let issue = "Write `[title](https://example.org/inline)` for a link.\n\n\
+            ```markdown\n[title](https://example.org/fenced)\nhttps://example.org/card\n\
+            <a href=\"https://example.org/html\">x</a>\n```\n\n\
+            [`kubectl` docs](https://kubernetes.io/docs/reference/kubectl/)\n";
+        let links = links_in(issue, "2022-08-24.md");
+        let found = urls_and_titles(&links);
+        assert_eq!(
+            found,
+            [(
+                "https://kubernetes.io/docs/reference/kubectl/",
+                Some("kubectl docs")
+            )]
+        );
     }
 }

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use percent_encoding::percent_decode_str;
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use regex::Regex;
 use serde::Deserialize;
 use url::Url;
@@ -143,51 +144,76 @@ pub fn notes_from_html(html: &str) -> String {
     html_to_text(html)
 }
 
-static MD_LINK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"!?\[([^\]]*)\]\([^)]*\)").expect("valid regex"));
-static MD_HEADING: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(#{1,6})\s+(.*)$").expect("valid regex"));
-
-/// The same for Markdown release notes (the API's `body`).
+/// The same for Markdown release notes (the API's `body`): their text,
+/// with links as their words and code as it is written.
 pub fn notes_from_markdown(markdown: &str) -> String {
-    let lines: Vec<&str> = markdown.lines().collect();
-    let mut chosen: Option<Vec<&str>> = None;
-    for (i, line) in lines.iter().enumerate() {
-        let Some(caps) = MD_HEADING.captures(line.trim()) else {
-            continue;
-        };
-        if !NOTES_HEADING.is_match(&caps[2]) {
-            continue;
-        }
-        let own = caps[1].len();
-        let section: Vec<&str> = lines[i + 1..]
+    let blocks = text_blocks(markdown);
+    let chosen = blocks.iter().enumerate().find_map(|(at, block)| {
+        let own = block
+            .heading
+            .filter(|_| NOTES_HEADING.is_match(&block.text))?;
+        let section = &blocks[at + 1..];
+        let end = section
             .iter()
-            .take_while(|l| {
-                MD_HEADING
-                    .captures(l.trim())
-                    .is_none_or(|c| c[1].len() > own)
-            })
-            .copied()
-            .collect();
-        if section.iter().any(|l| !l.trim().is_empty()) {
-            chosen = Some(section);
-            break;
+            .position(|b| b.heading.is_some_and(|level| level <= own))
+            .unwrap_or(section.len());
+        let section = &section[..end];
+        section
+            .iter()
+            .any(|b| !b.text.trim().is_empty())
+            .then_some(section)
+    });
+    let text: Vec<&str> = chosen
+        .unwrap_or(&blocks)
+        .iter()
+        .map(|b| b.text.as_str())
+        .collect();
+    html_to_text(&text.join(" "))
+}
+
+/// A heading (with its level) or the text of the blocks up to the next one.
+struct TextBlock {
+    heading: Option<u8>,
+    text: String,
+}
+
+/// The text of `markdown` cut at its headings. HTML stays in for
+/// [`html_to_text`] to read.
+fn text_blocks(markdown: &str) -> Vec<TextBlock> {
+    let mut blocks = vec![TextBlock {
+        heading: None,
+        text: String::new(),
+    }];
+    for event in Parser::new(markdown) {
+        let current = blocks.last_mut().expect("one block at least");
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => blocks.push(TextBlock {
+                heading: Some(level as u8),
+                text: String::new(),
+            }),
+            Event::End(TagEnd::Heading(_)) => blocks.push(TextBlock {
+                heading: None,
+                text: String::new(),
+            }),
+            Event::Text(text) | Event::Code(text) | Event::Html(text) | Event::InlineHtml(text) => {
+                current.text.push_str(&text)
+            }
+            // Words of an inline span run on ("(#37000)"); blocks and
+            // lines are apart.
+            Event::End(
+                TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Superscript
+                | TagEnd::Subscript
+                | TagEnd::Link
+                | TagEnd::Image,
+            ) => {}
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => current.text.push(' '),
+            _ => {}
         }
     }
-    let text = chosen.unwrap_or(lines).join("\n");
-    let text = MD_LINK.replace_all(&text, "$1");
-    let cleaned: Vec<String> = text
-        .lines()
-        .map(|l| {
-            let l = l
-                .trim()
-                .trim_start_matches(['*', '-', '+', '#', '>'])
-                .trim();
-            l.replace("**", "").replace('`', "")
-        })
-        .filter(|l| !l.is_empty())
-        .collect();
-    html_to_text(&cleaned.join(" "))
+    blocks
 }
 
 /// A release as either transport describes it.
@@ -477,10 +503,21 @@ mod tests {
         let html = "<h2>Changelog</h2><ul><li>fix a</li></ul><h2>Highlights</h2><p>Faster sync.</p><ul><li>New UI</li></ul><h2>Other</h2><p>x</p>";
         assert_eq!(notes_from_html(html), "Faster sync. New UI");
         assert_eq!(notes_from_html("<p>Just notes</p>"), "Just notes");
-        let md = "## Changes\n* a\n## Notable changes\n* **Faster** sync, see [docs](https://x)\n* `kubectl` fix\n### Detail\nsub\n## Contributors\nme";
+        let md = "## Changes\n* a\n## Notable changes\n* **Faster** sync, see [docs](https://x)\n* `kubectl` fix (#[12](https://x/12))\n### Detail\nsub\n## Contributors\nme";
         assert_eq!(
             notes_from_markdown(md),
-            "Faster sync, see docs kubectl fix Detail sub"
+            "Faster sync, see docs kubectl fix (#12) Detail sub"
+        );
+    }
+
+    #[test]
+    fn markdown_notes_read_reference_links_as_their_words_and_code_as_written() {
+        let md = "## Highlights\n* Faster sync, see [the docs][docs] and [CNCF]\n\
+            * write `[name](url)` to link\n\n```\n[a](https://x) b\n```\n\n\
+            [docs]: https://argo-cd.readthedocs.io/\n[CNCF]: https://cncf.io\n";
+        assert_eq!(
+            notes_from_markdown(md),
+            "Faster sync, see the docs and CNCF write [name](url) to link [a](https://x) b"
         );
     }
 
