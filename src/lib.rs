@@ -22,6 +22,7 @@ pub mod errors;
 pub mod fetch;
 pub mod filter;
 pub mod housekeeping;
+pub mod http_server;
 pub mod ids;
 pub mod normalize;
 pub mod opml;

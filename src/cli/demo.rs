@@ -7,22 +7,17 @@
 //! Nothing outside that directory is read or written, and nothing leaves
 //! the machine: enrichment is off and GitHub sources read the served atom.
 
-use std::convert::Infallible;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use http_body_util::Full;
-use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper::StatusCode;
 
 use super::CliError;
 use crate::config::Config;
 use crate::draft::{self, DraftError, Templates};
 use crate::fetch::PoliteClient;
+use crate::http_server::{self, Answer, respond};
 use crate::ids::CandidateId;
 use crate::poll::{PollError, Progress, SourceResult, poll_once};
 use crate::rank::Ranking;
@@ -160,7 +155,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
     let (config, results) = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
-        let server = tokio::spawn(serve(listener));
+        let server = tokio::spawn(http_server::serve(listener, answer));
         let config_path = dir.join("feeds.toml");
         std::fs::write(&config_path, feeds_toml(&base))?;
         let config = Config::load(&config_path)?;
@@ -327,36 +322,9 @@ impl Progress for Quiet {
     fn finished(&mut self, _result: &SourceResult) {}
 }
 
-async fn serve(listener: tokio::net::TcpListener) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
-        tokio::spawn(async move {
-            let service = service_fn(|request: Request<Incoming>| {
-                let response = answer(request.uri().path());
-                async move { Ok::<_, Infallible>(response) }
-            });
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
+fn answer(path: &str) -> Answer {
+    match FEEDS.iter().find(|(served, _, _)| *served == path) {
+        Some((_, body, content_type)) => respond(StatusCode::OK, content_type, *body),
+        None => respond(StatusCode::NOT_FOUND, "text/plain", "not found\n"),
     }
-}
-
-fn answer(path: &str) -> Response<Full<Bytes>> {
-    let found = FEEDS.iter().find(|(p, _, _)| *p == path);
-    let (status, content_type, body) = match found {
-        Some((_, body, content_type)) => (StatusCode::OK, *content_type, Bytes::from_static(body)),
-        None => (
-            StatusCode::NOT_FOUND,
-            "text/plain",
-            Bytes::from_static(b"not found\n"),
-        ),
-    };
-    Response::builder()
-        .status(status)
-        .header("Content-Type", content_type)
-        .body(Full::new(body))
-        .expect("valid response")
 }
