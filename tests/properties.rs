@@ -15,6 +15,7 @@ use newsdesk::dedup::url_key;
 use newsdesk::draft::escape::{link_url, markdown_text, truncate_escaped};
 use newsdesk::normalize::canonical_url;
 use newsdesk::source::github::{self, ReleaseLevel, ReleaseOptions, parse_tag};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use proptest::prelude::*;
 use url::Url;
 
@@ -569,12 +570,20 @@ fn xml_escape(text: &str) -> String {
 
 /// A `releases.atom` of these tags, as GitHub writes it (the tag in the
 /// link percent-encoded).
+/// What a URL path segment leaves unescaped (RFC 3986 unreserved): GitHub
+/// writes a tag in its release link this way.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 fn releases_atom(tags: &[String]) -> Vec<u8> {
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<id>tag:github.com,2008:https://github.com/owner/name/releases</id>\n<title>Release notes from name</title>\n<updated>2026-11-01T00:00:00Z</updated>\n",
     );
     for (i, tag) in tags.iter().enumerate() {
-        let encoded: String = url::form_urlencoded::byte_serialize(tag.as_bytes()).collect();
+        let encoded = utf8_percent_encode(tag, PATH_SEGMENT).to_string();
         xml.push_str(&format!(
             "<entry><id>tag:github.com,2008:Repository/1/{i}</id><updated>2026-11-01T00:00:00Z</updated><link rel=\"alternate\" type=\"text/html\" href=\"https://github.com/owner/name/releases/tag/{}\"/><title>{}</title><content type=\"html\">&lt;p&gt;notes&lt;/p&gt;</content></entry>\n",
             xml_escape(&encoded),
@@ -652,9 +661,24 @@ proptest! {
         }
     }
 
+    /// Every release is read, keyed by its tag as written, whatever the
+    /// tag holds, and titled on one line.
     #[test]
     fn releases_atom_with_any_tag_is_read(tags in prop::collection::vec("[^\u{0}-\u{8}\u{b}\u{c}\u{e}-\u{1f}]{1,20}", 1..4)) {
+        // A link cannot name "." or "..": they are path steps (and git
+        // refuses them as a tag).
+        prop_assume!(tags.iter().all(|tag| tag != "." && tag != ".."));
         let feed_url = Url::parse("https://github.com/owner/name/releases.atom").unwrap();
-        let _ = github::from_atom(&releases_atom(&tags), None, &feed_url, &options(ReleaseLevel::Minor, false));
+        let parsed = github::from_atom(&releases_atom(&tags), None, &feed_url, &options(ReleaseLevel::Minor, false));
+        let entries = match parsed {
+            Ok(parsed) => parsed.entries,
+            Err(err) => return Err(TestCaseError::fail(format!("{tags:?} not read: {err}"))),
+        };
+        let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+        let expected: Vec<String> = tags.iter().map(|tag| format!("release:{tag}")).collect();
+        prop_assert_eq!(keys, expected);
+        for entry in &entries {
+            prop_assert!(entry.title.starts_with("Project") && !entry.title.contains(['\n', '\r']), "{:?}", entry.title);
+        }
     }
 }
