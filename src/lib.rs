@@ -1,12 +1,54 @@
 //! newsdesk collects the links of a curated tech newsletter and drafts its
 //! next issue.
 //!
-//! The pipeline runs one way: [`config`] → [`fetch`] → [`source`] adapters →
-//! [`normalize`] → [`store`] (deduplicated candidates), driven by [`poll`];
-//! [`draft`] renders the accepted ones into the next issue; [`cli`] holds
-//! the commands. [`ids`] and [`candidate`] are the vocabulary the rooms
-//! share: [`rank`] scores a [`candidate::RankInput`] and the store persists
-//! the scores it is handed, so neither imports the other.
+//! # The map
+//!
+//! Data flows one way, top to bottom; a module imports only from the
+//! rooms above it (and the shared vocabulary). The integration test
+//! `architecture` keeps it so.
+//!
+//! ```text
+//! config          feeds.toml read and checked: every problem with its line
+//!   │
+//! schedule        when each source is due (pure policy) ─┐
+//!   │                                                     │
+//! fetch           the one polite HTTP client: per-host    │ poll drives
+//!   │             gates, private-address guard, bounded   │ these, once
+//!   │             exchanges, cache-header hints           │ (`newsdesk
+//! source          adapters: feed | github | ical | html   │ poll`) or for
+//!   │             (+ encoding, normalize, filter)         │ ever (daemon)
+//! dedup           URL keys, title sketches, similarity    │
+//! published       the links of past issues (drafts_dir)   │
+//!   │                                                     │
+//! store           SQLite: sources, polls, candidates,   ◄─┘
+//!   │             decisions, drafts (rank hands it scores)
+//! rank            scores a candidate::RankInput
+//! enrich          article pages of thin candidates (through fetch)
+//! housekeeping    past issues read again, history pruned
+//!   │
+//! review          the editor's queue: TUI and commands
+//! draft           the next issue rendered, merged, committed
+//!   │
+//! daemon          components: scheduler, writer, enricher, housekeeping,
+//!                 health; /metrics and /healthz
+//! cli             one file per command
+//! ```
+//!
+//! - The pipeline: [`config`] → [`schedule`] → [`fetch`] → [`source`]
+//!   (with [`encoding`], [`normalize`], [`filter`]) → [`dedup`] →
+//!   [`store`], driven by [`poll`] (a reader per source, one writer);
+//!   [`published`] reads the past issues the store checks stories
+//!   against; [`rank`] scores what the store keeps; [`enrich`] and
+//!   [`housekeeping`] keep it current.
+//! - The editor's side: [`review`], [`draft`], [`opml`].
+//! - Running it: [`daemon`] (components under one shutdown broadcast) and
+//!   [`cli`] (the commands, the contract of DESIGN.md).
+//! - The shared vocabulary, imported anywhere: [`ids`] (`SourceId`,
+//!   `CandidateId`), [`candidate`] (`Status`, what ranking reads),
+//!   [`outcome`] (how a poll ended), [`errors`] (a cause chain on one
+//!   line).
+//! - Small tools: [`atomic_file`], [`digest`], [`slug`], [`secret`],
+//!   [`http_server`].
 
 pub mod atomic_file;
 pub mod candidate;

@@ -2,16 +2,16 @@
 //!
 //! The daemon is components, each a task with a job of its own, started
 //! here and stopped by one shutdown broadcast:
-//! - [`scheduler`]: starts due polls, takes their results, reloads
+//! - `scheduler`: starts due polls, takes their results, reloads
 //!   feeds.toml on SIGHUP;
 //! - the writer ([`crate::poll::spawn_writer`], a thread): stores every
 //!   poll, retrying what fails;
-//! - [`enricher`]: article pages of candidates without a real summary;
-//! - [`housekeeper`]: past issues read again when they change, old history
+//! - `enricher`: article pages of candidates without a real summary;
+//! - `housekeeper`: past issues read again when they change, old history
 //!   pruned;
-//! - [`health`]: `/healthz`, systemd's STATUS and watchdog, from what the
+//! - `health`: `/healthz`, systemd's STATUS and watchdog, from what the
 //!   others report;
-//! - [`http`]: `/metrics` and `/healthz` when `[daemon] listen` is set.
+//! - `http`: `/metrics` and `/healthz` when `[daemon] listen` is set.
 //!
 //! A component that ends on its own (the writer gave up, a panic) stops
 //! the daemon with an error, so systemd restarts it. On SIGTERM/SIGINT the

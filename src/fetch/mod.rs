@@ -2,12 +2,12 @@
 //! `add`, `draft --check`) fetches through, so each is polite by
 //! construction.
 //!
-//! - [`gate`]: per-host slots and rates under a global cap;
-//! - [`guard`]: no redirect from a public address into a private network;
-//! - [`request`]: one exchange — conditional GET, a deadline, a body cap
+//! - `gate`: per-host slots and rates under a global cap;
+//! - `guard`: no redirect from a public address into a private network;
+//! - `request`: one exchange — conditional GET, a deadline, a body cap
 //!   enforced while it streams, redirects followed by hand so a permanent
 //!   move can be recorded and shown;
-//! - [`hints`]: what the answer says about when to come back.
+//! - `hints`: what the answer says about when to come back.
 
 mod gate;
 mod guard;

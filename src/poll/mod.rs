@@ -1,6 +1,6 @@
 //! Polling sources: each document fetched through the polite client, read
-//! by its adapter off the async workers ([`reader`]), and recorded with
-//! the source's next poll time as it arrives ([`writer`]). Used once by
+//! by its adapter off the async workers (`reader`), and recorded with
+//! the source's next poll time as it arrives (`writer`). Used once by
 //! `newsdesk poll` and continuously by the daemon.
 //!
 //! Data flows one way: fetch tasks → bounded channel → one writer thread
