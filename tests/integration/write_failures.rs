@@ -88,6 +88,7 @@ impl Drill {
     /// Waits until the daemon says it is unhealthy because of `reason`,
     /// everywhere it says so; checks the watchdog is not fed meanwhile.
     fn expect_unhealthy(&self, reason: &str) {
+        let broken = std::time::Instant::now();
         let mut body = String::new();
         wait_until(Duration::from_secs(60), "/healthz to answer 503", || {
             let (status, text) = healthz(self.port);
@@ -95,6 +96,11 @@ impl Drill {
             status == 503
         });
         assert!(body.contains(reason), "{body}");
+        eprintln!(
+            "503 after {:.1} s: {}",
+            broken.elapsed().as_secs_f64(),
+            body.trim()
+        );
         let status = self
             .daemon
             .wait_for_notification("STATUS=unhealthy", Duration::from_secs(10));
@@ -120,13 +126,20 @@ impl Drill {
     /// Waits until the daemon is healthy and polls are recorded again,
     /// stops it, and checks every poll the server answered was recorded.
     fn expect_recovery(mut self) {
+        let mended = std::time::Instant::now();
         wait_until(Duration::from_secs(30), "/healthz to answer 200", || {
             healthz(self.port).0 == 200
         });
+        let healthy_after = mended.elapsed();
         let recorded = self.recorded_polls();
         wait_until(Duration::from_secs(20), "polling to resume", || {
             self.recorded_polls() >= recorded + 2
         });
+        eprintln!(
+            "cause cleared: 200 after {:.1} s, two more polls recorded after {:.1} s",
+            healthy_after.as_secs_f64(),
+            mended.elapsed().as_secs_f64()
+        );
         assert!(
             self.daemon.log().contains("database writes work again"),
             "{}",
