@@ -5,28 +5,20 @@
 //! stop being fed, and once the cause is gone polling must resume by
 //! itself with no poll lost.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::daemon::{Daemon, fast_desk, free_port, integrity_ok, requests_to, wait_until};
+use crate::daemon::{
+    Daemon, fast_desk, free_port, http_get, integrity_ok, requests_to, wait_until,
+};
 use crate::server::{Reply, TestServer};
 use crate::{Desk, fixture, skip, source};
 
 /// `/healthz`: its status code and body.
 fn healthz(port: u16) -> (u16, String) {
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(
-        stream,
-        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, body.to_owned())
+    http_get(port, "/healthz")
 }
 
 /// A daemon polling one feed every second, serving /healthz, with its
