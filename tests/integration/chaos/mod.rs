@@ -348,8 +348,11 @@ fn the_daemon_outlives_hostile_servers_and_keeps_good_sources_on_time() {
 
     daemon.signal("TERM");
     let stopped = Instant::now();
+    // 3 s of grace, then the writer stores what the finished polls read
+    // (a 100,000-entry feed among them): seconds in a debug build on a
+    // loaded machine, so the bound is loose; the figure is printed.
     assert!(
-        daemon.wait_exit(Duration::from_secs(10)).success(),
+        daemon.wait_exit(Duration::from_secs(30)).success(),
         "{}",
         daemon.log()
     );
