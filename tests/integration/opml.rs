@@ -437,7 +437,7 @@ fn newsboat_imports_our_export() {
     );
 }
 
-/// The bench's feed server (../shared/bench/feedserver.py), stopped on drop.
+/// The bench's feed server (a copy in tests/fixtures/bench), stopped on drop.
 struct FeedServer {
     child: Child,
     base: String,
@@ -451,14 +451,7 @@ impl Drop for FeedServer {
 }
 
 fn start_feedserver(feeds: usize) -> Option<FeedServer> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/feedserver.py");
-    if !script.exists() {
-        skip(&format!(
-            "{} not found (the bench lives in ../shared/bench)",
-            script.display()
-        ));
-        return None;
-    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bench/feedserver.py");
     let dir = tempfile::tempdir().unwrap();
     let ready = dir.path().join("ready");
     let child = Command::new("python3")
