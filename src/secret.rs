@@ -40,7 +40,7 @@ pub struct Token {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read the GitHub token credential {}: {source}\n  help: check LoadCredential= in the unit, or unset CREDENTIALS_DIRECTORY", path.display())]
+#[error("cannot read the GitHub token credential {}\n  help: check LoadCredential= in the unit, or unset CREDENTIALS_DIRECTORY", path.display())]
 pub struct TokenError {
     path: PathBuf,
     source: std::io::Error,

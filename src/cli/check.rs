@@ -37,7 +37,9 @@ pub fn run(cli: &Cli, _args: &CheckArgs) -> Result<(), CliError> {
             ""
         }
     )?;
-    match crate::secret::github_token().map_err(|e| CliError::Input(e.to_string()))? {
+    match crate::secret::github_token()
+        .map_err(|e| CliError::Input(crate::errors::with_causes(&e)))?
+    {
         Some(token) => writeln!(
             std::io::stdout(),
             "GitHub token: set (from the {})",

@@ -113,7 +113,7 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     match crate::secret::github_token() {
         Ok(Some(token)) => tracing::info!(origin = %token.origin, "GitHub token found"),
         Ok(None) => tracing::debug!("no GitHub token; public feeds need none"),
-        Err(err) => tracing::warn!("{err}"),
+        Err(err) => tracing::warn!("{}", crate::errors::with_causes(&err)),
     }
     let database = paths.database(&config);
     let mut control = Store::open(&database)?;

@@ -192,7 +192,7 @@ impl Scheduler {
                             format!("{} sources; feeds.toml reloaded", schedule.sources.len())
                         }
                         Err(err) => {
-                            tracing::error!("feeds.toml not reloaded, the running configuration stays in force: {err}");
+                            tracing::error!("feeds.toml not reloaded, the running configuration stays in force: {}", crate::errors::with_causes(&err));
                             "feeds.toml not reloaded (see the log); the running configuration stays".into()
                         }
                     };

@@ -33,7 +33,7 @@ pub enum DraftError {
     Templates(Vec<TemplateProblem>),
     #[error("cannot render the draft: {0}\n  help: fix the template")]
     Render(TemplateProblem),
-    #[error("cannot {action} {}: {source}\n  help: check that the directory exists and is writable (drafts_dir in [newsletter])", path.display())]
+    #[error("cannot {action} {}\n  help: check that the directory exists and is writable (drafts_dir in [newsletter])", path.display())]
     Io {
         action: &'static str,
         path: PathBuf,

@@ -26,7 +26,7 @@ impl GithubAccess {
         let token = match crate::secret::github_token() {
             Ok(token) => token,
             Err(err) => {
-                tracing::warn!("{err}");
+                tracing::warn!("{}", crate::errors::with_causes(&err));
                 None
             }
         };
