@@ -90,6 +90,17 @@ impl Policy {
         self
     }
 
+    /// The longest this policy ever waits between polls (the longer of the
+    /// most relaxed interval and the longest back-off, jitter included). A
+    /// next poll further out than this was decided under another clock.
+    pub fn longest_wait(&self) -> Duration {
+        let policy = self.normalized();
+        policy
+            .max_interval
+            .max(policy.backoff_max)
+            .mul_f64(1.0 + JITTER)
+    }
+
     /// The next poll after `last`, from the adaptive interval remembered
     /// from the previous poll (`None`: start from the configured one).
     /// `random` is uniform in [0, 1): the jitter's source, passed in so the

@@ -83,6 +83,26 @@ impl Schedule {
         (schedule, changes)
     }
 
+    /// Brings next polls further out than their source's schedule allows
+    /// back to now, with a warning: they were decided with the clock ahead
+    /// (it was corrected since, or stepped back), and would otherwise keep
+    /// the source silent for as long as the clock was off.
+    fn clamp_to_the_clock(&mut self, now: DateTime<Utc>) {
+        for (id, at) in &mut self.due {
+            let longest = self.sources[id].schedule.longest_wait();
+            let latest = now + chrono::Duration::from_std(longest).unwrap_or(chrono::Duration::MAX);
+            if *at > latest {
+                tracing::warn!(
+                    source = %id,
+                    was = %at.format("%Y-%m-%d %H:%M:%S"),
+                    longest = %humantime::format_duration(longest),
+                    "next poll further out than the schedule allows (the clock was ahead, or was stepped back); polling now"
+                );
+                *at = now;
+            }
+        }
+    }
+
     fn earliest(&self, in_flight: &HashSet<SourceId>) -> Option<DateTime<Utc>> {
         self.due
             .iter()
@@ -149,6 +169,7 @@ impl Scheduler {
         let mut tasks = JoinSet::new();
         loop {
             let now = Utc::now();
+            schedule.clamp_to_the_clock(now);
             for source in schedule.due_now(now, &in_flight) {
                 let memory = self.control.poll_memory_of(&source.id)?.unwrap_or_default();
                 in_flight.insert(source.id.clone());

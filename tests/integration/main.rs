@@ -4,6 +4,7 @@
 mod architecture;
 mod chaos;
 mod cli;
+mod clock;
 mod config;
 mod daemon;
 mod dedup;
