@@ -4,15 +4,16 @@
 //! reason), systemd's STATUS, the watchdog (fed only while healthy), the
 //! log, and the queue gauges of `/metrics`.
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::Metrics;
 use super::notify::{Note, Notifier};
 use super::scheduler::SchedulerStatus;
 use super::shutdown::Shutdown;
+use super::{DaemonError, Metrics};
 use crate::poll::WriterHealth;
 use crate::store::{Status, Store};
 
@@ -38,11 +39,40 @@ impl HealthState {
 pub(super) struct HealthMonitor {
     /// A connection of its own: it proves the database answers.
     pub(super) store: Store,
+    /// The database file the daemon opened, as the path named it then.
+    pub(super) database: DatabaseFile,
     pub(super) writer: WriterHealth,
     pub(super) scheduler: watch::Receiver<SchedulerStatus>,
     pub(super) state: HealthState,
     pub(super) notifier: Notifier,
     pub(super) metrics: Metrics,
+}
+
+/// A database file by identity (device and inode), not by name: a file
+/// deleted or replaced under the daemon keeps its name but not these.
+pub(super) struct DatabaseFile {
+    path: PathBuf,
+    identity: (u64, u64),
+}
+
+impl DatabaseFile {
+    pub(super) fn of(path: &Path) -> std::io::Result<DatabaseFile> {
+        Ok(DatabaseFile {
+            path: path.to_owned(),
+            identity: identity(path)?,
+        })
+    }
+
+    /// Whether the path still names the file that was opened.
+    fn still_there(&self) -> bool {
+        identity(&self.path).is_ok_and(|now| now == self.identity)
+    }
+}
+
+fn identity(path: &Path) -> std::io::Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path)?;
+    Ok((meta.dev(), meta.ino()))
 }
 
 impl HealthMonitor {
@@ -57,14 +87,25 @@ impl HealthMonitor {
         self.status_line()
     }
 
-    pub(super) async fn run(self, mut shutdown: Shutdown) {
+    /// Checks health until the shutdown; ends with an error when the
+    /// database file was deleted or replaced (whatever the daemon wrote
+    /// from then on would be lost when it stops).
+    pub(super) async fn run(self, mut shutdown: Shutdown) -> Result<(), DaemonError> {
         let mut tick = tokio::time::interval(Self::interval());
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut logged: Option<tokio::time::Instant> = None;
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
-                _ = shutdown.requested() => return,
+                _ = shutdown.requested() => return Ok(()),
+            }
+            if !self.database.still_there() {
+                let path = self.database.path.clone();
+                tracing::error!(
+                    path = %path.display(),
+                    "the database file was deleted or replaced under the daemon; stopping"
+                );
+                return Err(DaemonError::DatabaseGone { path });
             }
             // A database that hangs must not hang a worker thread the
             // scheduler and /healthz need.

@@ -43,7 +43,7 @@ use crate::fetch::PoliteClient;
 use crate::poll::{PollError, SourceResult, WriterError, spawn_writer};
 use crate::store::{Store, StoreError};
 use enricher::Enricher;
-use health::{HealthMonitor, HealthState};
+use health::{DatabaseFile, HealthMonitor, HealthState};
 use housekeeper::Housekeeper;
 use scheduler::{Running, Scheduler, SchedulerStatus};
 use shutdown::ShutdownTrigger;
@@ -67,6 +67,16 @@ pub enum DaemonError {
     )]
     Listen {
         addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(
+        "the database file {} was deleted or replaced while the daemon ran; stopped so nothing more is written into a file no one can open\n  help: restore it from a backup (it holds the editors' decisions), then start the daemon again",
+        path.display()
+    )]
+    DatabaseGone { path: PathBuf },
+    #[error("cannot look at the database file {}", path.display())]
+    DatabaseFile {
+        path: PathBuf,
         source: std::io::Error,
     },
     #[error("cannot install signal handlers")]
@@ -181,6 +191,10 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     let notifier = Notifier::start();
     let monitor = HealthMonitor {
         store: Store::open(&database)?,
+        database: DatabaseFile::of(&database).map_err(|source| DaemonError::DatabaseFile {
+            path: database.clone(),
+            source,
+        })?,
         writer: writer.health.clone(),
         scheduler: status,
         state: health,
@@ -225,7 +239,7 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     notifier.send(Note::Ready(monitor.ready_status()));
     components.push(Component {
         name: "health",
-        task: tokio::spawn(infallible(monitor.run(shutdown.clone()))),
+        task: tokio::spawn(monitor.run(shutdown.clone())),
     });
     tracing::info!(sources, database = %database.display(), "daemon started");
 

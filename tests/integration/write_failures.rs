@@ -307,3 +307,23 @@ fn a_full_disk_makes_the_daemon_unhealthy_until_there_is_room_again() {
     drill.expect_recovery();
     drop(disk);
 }
+
+/// `git clean -fdx` deletes the database (`.gitignore` lists it): the
+/// daemon must not go on writing into a file no one can open again.
+#[test]
+fn the_database_deleted_under_the_daemon_stops_it_with_a_clear_error() {
+    let mut drill = Drill::start(None);
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = drill.db.clone().into_os_string();
+        file.push(suffix);
+        let _ = std::fs::remove_file(file);
+    }
+    let status = drill.daemon.wait_exit(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(1), "{}", drill.daemon.log());
+    let log = drill.daemon.log();
+    assert!(
+        log.contains("was deleted or replaced while the daemon ran")
+            && log.contains("restore it from a backup"),
+        "{log}"
+    );
+}
