@@ -21,11 +21,14 @@ const FEEDS_TOML: &str = include_str!("../../feeds.toml");
 const TEMPLATES_README: &str = include_str!("../../templates/README.md");
 
 const GITIGNORE: &str = "\
-# newsdesk's candidate queue and polling state (SQLite, WAL mode): local,
-# rebuilt by `newsdesk poll`.
+# newsdesk's database (SQLite, WAL mode): the candidate queue AND the
+# editors' decisions and comments. `newsdesk poll` cannot rebuild the
+# decisions: back it up (sqlite3 newsdesk.db \".backup copy.db\"), and
+# beware `git clean -x`, which deletes ignored files.
 newsdesk.db
 newsdesk.db-wal
 newsdesk.db-shm
+newsdesk.db.daemon-lock
 ";
 
 /// Scaffold a newsletter repository in DIR (default: the current directory).

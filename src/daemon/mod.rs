@@ -22,6 +22,7 @@ mod enricher;
 mod health;
 mod housekeeper;
 mod http;
+mod lock;
 mod metrics;
 mod notify;
 mod scheduler;
@@ -79,6 +80,17 @@ pub enum DaemonError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "another newsdesk daemon{} is running on the database {}; one daemon per database\n  help: stop it first (systemctl stop newsdesk), or give this one another --db",
+        pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
+        database.display()
+    )]
+    AlreadyRunning { database: PathBuf, pid: Option<u32> },
+    #[error("cannot use the lock file {}", path.display())]
+    LockFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot install signal handlers")]
     Signals(#[source] std::io::Error),
 }
@@ -127,6 +139,7 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     }
     let database = paths.database(&config);
     let mut control = Store::open(&database)?;
+    let _lock = lock::DaemonLock::take(&database)?;
     control.sync_sources(&config)?;
     let mut writer_store = Store::open(&database)?;
     writer_store.set_title_similarity(config.dedup.title_similarity);

@@ -327,3 +327,26 @@ fn the_database_deleted_under_the_daemon_stops_it_with_a_clear_error() {
         "{log}"
     );
 }
+
+/// Two daemons on one database would keep two title indexes and split
+/// stories the other one holds.
+#[test]
+fn a_second_daemon_on_the_same_database_is_refused() {
+    let drill = Drill::start(None);
+    let output = drill
+        .desk
+        .cmd()
+        .env("NEWSDESK_DB", &drill.db)
+        .arg("daemon")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "another newsdesk daemon (pid {}) is running on the database",
+            drill.daemon.child.id()
+        )),
+        "{stderr}"
+    );
+}
