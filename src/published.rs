@@ -123,30 +123,54 @@ pub(crate) fn date_in_name(name: &str) -> Option<&str> {
     DATE.find(name).map(|found| found.as_str())
 }
 
-/// Markdown files under `dir` (any depth), sorted.
+/// How deep and how many files the walk of a drafts directory goes: past
+/// issues sit a level or two down; anything beyond is not a newsletter.
+const WALK_DEPTH: usize = 8;
+const WALK_FILES: usize = 20_000;
+
+/// Markdown files under `dir`, sorted. Directory links are not followed
+/// (two links to `.` made the walk exponential), hidden directories and
+/// `node_modules` are skipped, and the walk is bounded in depth and files.
 pub(crate) fn markdown_files(dir: &Path) -> Vec<PathBuf> {
-    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+    fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
         };
         for entry in entries.flatten() {
-            let path = entry.path();
+            if found.len() >= WALK_FILES {
+                return;
+            }
             let name = entry.file_name();
-            if name.to_string_lossy().starts_with('.') {
+            let name = name.to_string_lossy();
+            if name.starts_with('.') || name == "node_modules" {
                 continue;
             }
-            if path.is_dir() {
-                walk(&path, found);
-            } else if path
-                .extension()
-                .is_some_and(|e| e == "md" || e == "markdown")
+            let path = entry.path();
+            // The entry itself, not what a link points at.
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                if depth < WALK_DEPTH {
+                    walk(&path, depth + 1, found);
+                }
+            } else if (kind.is_file() || (kind.is_symlink() && path.is_file()))
+                && path
+                    .extension()
+                    .is_some_and(|e| e == "md" || e == "markdown")
             {
                 found.push(path);
             }
         }
     }
     let mut found = Vec::new();
-    walk(dir, &mut found);
+    walk(dir, 0, &mut found);
+    if found.len() >= WALK_FILES {
+        tracing::warn!(
+            dir = %dir.display(),
+            "more than {WALK_FILES} Markdown files under drafts_dir; past issues were read from the first {WALK_FILES} only (point drafts_dir at the newsletter's own directory)"
+        );
+    }
     found.sort();
     found
 }

@@ -15,6 +15,7 @@ mod init;
 mod kinds;
 mod opml;
 mod package;
+mod past_issues;
 mod poll;
 mod reliability;
 mod review;
