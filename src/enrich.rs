@@ -1,7 +1,8 @@
 //! Enrichment: a candidate without a real summary gets its article page
 //! fetched once through the polite client (bounded in size and time, within
 //! the same per-host limits as feeds) and its `og:description` / `<meta name=description>`,
-//! `og:title` and `article:published_time` read. Results are cached in the
+//! `og:title` and `article:published_time` read. [`read_meta`] is also
+//! how `newsdesk add` reads a page it is given. Results are cached in the
 //! database, so a page is fetched once however often it is asked for.
 
 use std::collections::HashSet;
@@ -16,7 +17,7 @@ use crate::fetch::{Fetched, PoliteClient};
 use crate::ids::CandidateId;
 use crate::normalize::{fold_whitespace, plain_text, truncate_chars};
 use crate::source::{SUMMARY_CHARS, THIN_SUMMARY_CHARS};
-use crate::store::{Enrichment, Store, StoreError};
+use crate::store::{Enrichment, SUBMISSIONS, Store, StoreError};
 
 /// What a page says about itself.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -24,6 +25,12 @@ pub struct PageMeta {
     pub title: Option<String>,
     pub description: Option<String>,
     pub published: Option<DateTime<Utc>>,
+    /// `og:site_name`.
+    pub site_name: Option<String>,
+    /// `<link rel=canonical>` as written (maybe relative to the page).
+    pub canonical: Option<String>,
+    /// The first paragraph's text: a summary for a page without one.
+    pub first_paragraph: Option<String>,
 }
 
 /// Reads OpenGraph and standard meta tags.
@@ -46,8 +53,17 @@ pub fn read_meta(body: &[u8], content_type: Option<&str>) -> PageMeta {
             .map(|t| fold_whitespace(&t.text().collect::<String>()))
             .filter(|t| !t.is_empty())
     };
+    let first = |css: &str, read: &dyn Fn(scraper::ElementRef) -> Option<String>| {
+        let selector = Selector::parse(css).expect("valid selector");
+        document
+            .select(&selector)
+            .filter_map(read)
+            .find(|text| !text.is_empty())
+    };
     PageMeta {
-        title: content("meta[property='og:title']").or_else(title_tag),
+        title: content("meta[property='og:title']")
+            .or_else(|| content("meta[name='twitter:title']"))
+            .or_else(title_tag),
         description: content("meta[property='og:description']")
             .or_else(|| content("meta[name='description']"))
             .or_else(|| content("meta[name='twitter:description']"))
@@ -55,6 +71,16 @@ pub fn read_meta(body: &[u8], content_type: Option<&str>) -> PageMeta {
         published: content("meta[property='article:published_time']")
             .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
             .map(|t| t.with_timezone(&Utc)),
+        site_name: content("meta[property='og:site_name']"),
+        canonical: first("link[rel='canonical']", &|link| {
+            link.value().attr("href").map(|h| h.trim().to_owned())
+        }),
+        first_paragraph: first("p", &|p| {
+            Some(truncate_chars(
+                &fold_whitespace(&p.text().collect::<String>()),
+                SUMMARY_CHARS,
+            ))
+        }),
     }
 }
 
@@ -74,12 +100,16 @@ pub async fn enrich_pending(
     config: &Config,
     limit: usize,
 ) -> Result<Enriched, StoreError> {
-    let allowed: HashSet<&str> = config
+    let mut allowed: HashSet<&str> = config
         .sources
         .iter()
         .filter(|s| s.enrich)
         .map(|s| s.id.0.as_str())
         .collect();
+    // Links added by hand whose page could not be read then.
+    if config.defaults.enrich {
+        allowed.insert(SUBMISSIONS);
+    }
     let wanted: Vec<(CandidateId, String)> = store
         .candidates_to_enrich(THIN_SUMMARY_CHARS)?
         .into_iter()
@@ -157,6 +187,26 @@ mod tests {
             meta.published.unwrap().to_rfc3339(),
             "2026-11-20T00:00:00+00:00"
         );
-        assert_eq!(read_meta(b"<p>no head</p>", None), PageMeta::default());
+        assert_eq!(
+            read_meta(b"<p>no head</p>", None),
+            PageMeta {
+                first_paragraph: Some("no head".into()),
+                ..PageMeta::default()
+            }
+        );
+    }
+
+    #[test]
+    fn twitter_title_site_name_and_canonical_are_read() {
+        let page = br#"<html><head><title>Tag title</title>
+            <meta name="twitter:title" content="Card title">
+            <meta property="og:site_name" content="The Blog">
+            <link rel="canonical" href=" /posts/1 ">
+            </head><body><p> </p><p>First  words.</p></body></html>"#;
+        let meta = read_meta(page, Some("text/html"));
+        assert_eq!(meta.title.as_deref(), Some("Card title"));
+        assert_eq!(meta.site_name.as_deref(), Some("The Blog"));
+        assert_eq!(meta.canonical.as_deref(), Some("/posts/1"));
+        assert_eq!(meta.first_paragraph.as_deref(), Some("First words."));
     }
 }

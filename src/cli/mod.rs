@@ -1,5 +1,6 @@
 //! The command line: the contract in DESIGN.md. One file per command.
 
+mod add;
 mod check;
 mod completions;
 mod daemon;
@@ -30,7 +31,7 @@ use crate::store::{Store, StoreError};
         Sources are listed in feeds.toml. `newsdesk poll` fetches them into a queue of \
         candidates (one per story, however many feeds carried it); `newsdesk review` is \
         where the editor decides; `newsdesk sources` shows which feeds are healthy.",
-    after_help = "Examples:\n  newsdesk check                      validate feeds.toml\n  newsdesk poll                       fetch every enabled source once\n  newsdesk sources                    which sources work, which fail and why\n  newsdesk review list --status new   the queue\n  newsdesk draft                      write the next issue from the accepted candidates\n  newsdesk demo                       try it all offline on sample feeds\n\nExit status: 0 ok, 1 something to fix (configuration, input), 2 usage error."
+    after_help = "Examples:\n  newsdesk check                      validate feeds.toml\n  newsdesk poll                       fetch every enabled source once\n  newsdesk sources                    which sources work, which fail and why\n  newsdesk add URL --note TEXT        add a link by hand, with a comment\n  newsdesk review list --status new   the queue\n  newsdesk draft                      write the next issue from the accepted candidates\n  newsdesk demo                       try it all offline on sample feeds\n\nExit status: 0 ok, 1 something to fix (configuration, input), 2 usage error."
 )]
 pub struct Cli {
     /// The configuration file.
@@ -51,6 +52,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Add(add::AddArgs),
     Daemon(daemon::DaemonArgs),
     Poll(poll::PollArgs),
     Sources(sources::SourcesArgs),
@@ -159,6 +161,7 @@ fn init_logging(default_level: &str) {
 
 fn run(cli: Cli) -> Result<(), CliError> {
     match &cli.command {
+        Command::Add(args) => add::run(&cli, args),
         Command::Check(args) => check::run(&cli, args),
         Command::Daemon(args) => daemon::run(&cli, args),
         Command::Poll(args) => poll::run(&cli, args),

@@ -174,7 +174,7 @@ fn decided(ids: &[CandidateId], status: Status) -> Result<(), CliError> {
     Ok(())
 }
 
-fn known_section(config: &crate::config::Config, section: &str) -> Result<(), CliError> {
+pub(super) fn known_section(config: &crate::config::Config, section: &str) -> Result<(), CliError> {
     if config.sections.iter().any(|s| s.id == section) {
         return Ok(());
     }
@@ -231,6 +231,9 @@ fn run_show(cli: &Cli, args: &ShowArgs) -> Result<(), CliError> {
     if let Some(note) = &c.note {
         writeln!(out, "  note:      {note}")?;
     }
+    if !c.submitted_by.is_empty() {
+        writeln!(out, "  by:        {}", c.submitted_by.join(", "))?;
+    }
     if let Some(session) = &c.session {
         writeln!(out, "  session:   {session}")?;
     }
@@ -277,7 +280,7 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
     for c in &candidates {
         writeln!(
             out,
-            "{:>6}  {:>6.2}  {:<9}  {:<10}  {:<10}  {:<18}  {}",
+            "{:>6}  {:>6.2}  {:<9}  {:<10}  {:<10}  {:<18}  {}{}",
             c.id,
             c.score,
             c.status,
@@ -288,7 +291,11 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
                 .map(|s| s.as_str())
                 .collect::<Vec<_>>()
                 .join(","),
-            c.title
+            c.title,
+            match c.submitted_by.as_slice() {
+                [] => String::new(),
+                names => format!("  (by {})", names.join(", ")),
+            }
         )?;
     }
     writeln!(out, "{} candidates", candidates.len())?;

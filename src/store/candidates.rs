@@ -31,6 +31,10 @@ pub struct CandidateView {
     pub created_at: String,
     /// The stored ranking score (higher first), to two decimals.
     pub score: f64,
+    /// Who added it by hand (`newsdesk add`), first first; left out of
+    /// JSON when nobody did.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub submitted_by: Vec<String>,
 }
 
 impl CandidateView {
@@ -137,10 +141,19 @@ pub(super) fn select_candidates(
             seen_in: Vec::new(),
             score: rounded_score(row.get(11)?),
             session: row.get(12)?,
+            submitted_by: Vec::new(),
         })
     })?;
     let mut candidates: Vec<CandidateView> = rows.collect::<Result<_, _>>()?;
     fill_seen_in(conn, &mut candidates)?;
+    let only = match candidates.as_slice() {
+        [one] => Some(one.id),
+        _ => None,
+    };
+    let mut contributors = super::submissions::contributors(conn, only)?;
+    for candidate in &mut candidates {
+        candidate.submitted_by = contributors.remove(&candidate.id).unwrap_or_default();
+    }
     Ok(candidates)
 }
 

@@ -10,7 +10,8 @@
 //! The rooms: `polls` (what a poll records), `sources` (their health),
 //! `ingest` (entries into candidates), `candidates` (reading them),
 //! `queue` (the ranked queue and its stored scores), `decisions` (the
-//! editor's), `drafts`, `enrichment`, `published` (past issues) and
+//! editor's), `drafts`, `enrichment`, `published` (past issues), `submissions` (links
+//! added by hand) and
 //! `backfill` (keys for rows older than a migration).
 
 use std::path::Path;
@@ -33,6 +34,7 @@ mod polls;
 mod published;
 mod queue;
 mod sources;
+mod submissions;
 
 pub use crate::candidate::Status;
 pub use candidates::{CandidateView, Sighting};
@@ -43,6 +45,7 @@ pub use ingest::DedupKeys;
 pub use polls::{Added, FetchedDocument, PollMemory, PollRecord};
 pub use queue::QueueQuery;
 pub use sources::SourceHealth;
+pub use submissions::{SUBMISSIONS, Submission, Submitted, submissions_source};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
@@ -57,6 +60,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_redundant_candidate_indexes.sql"),
     include_str!("migrations/0011_one_outcome_word.sql"),
     include_str!("migrations/0012_candidate_sessions.sql"),
+    include_str!("migrations/0013_submissions.sql"),
 ];
 
 /// What can go wrong with the database. Each message says what to do; the
