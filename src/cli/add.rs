@@ -93,7 +93,17 @@ pub fn run(cli: &Cli, args: &AddArgs) -> Result<(), CliError> {
         let comment = comment.as_deref().or(args.note.as_deref());
         let added = runtime
             .block_on(read_page(&client, link, args))
-            .and_then(|entry| add_one(&mut store, &config, args, &entry, link, &contributor, comment));
+            .and_then(|entry| {
+                add_one(
+                    &mut store,
+                    &config,
+                    args,
+                    &entry,
+                    link,
+                    &contributor,
+                    comment,
+                )
+            });
         match added {
             Ok(added) => {
                 if !args.json {

@@ -1,6 +1,7 @@
 //! Integration tests: the real `newsdesk` binary against a real HTTP server
 //! on 127.0.0.1, a real SQLite file in a temp dir. Never the internet.
 
+mod add;
 mod architecture;
 mod chaos;
 mod cli;
