@@ -31,9 +31,7 @@ pub struct CandidateView {
     pub created_at: String,
     /// The stored ranking score (higher first), to two decimals.
     pub score: f64,
-    /// Who added it by hand (`newsdesk add`), first first; left out of
-    /// JSON when nobody did.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Who added it by hand (`newsdesk add`), first first.
     pub submitted_by: Vec<String>,
 }
 

@@ -217,3 +217,50 @@ fn usage_and_input_errors_exit_2_and_1() {
         Some(1)
     );
 }
+
+#[test]
+fn a_story_in_a_past_issue_is_not_queued_unless_forced() {
+    let server = site();
+    let desk = Desk::new("");
+    let repo = desk.dir.path();
+    std::fs::create_dir_all(repo.join("drafts")).unwrap();
+    std::fs::write(
+        repo.join("drafts/2026-11-04.md"),
+        format!(
+            "## Notable Articles\n\n### [The story]({})\nGood read.\n",
+            server.url("/story")
+        ),
+    )
+    .unwrap();
+    crate::git_init(repo);
+    crate::git(repo, &["add", "drafts"]);
+    crate::git(repo, &["commit", "-q", "-m", "past issue"]);
+    let added = desk.json(&["add", &server.url("/story"), "--by", "ivan", "--json"]);
+    assert_eq!(added[0]["id"], Value::Null);
+    assert_eq!(
+        added[0]["published_in"],
+        "published in 2026-11-04.md (2026-11-04)"
+    );
+    let out = desk.ok(&["add", &server.url("/story"), "--by", "ivan"]);
+    assert!(
+        out.starts_with("published in 2026-11-04.md (2026-11-04); not queued"),
+        "{out}"
+    );
+    assert_eq!(desk.count("SELECT COUNT(*) FROM candidates"), 0);
+    let out = desk.ok(&["add", &server.url("/story"), "--by", "ivan", "--force"]);
+    assert!(out.starts_with("queued as #1"), "{out}");
+}
+
+#[test]
+fn a_rejected_story_says_so() {
+    let server = site();
+    let desk = Desk::new("");
+    desk.ok(&["add", &server.url("/og"), "--by", "jo"]);
+    desk.ok(&["review", "reject", "1"]);
+    let out = desk.ok(&["add", &server.url("/og"), "--by", "kim", "--accept"]);
+    assert_eq!(out.trim(), "already rejected as #1 (submitted by jo, kim)");
+    assert_eq!(
+        desk.count("SELECT COUNT(*) FROM candidates WHERE status = 'rejected'"),
+        1
+    );
+}
