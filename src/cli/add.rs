@@ -271,14 +271,17 @@ fn add_one(
         Submitted::Existing { status, .. } => status == Status::New,
         _ => true,
     };
+    let mut candidate = store.candidate(id)?.ok_or(CliError::NoCandidate(id))?;
     if args.accept && undecided {
+        // The feed's section when a feed carried it, else the first one.
         let section = args
             .section
             .clone()
+            .or(candidate.section.clone())
             .or_else(|| config.sections.first().map(|s| s.id.clone()));
         store.decide(&[id], Status::Accepted, section.as_deref(), comment)?;
+        candidate = store.candidate(id)?.ok_or(CliError::NoCandidate(id))?;
     }
-    let candidate = store.candidate(id)?.ok_or(CliError::NoCandidate(id))?;
     Ok(Added {
         id: Some(id),
         status: candidate.status.to_string(),
