@@ -130,6 +130,7 @@ fn review_list_json_is_stable_best_first_and_limited() {
             "session",
             "source",
             "status",
+            "submitted_by",
             "summary",
             "title",
             "url"
