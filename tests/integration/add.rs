@@ -121,6 +121,13 @@ fn a_story_already_polled_says_already_queued_and_records_the_submission() {
         "already queued as #1 (seen in blog; submitted by carol, dave)"
     );
     assert_eq!(desk.count("SELECT COUNT(*) FROM candidates"), 1);
+    // The built-in source is never polled.
+    desk.ok(&["poll"]);
+    assert_eq!(
+        desk.count("SELECT COUNT(*) FROM fetch_log WHERE source_id = 'submissions'"),
+        0
+    );
+    assert!(!desk.ok(&["sources"]).contains("submissions"));
 }
 
 #[test]
