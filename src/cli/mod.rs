@@ -188,8 +188,15 @@ impl Cli {
             .unwrap_or_else(|| config.newsletter.database.clone())
     }
 
+    /// The database, created when missing: for commands that fill it.
     fn open_store(&self, config: &Config) -> Result<Store, CliError> {
         Ok(Store::open(&self.database_path(config))?)
+    }
+
+    /// The database, which must exist: for commands that look at what is
+    /// there or decide on it (a new, empty one would answer "nothing").
+    fn open_existing_store(&self, config: &Config) -> Result<Store, CliError> {
+        Ok(Store::open_existing(&self.database_path(config))?)
     }
 
     fn config_path(&self) -> &Path {

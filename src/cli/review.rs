@@ -129,7 +129,7 @@ pub fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), CliError> {
             ));
         }
         let config = cli.load_config()?;
-        let store = cli.open_store(&config)?;
+        let store = cli.open_existing_store(&config)?;
         return crate::review::run(
             store,
             &config,
@@ -147,7 +147,7 @@ pub fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), CliError> {
             if let Some(section) = &accept.section {
                 known_section(&config, section)?;
             }
-            let mut store = cli.open_store(&config)?;
+            let mut store = cli.open_existing_store(&config)?;
             store.decide(
                 &accept.ids,
                 Status::Accepted,
@@ -163,7 +163,7 @@ pub fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), CliError> {
 
 fn decide(cli: &Cli, ids: &[CandidateId], status: Status) -> Result<(), CliError> {
     let config = cli.load_config()?;
-    let mut store = cli.open_store(&config)?;
+    let mut store = cli.open_existing_store(&config)?;
     store.decide(ids, status, None, None)?;
     decided(ids, status)
 }
@@ -196,7 +196,7 @@ struct Shown {
 
 fn run_show(cli: &Cli, args: &ShowArgs) -> Result<(), CliError> {
     let config = cli.load_config()?;
-    let mut store = cli.open_store(&config)?;
+    let mut store = cli.open_existing_store(&config)?;
     let mut ranking = Ranking::adopt(Rules::of(&config), &mut store)?;
     let Some(mut candidate) = store.candidate(args.id)? else {
         return Err(CliError::NoCandidate(args.id));
@@ -266,7 +266,7 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
     if let Some(section) = &args.section {
         known_section(&config, section)?;
     }
-    let mut store = cli.open_store(&config)?;
+    let mut store = cli.open_existing_store(&config)?;
     let candidates = list(&mut store, &config, args)?;
     if args.json {
         return print_json(&candidates);

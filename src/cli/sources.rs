@@ -31,7 +31,7 @@ struct SourceRow {
 
 pub fn run(cli: &Cli, args: &SourcesArgs) -> Result<(), CliError> {
     let config = cli.load_config()?;
-    let mut store = cli.open_store(&config)?;
+    let mut store = cli.open_existing_store(&config)?;
     store.sync_sources(&config)?;
     let ids: Vec<SourceId> = config.sources.iter().map(|s| s.id.clone()).collect();
     let rows: Vec<SourceRow> = store

@@ -68,6 +68,10 @@ const MIGRATIONS: &[&str] = &[
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
+        "no database at {path}\n  help: run `newsdesk poll` first (it creates it), or check --db and `database` in [newsletter]"
+    )]
+    Missing { path: String },
+    #[error(
         "cannot open the database {path}\n  help: check that its directory exists and is writable, or pass --db FILE"
     )]
     Open {
@@ -115,6 +119,18 @@ pub struct Store {
 }
 
 impl Store {
+    /// Opens the database at `path`, which must exist: for commands that
+    /// only look, so a mistyped `--db` (or a deleted file) is reported
+    /// instead of answered from a new, empty database.
+    pub fn open_existing(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.display().to_string(),
+            });
+        }
+        Store::open(path)
+    }
+
     /// Opens (creating if needed) the database at `path` and brings its
     /// schema up to date.
     pub fn open(path: &Path) -> Result<Store> {

@@ -153,3 +153,33 @@ fn review_list_json_is_stable_best_first_and_limited() {
             .any(|p| p["reason"].as_str().unwrap().ends_with("days old"))
     );
 }
+
+/// `review list` on a mistyped `--db` (or after the database was deleted)
+/// made a new, empty database and answered "no candidates".
+#[test]
+fn commands_that_only_look_never_create_a_database() {
+    let desk = Desk::new("");
+    let missing = desk.dir.path().join("typo.db");
+    for args in [
+        vec!["review", "list"],
+        vec!["review", "show", "1"],
+        vec!["review", "reject", "1"],
+        vec!["sources"],
+    ] {
+        let output = desk
+            .cmd()
+            .arg("--db")
+            .arg(&missing)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("no database at {}", missing.display()))
+                && stderr.contains("run `newsdesk poll` first"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!missing.exists(), "{args:?} created {}", missing.display());
+    }
+}
