@@ -298,9 +298,33 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
             }
         )?;
     }
-    writeln!(out, "{} candidates", candidates.len())?;
+    let total = match args.limit {
+        Some(limit) if candidates.len() == limit => store.queue_len(&QueueQuery {
+            status: args.status,
+            section: args.section.clone(),
+            text: None,
+            limit: None,
+            offset: 0,
+        })?,
+        _ => candidates.len(),
+    };
+    writeln!(out, "{}", count_line(candidates.len(), total))?;
     out.flush()?;
     Ok(())
+}
+
+/// "1 candidate", "8 candidates", or "20 of 99 candidates" when a limit
+/// cut the list.
+fn count_line(shown: usize, total: usize) -> String {
+    let noun = if total == 1 {
+        "candidate"
+    } else {
+        "candidates"
+    };
+    match shown == total {
+        true => format!("{total} {noun}"),
+        false => format!("{shown} of {total} {noun}"),
+    }
 }
 
 /// The listing, best first by stored score; stale scores (see

@@ -183,3 +183,19 @@ fn commands_that_only_look_never_create_a_database() {
         assert!(!missing.exists(), "{args:?} created {}", missing.display());
     }
 }
+
+/// `review list --limit 2` said "2 candidates" when 3 existed, and one
+/// candidate was "1 candidates".
+#[test]
+fn the_listing_counts_what_a_limit_left_out_and_says_candidate_for_one() {
+    let (desk, _server) = polled_desk(&["One", "Two", "Three"]);
+    let cut = desk.ok(&["review", "list", "--limit", "2"]);
+    assert!(cut.trim_end().ends_with("\n2 of 3 candidates"), "{cut}");
+    let all = desk.ok(&["review", "list"]);
+    assert!(all.trim_end().ends_with("\n3 candidates"), "{all}");
+    desk.ok(&["review", "reject", "1", "2"]);
+    let one = desk.ok(&["review", "list", "--status", "rejected", "--limit", "1"]);
+    assert!(one.trim_end().ends_with("\n1 of 2 candidates"), "{one}");
+    let new = desk.ok(&["review", "list", "--status", "new"]);
+    assert!(new.trim_end().ends_with("\n1 candidate"), "{new}");
+}
