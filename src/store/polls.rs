@@ -116,6 +116,7 @@ impl Batch<'_> {
                 document.prepared,
                 &now,
                 self.title_similarity,
+                true,
                 self.scoring,
                 self.ingest,
             )?,

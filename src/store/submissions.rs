@@ -85,12 +85,7 @@ impl Store {
             )
             .optional()?
             .flatten();
-        let placed = self.in_batch(None, |batch| {
-            if submission.force {
-                // Seen as "no past issue holds any link": the published
-                // layer is skipped and the story queued.
-                batch.ingest.any_published = Some(false);
-            }
+        self.in_batch(None, |batch| {
             let now = timestamp(Utc::now());
             super::ingest::insert_entries(
                 batch.tx,
@@ -99,6 +94,7 @@ impl Store {
                 None,
                 &now,
                 batch.title_similarity,
+                !submission.force,
                 None,
                 batch.ingest,
             )?;
@@ -133,9 +129,7 @@ impl Store {
             } else {
                 Submitted::Existing { id, status }
             })
-        });
-        self.ingest.any_published = None;
-        placed
+        })
     }
 }
 

@@ -167,6 +167,7 @@ pub(super) fn insert_entries(
     prepared: Option<&[DedupKeys]>,
     now: &str,
     threshold: f64,
+    keep_out_published: bool,
     scoring: Option<Scoring>,
     cache: &mut IngestCache,
 ) -> Result<Added> {
@@ -176,6 +177,7 @@ pub(super) fn insert_entries(
         source,
         now,
         threshold,
+        keep_out_published,
         scoring,
     };
     let prepared = prepared.filter(|p| p.len() == entries.len());

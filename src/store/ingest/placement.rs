@@ -31,6 +31,9 @@ pub(super) struct PlacementContext<'a> {
     pub(super) now: &'a str,
     /// Titles at least this similar are one story.
     pub(super) threshold: f64,
+    /// Whether a story a past issue carried is kept out (false: an editor
+    /// queues it anyway, `add --force`).
+    pub(super) keep_out_published: bool,
     pub(super) scoring: Option<Scoring<'a>>,
 }
 
@@ -47,6 +50,7 @@ pub(super) fn place(
         source,
         now,
         threshold,
+        keep_out_published,
         scoring,
     } = *context;
     let DedupKeys {
@@ -101,7 +105,7 @@ pub(super) fn place(
         Some(date) => format!("published in {file} ({date})"),
         None => format!("published in {file}"),
     };
-    let published_before = cache.any_published(tx)?;
+    let published_before = keep_out_published && cache.any_published(tx)?;
     if published_before
         && let Some(key) = url_key
         && let Some((file, date)) = issue_with_url_key(tx, key)?
