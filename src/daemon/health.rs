@@ -82,11 +82,6 @@ impl HealthMonitor {
         sd_notify::watchdog_enabled().map_or(CHECK_EVERY, |w| (w / 2).min(CHECK_EVERY))
     }
 
-    /// The status line READY=1 is sent with.
-    pub(super) fn ready_status(&self) -> String {
-        self.status_line()
-    }
-
     /// Checks health until the shutdown; ends with an error when the
     /// database file was deleted or replaced (whatever the daemon wrote
     /// from then on would be lost when it stops).
@@ -159,7 +154,7 @@ impl HealthMonitor {
 
     /// "N sources, N failing, N polling; N new candidates in the queue",
     /// with the queue gauges refreshed on the way.
-    fn status_line(&self) -> String {
+    pub(super) fn status_line(&self) -> String {
         let counts = self.store.queue_counts().ok();
         if let Some(counts) = &counts {
             self.metrics.set_queue(counts);

@@ -249,7 +249,7 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
             task: tokio::spawn(infallible(housekeeper.run(shutdown.clone()))),
         },
     ];
-    notifier.send(Note::Ready(monitor.ready_status()));
+    notifier.send(Note::Ready(monitor.status_line()));
     components.push(Component {
         name: "health",
         task: tokio::spawn(monitor.run(shutdown.clone())),

@@ -174,11 +174,7 @@ fn links_from_stdin_carry_their_comments() {
         .write_stdin(input)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    crate::stdout_of_success(output, format_args!("newsdesk add -"));
     let comments: Vec<String> = desk
         .sqlite()
         .prepare("SELECT comment FROM submissions ORDER BY id")

@@ -102,7 +102,7 @@ pub fn newsdesk_ok(args: &[&str]) -> String {
 }
 
 /// The stdout of a command that must have succeeded (else its stderr).
-fn stdout_of_success(output: std::process::Output, what: std::fmt::Arguments) -> String {
+pub fn stdout_of_success(output: std::process::Output, what: std::fmt::Arguments) -> String {
     assert!(
         output.status.success(),
         "{what}: {}",

@@ -31,11 +31,7 @@ fn links_to_the_drafts_directory_inside_it_neither_hang_the_scan_nor_count_twice
         .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    crate::stdout_of_success(output, format_args!("newsdesk poll"));
     assert_eq!(
         desk.count("SELECT COUNT(*) FROM published"),
         1,
