@@ -25,6 +25,7 @@
 //! rank            scores a candidate::RankInput
 //! enrich          article pages of thin candidates (through fetch)
 //! housekeeping    past issues read again, history pruned
+//! intake          links brought by hand: read, placed, credited
 //!   │
 //! review          the editor's queue: TUI and commands
 //! draft           the next issue rendered, merged, committed
@@ -39,7 +40,9 @@
 //!   [`store`], driven by [`poll`] (a reader per source, one writer);
 //!   [`published`] reads the past issues the store checks stories
 //!   against; [`rank`] scores what the store keeps; [`enrich`] and
-//!   [`housekeeping`] keep it current.
+//!   [`housekeeping`] keep it current; [`intake`] is where a link
+//!   brought by hand (`newsdesk add`, the daemon's submission endpoint)
+//!   enters.
 //! - The editor's side: [`review`], [`draft`], [`opml`].
 //! - Running it: [`daemon`] (components under one shutdown broadcast) and
 //!   [`cli`] (the commands, the contract of DESIGN.md).
@@ -66,6 +69,7 @@ pub mod filter;
 pub mod housekeeping;
 pub mod http_server;
 pub mod ids;
+pub mod intake;
 pub mod normalize;
 pub mod opml;
 pub mod outcome;

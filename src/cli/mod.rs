@@ -88,6 +88,8 @@ pub enum CliError {
     Draft(#[from] crate::draft::DraftError),
     #[error(transparent)]
     Review(#[from] crate::review::TuiError),
+    #[error(transparent)]
+    Intake(#[from] crate::intake::IntakeError),
     #[error("{0}")]
     Input(String),
     #[error("no candidate #{0}\n  help: `newsdesk review list` shows the ids")]
