@@ -4,6 +4,12 @@
 //! `og:title` and `article:published_time` read. [`read_meta`] is also
 //! how `newsdesk add` reads a page it is given. Results are cached in the
 //! database, so a page is fetched once however often it is asked for.
+//! [`sites`] gives the pages of GitHub, YouTube and Speaker Deck the titles
+//! an editor would write.
+
+mod sites;
+
+pub use sites::editorial;
 
 use std::collections::HashSet;
 
@@ -129,7 +135,7 @@ pub async fn enrich_pending(
                 Ok(Fetched::Body {
                     body, content_type, ..
                 }) => {
-                    let meta = read_meta(&body, content_type.as_deref());
+                    let meta = editorial(&parsed, read_meta(&body, content_type.as_deref()));
                     Enrichment {
                         url,
                         http_status: report.status,

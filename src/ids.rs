@@ -14,6 +14,10 @@ use serde::Serialize;
 #[serde(transparent)]
 pub struct SourceId(pub String);
 
+/// The id of the built-in source of links added by hand (`newsdesk add`,
+/// the submission endpoint): reserved, so no `[[source]]` may take it.
+pub const SUBMISSIONS: &str = "submissions";
+
 impl SourceId {
     pub fn as_str(&self) -> &str {
         &self.0

@@ -35,6 +35,8 @@ pub(super) fn build(
         .collect();
     let sections = sections(problems, &raw.sections);
     let sources = sources(problems, &raw.source, &defaults, &sections);
+    let contributions =
+        super::contributions::contributions(problems, &raw.contributions, &sections);
     Config {
         path: path.to_path_buf(),
         newsletter,
@@ -52,6 +54,7 @@ pub(super) fn build(
             .collect(),
         sections,
         sources,
+        contributions,
     }
 }
 

@@ -15,6 +15,7 @@
 use std::path::Path;
 
 mod build;
+mod contributions;
 mod model;
 mod newsletter;
 mod problems;
@@ -23,6 +24,7 @@ mod sources;
 #[cfg(test)]
 mod tests;
 
+pub use contributions::Contributions;
 pub use model::*;
 pub use problems::{ConfigError, ConfigProblem};
 pub(crate) use sources::valid_id;

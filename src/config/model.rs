@@ -37,6 +37,8 @@ pub struct Config {
     pub ranking_keywords: Vec<(String, f64)>,
     pub sections: Vec<Section>,
     pub sources: Vec<Source>,
+    /// `[contributions]`: links brought by hand.
+    pub contributions: super::Contributions,
 }
 
 /// How GitHub releases are read.

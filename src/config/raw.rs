@@ -30,6 +30,8 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub(super) hosts: BTreeMap<String, RawHost>,
     #[serde(default)]
+    pub(super) contributions: super::contributions::RawContributions,
+    #[serde(default)]
     pub(super) sections: Vec<RawSection>,
     #[serde(default)]
     pub(super) source: Vec<RawSource>,

@@ -40,6 +40,14 @@ pub(super) fn sources(
             );
             ok = false;
         }
+        if id == crate::ids::SUBMISSIONS {
+            problems.add(
+                s.id.span(),
+                format!("source id \"{id}\" is reserved: it is the built-in source of links added by hand (`newsdesk add`)"),
+                Some("give this [[source]] another id, e.g. id = \"team-submissions\"".into()),
+            );
+            ok = false;
+        }
         if let Some(first) = first_offsets.get(&id) {
             let first = problems.line_of(*first);
             problems.add(

@@ -162,3 +162,59 @@ fn sizes_and_durations_are_human_strings() {
     let bad = problems(&text.replace("2MiB", "huge"));
     assert!(bad[0].message.contains("not a size"));
 }
+
+#[test]
+fn contributions_name_a_known_section_and_hosts_only() {
+    let text = format!(
+        "{MINIMAL}\n[contributions]\nsection = \"articles\"\nallow_private_hosts = [\"wiki.internal\", \"127.0.0.1\", \"[::1]\"]\n"
+    );
+    let config = Config::parse(Path::new("feeds.toml"), &text).unwrap();
+    assert_eq!(config.contributions.section.as_deref(), Some("articles"));
+    let allowed = |host: &str| {
+        config.contributions.allows_private(
+            &url::Url::parse(&format!("http://{host}/"))
+                .unwrap()
+                .host()
+                .unwrap(),
+        )
+    };
+    assert!(allowed("WIKI.internal"));
+    assert!(allowed("127.0.0.1"));
+    assert!(allowed("[::1]"));
+    assert!(!allowed("169.254.169.254"));
+    assert_eq!(
+        Config::parse(Path::new("feeds.toml"), MINIMAL)
+            .unwrap()
+            .contributions,
+        Contributions::default()
+    );
+
+    let text = format!(
+        "{MINIMAL}\n[contributions]\nsection = \"links\"\nallow_private_hosts = [\"http://wiki/\"]\n"
+    );
+    let found = problems(&text);
+    let messages: Vec<&str> = found.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "[contributions] section \"links\" is not defined (known sections: articles)",
+            "`allow_private_hosts` has \"http://wiki/\", which is not a host name or address",
+        ]
+    );
+    assert_eq!(found[0].line, 16);
+}
+
+#[test]
+fn the_built_in_source_id_is_reserved() {
+    let text = MINIMAL.replace("id = \"k8s\"", "id = \"submissions\"");
+    let found = problems(&text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .message
+            .starts_with("source id \"submissions\" is reserved"),
+        "{}",
+        found[0].message
+    );
+    assert_eq!(found[0].line, 10);
+}

@@ -128,7 +128,11 @@ fn pull_request_title(title: &str, number: &str) -> Option<String> {
 }
 
 fn without_suffix(title: &str, suffix: &str) -> String {
-    title.strip_suffix(suffix).unwrap_or(title).trim().to_owned()
+    title
+        .strip_suffix(suffix)
+        .unwrap_or(title)
+        .trim()
+        .to_owned()
 }
 
 fn starts_with_ignoring_case(text: &str, prefix: &str) -> bool {

@@ -17,8 +17,7 @@ use crate::config::{Source, SourceId};
 use crate::ids::CandidateId;
 use crate::source::{IncomingEntry, SourceKind, SourceOptions};
 
-/// The id of the built-in source of submissions (kind "submitted").
-pub const SUBMISSIONS: &str = "submissions";
+pub use crate::ids::SUBMISSIONS;
 
 /// The built-in source as ingest sees it: lowest priority, so a feed's
 /// title and summary win when both carry a story; new candidates go to
