@@ -20,7 +20,7 @@ use url::Url;
 use crate::config::Config;
 use crate::encoding;
 use crate::fetch::{Fetched, PoliteClient};
-use crate::ids::CandidateId;
+use crate::ids::{CandidateId, SourceId};
 use crate::normalize::{fold_whitespace, plain_text, truncate_chars};
 use crate::source::{SUMMARY_CHARS, THIN_SUMMARY_CHARS};
 use crate::store::{Enrichment, SUBMISSIONS, Store, StoreError};
@@ -116,21 +116,25 @@ pub async fn enrich_pending(
     if config.defaults.enrich {
         allowed.insert(SUBMISSIONS);
     }
-    let wanted: Vec<(CandidateId, String)> = store
+    let wanted: Vec<(CandidateId, SourceId, String)> = store
         .candidates_to_enrich(THIN_SUMMARY_CHARS)?
         .into_iter()
         .filter(|(_, source, _)| allowed.contains(source.as_str()))
-        .map(|(id, _, url)| (id, url))
         .take(limit)
         .collect();
     let mut tasks = tokio::task::JoinSet::new();
-    for (id, url) in wanted {
+    for (id, source, url) in wanted {
         let Ok(parsed) = Url::parse(&url) else {
             continue;
         };
         let client = client.clone();
+        let contributions = config.contributions.clone();
         tasks.spawn(async move {
-            let report = client.fetch_page(&parsed).await;
+            // A link added by hand stays under the rules it was added by.
+            let report = match source.as_str() == SUBMISSIONS {
+                true => client.fetch_submitted_page(&parsed, &contributions).await,
+                false => client.fetch_page(&parsed).await,
+            };
             let enrichment = match report.result {
                 Ok(Fetched::Body {
                     body, content_type, ..

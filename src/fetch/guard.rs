@@ -2,7 +2,9 @@
 //! redirected into the network newsdesk runs in (loopback, private,
 //! link-local addresses, cloud metadata endpoints). Sources whose own URL
 //! names such an address are the operator's choice and may redirect
-//! within it.
+//! within it. A link added by hand is not the operator's choice: it must
+//! be public at every hop, except on the hosts `[contributions]
+//! allow_private_hosts` lists.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -26,18 +28,50 @@ impl reqwest::dns::Resolve for PublicOnly {
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let private = found.iter().filter_map(|a| private_kind(a.ip()));
             if let Some(kind) = private.clone().next() {
-                let how = match private.count() == found.len() {
-                    true => "only to",
-                    false => "also to",
-                };
-                return Err(format!(
-                    "{host} resolves {how} {kind} addresses, refused after a redirect from a public address; set [defaults] allow_private_redirects = true if the feed really lives there"
-                )
-                .into());
+                return Err(Box::new(PrivateName {
+                    only: private.count() == found.len(),
+                    host,
+                    kind,
+                }) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(found.into_iter()) as reqwest::dns::Addrs)
         })
     }
+}
+
+/// A name [`PublicOnly`] refused, found again in the error chain of the
+/// request (so a link added by hand can be refused rather than "unreachable").
+#[derive(Debug)]
+pub(super) struct PrivateName {
+    pub(super) host: String,
+    pub(super) kind: &'static str,
+    /// Resolves to such addresses only (else: also to public ones).
+    only: bool,
+}
+
+impl std::fmt::Display for PrivateName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let how = if self.only { "only to" } else { "also to" };
+        write!(
+            f,
+            "{} resolves {how} {} addresses, refused after a redirect from a public address; set [defaults] allow_private_redirects = true if the feed really lives there",
+            self.host, self.kind
+        )
+    }
+}
+
+impl std::error::Error for PrivateName {}
+
+/// The [`PrivateName`] somewhere in an error's chain of causes.
+pub(super) fn private_name_in<'e>(err: &'e (dyn std::error::Error + 'static)) -> Option<&'e PrivateName> {
+    let mut cause = Some(err);
+    while let Some(err) = cause {
+        if let Some(found) = err.downcast_ref::<PrivateName>() {
+            return Some(found);
+        }
+        cause = err.source();
+    }
+    None
 }
 
 /// The kind of a non-public address, or None for a public one.
@@ -105,6 +139,25 @@ pub(super) struct RedirectGuard {
 }
 
 impl RedirectGuard {
+    /// The kind of address `url` names without asking DNS, when it is not
+    /// public: a literal one, `localhost`, or a name pinned with
+    /// `NEWSDESK_RESOLVE` to such an address.
+    pub(super) fn private_without_dns(&self, url: &Url) -> Option<&'static str> {
+        if let Some(kind) = literal_kind(url) {
+            return Some(kind);
+        }
+        let Some(url::Host::Domain(name)) = url.host() else {
+            return None;
+        };
+        // reqwest answers a pinned name on any port (the URL's port wins
+        // over the pin's), so the pin applies whatever the port.
+        let name = name.to_ascii_lowercase();
+        self.pins
+            .iter()
+            .filter(|(host, _)| *host == name)
+            .find_map(|(_, address)| private_kind(address.ip()))
+    }
+
     /// Whether the redirects of a request to `source` may lead to private
     /// addresses.
     pub(super) fn may_redirect_privately(&self, source: &Url) -> bool {
@@ -126,21 +179,7 @@ impl RedirectGuard {
             target: next.host_str().unwrap_or_default().to_owned(),
             kind,
         };
-        if let Some(kind) = literal_kind(next) {
-            return Err(refuse(kind));
-        }
-        let Some(url::Host::Domain(name)) = next.host() else {
-            return Ok(());
-        };
-        // reqwest answers a pinned name on any port (the URL's port wins
-        // over the pin's), so the pin applies whatever the port.
-        let name = name.to_ascii_lowercase();
-        match self
-            .pins
-            .iter()
-            .filter(|(host, _)| *host == name)
-            .find_map(|(_, address)| private_kind(address.ip()))
-        {
+        match self.private_without_dns(next) {
             Some(kind) => Err(refuse(kind)),
             None => Ok(()),
         }

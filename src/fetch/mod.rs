@@ -22,10 +22,10 @@ use url::Url;
 
 pub use gate::{Admission, gate_key};
 
-use crate::config::Config;
+use crate::config::{Config, Contributions};
 use crate::schedule::Hints;
 use gate::Limits;
-use request::Fetcher;
+use request::{Fetcher, Origin};
 
 /// Article pages are read only this far: the metadata is in the head.
 pub const PAGE_BYTES: u64 = 2_000_000;
@@ -83,6 +83,18 @@ pub enum FetchError {
         "refused a redirect from a public address to {target} ({kind}); set [defaults] allow_private_redirects = true if the feed really lives there"
     )]
     PrivateRedirect { target: String, kind: &'static str },
+    /// A link added by hand that names (or redirects to) a host on such an
+    /// address: it is not the operator's choice, so no hop may be private.
+    #[error(
+        "{target} is a {kind} address{}; a link added by hand must be on a public one (list the host in [contributions] allow_private_hosts if it really lives there)",
+        if *.redirected { ", where the page redirects" } else { "" }
+    )]
+    PrivateLink {
+        target: String,
+        kind: &'static str,
+        /// Reached by a redirect, not given.
+        redirected: bool,
+    },
     #[error("{0}")]
     Transport(String),
 }
@@ -130,7 +142,7 @@ impl PoliteClient {
     ) -> FetchReport {
         let report = self
             .fetcher
-            .fetch(url, validators, headers, self.max_body_size)
+            .fetch(url, validators, headers, self.max_body_size, Origin::Source)
             .await;
         admission.host = None;
         report
@@ -139,11 +151,27 @@ impl PoliteClient {
     /// GETs an article page within the same limits, read up to
     /// [`PAGE_BYTES`].
     pub async fn fetch_page(&self, url: &Url) -> FetchReport {
+        self.fetch_page_from(url, Origin::Source).await
+    }
+
+    /// GETs the page of a link added by hand, like [`Self::fetch_page`]
+    /// but with every hop on a public address (or a host `contributions`
+    /// allows): [`FetchError::PrivateLink`] otherwise.
+    pub async fn fetch_submitted_page(
+        &self,
+        url: &Url,
+        contributions: &Contributions,
+    ) -> FetchReport {
+        self.fetch_page_from(url, Origin::Submitted(contributions))
+            .await
+    }
+
+    async fn fetch_page_from(&self, url: &Url, origin: Origin<'_>) -> FetchReport {
         let mut admission = self.admit(url).await;
         let limit = self.max_body_size.min(PAGE_BYTES);
         let report = self
             .fetcher
-            .fetch(url, &Validators::default(), &HeaderMap::new(), limit)
+            .fetch(url, &Validators::default(), &HeaderMap::new(), limit, origin)
             .await;
         admission.host = None;
         report

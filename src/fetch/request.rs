@@ -9,9 +9,20 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Client, StatusCode};
 use url::Url;
 
-use super::guard::{PublicOnly, RedirectGuard, resolve_overrides};
+use super::guard::{PublicOnly, RedirectGuard, private_name_in, resolve_overrides};
 use super::{FetchError, FetchReport, Fetched, Hints, Validators, hints};
-use crate::config::Defaults;
+use crate::config::{Contributions, Defaults};
+
+/// Who chose the URL, which decides which hops must be public.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Origin<'a> {
+    /// A source of the configuration: the operator's choice; only the
+    /// redirects of one on a public address are kept public.
+    Source,
+    /// A link added by hand: every hop public, except to the hosts the
+    /// configuration allows.
+    Submitted(&'a Contributions),
+}
 
 /// The shared HTTP client and the limits every request obeys.
 #[derive(Clone)]
@@ -106,12 +117,13 @@ impl Fetcher {
         validators: &Validators,
         headers: &HeaderMap,
         body_limit: u64,
+        origin: Origin<'_>,
     ) -> FetchReport {
         let started = Instant::now();
         let mut facts = ExchangeFacts::default();
         let result = tokio::time::timeout(
             self.timeout,
-            self.fetch_following(url, validators, headers, body_limit, &mut facts),
+            self.fetch_following(url, validators, headers, body_limit, origin, &mut facts),
         )
         .await
         .unwrap_or(Err(FetchError::Timeout(self.timeout)));
@@ -130,15 +142,31 @@ impl Fetcher {
         validators: &Validators,
         headers: &HeaderMap,
         body_limit: u64,
+        origin: Origin<'_>,
         facts: &mut ExchangeFacts,
     ) -> Result<Fetched, FetchError> {
         let mut current = url.clone();
         let mut only_permanent_so_far = true;
         for hop in 0..=self.max_redirects {
-            // After a public source's redirect, names are resolved by
-            // PublicOnly, which refuses private addresses where the
-            // connection is made (no DNS answer can change in between).
-            let client = match hop > 0 && !self.guard.may_redirect_privately(url) {
+            // After a public source's redirect, and at every hop of a link
+            // added by hand, names are resolved by PublicOnly, which refuses
+            // private addresses where the connection is made (no DNS answer
+            // can change in between).
+            let public_only = match origin {
+                Origin::Source => hop > 0 && !self.guard.may_redirect_privately(url),
+                Origin::Submitted(allowed) => {
+                    let trusted = current.host().is_some_and(|h| allowed.allows_private(&h));
+                    if !trusted && let Some(kind) = self.guard.private_without_dns(&current) {
+                        return Err(FetchError::PrivateLink {
+                            target: current.host_str().unwrap_or_default().to_owned(),
+                            kind,
+                            redirected: hop > 0,
+                        });
+                    }
+                    !trusted
+                }
+            };
+            let client = match public_only {
                 true => self.public_client()?,
                 false => &self.client,
             };
@@ -154,7 +182,17 @@ impl Fetcher {
             if let Some(date) = &validators.last_modified {
                 request = request.header(header::IF_MODIFIED_SINCE, date);
             }
-            let response = request.send().await.map_err(transport_error)?;
+            let response = request.send().await.map_err(|err| match origin {
+                Origin::Submitted(_) => match private_name_in(&err) {
+                    Some(name) => FetchError::PrivateLink {
+                        target: name.host.clone(),
+                        kind: name.kind,
+                        redirected: hop > 0,
+                    },
+                    None => transport_error(err),
+                },
+                Origin::Source => transport_error(err),
+            })?;
             let status = response.status();
             facts.status = Some(status.as_u16());
             facts.hints = hints::of_response(response.headers(), status);
@@ -172,7 +210,9 @@ impl Fetcher {
                 if !matches!(next.scheme(), "http" | "https") {
                     return Err(FetchError::BadRedirect(format!("{next} is not http(s)")));
                 }
-                self.guard.check(url, &next)?;
+                if let Origin::Source = origin {
+                    self.guard.check(url, &next)?;
+                }
                 let permanent = matches!(
                     status,
                     StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
@@ -339,6 +379,10 @@ mod tests {
             .send()
             .await
             .unwrap_err();
+        // Found again in reqwest's chain, so a link added by hand to such a
+        // name is refused, not added as unreachable.
+        let name = private_name_in(&err).expect("the resolver's refusal in the chain");
+        assert_eq!((name.host.as_str(), name.kind), ("localhost", "loopback"));
         let FetchError::Transport(message) = transport_error(err) else {
             panic!("a transport error");
         };
