@@ -413,6 +413,16 @@ fn item_data(candidate: &DraftCandidate) -> Value {
         "note": candidate.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
         "source": candidate.source,
         "published": candidate.published,
+        "contributors": candidate.contributors,
+        // A link whose URL is not http(s) is left out, as an item's is.
+        "related": candidate
+            .related
+            .iter()
+            .filter_map(|link| {
+                let url = escape::link_url(&link.url)?;
+                Some(json!({ "title": escape::markdown_text(&link.title), "url": url }))
+            })
+            .collect::<Vec<_>>(),
     })
 }
 

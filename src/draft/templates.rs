@@ -35,6 +35,11 @@ const BUILT_IN: &[(&str, &str, &str)] = &[
         "templates/partials/item.md.hbs",
         include_str!("../../templates/partials/item.md.hbs"),
     ),
+    (
+        "related",
+        "templates/partials/related.md.hbs",
+        include_str!("../../templates/partials/related.md.hbs"),
+    ),
 ];
 
 /// The built-in templates as files of a repository (path, text): what

@@ -32,7 +32,8 @@ impl reqwest::dns::Resolve for PublicOnly {
                     only: private.count() == found.len(),
                     host,
                     kind,
-                }) as Box<dyn std::error::Error + Send + Sync>);
+                })
+                    as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(found.into_iter()) as reqwest::dns::Addrs)
         })
@@ -63,7 +64,9 @@ impl std::fmt::Display for PrivateName {
 impl std::error::Error for PrivateName {}
 
 /// The [`PrivateName`] somewhere in an error's chain of causes.
-pub(super) fn private_name_in<'e>(err: &'e (dyn std::error::Error + 'static)) -> Option<&'e PrivateName> {
+pub(super) fn private_name_in<'e>(
+    err: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e PrivateName> {
     let mut cause = Some(err);
     while let Some(err) = cause {
         if let Some(found) = err.downcast_ref::<PrivateName>() {

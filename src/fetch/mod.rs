@@ -171,7 +171,13 @@ impl PoliteClient {
         let limit = self.max_body_size.min(PAGE_BYTES);
         let report = self
             .fetcher
-            .fetch(url, &Validators::default(), &HeaderMap::new(), limit, origin)
+            .fetch(
+                url,
+                &Validators::default(),
+                &HeaderMap::new(),
+                limit,
+                origin,
+            )
             .await;
         admission.host = None;
         report

@@ -33,6 +33,8 @@ pub struct CandidateView {
     pub score: f64,
     /// Who added it by hand (`newsdesk add`), first first.
     pub submitted_by: Vec<String>,
+    /// Links filed under it, first first.
+    pub related: Vec<super::RelatedLink>,
 }
 
 impl CandidateView {
@@ -140,6 +142,7 @@ pub(super) fn select_candidates(
             score: rounded_score(row.get(11)?),
             session: row.get(12)?,
             submitted_by: Vec::new(),
+            related: Vec::new(),
         })
     })?;
     let mut candidates: Vec<CandidateView> = rows.collect::<Result<_, _>>()?;
@@ -149,8 +152,10 @@ pub(super) fn select_candidates(
         _ => None,
     };
     let mut contributors = super::submissions::contributors(conn, only)?;
+    let mut related = super::related::related_links(conn, only)?;
     for candidate in &mut candidates {
         candidate.submitted_by = contributors.remove(&candidate.id).unwrap_or_default();
+        candidate.related = related.remove(&candidate.id).unwrap_or_default();
     }
     Ok(candidates)
 }

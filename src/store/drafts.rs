@@ -20,6 +20,10 @@ pub struct DraftCandidate {
     pub published: String,
     /// Already drafted in this issue (else accepted and new to it).
     pub drafted: bool,
+    /// Who brought it by hand, first first, each once.
+    pub contributors: Vec<String>,
+    /// Links filed under it, first first.
+    pub related: Vec<super::RelatedLink>,
 }
 
 /// One drafted issue.
@@ -53,9 +57,18 @@ impl Store {
                 source: row.get(6)?,
                 published: row.get(7)?,
                 drafted: row.get(8)?,
+                contributors: Vec::new(),
+                related: Vec::new(),
             })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut candidates: Vec<DraftCandidate> = rows.collect::<Result<_, _>>()?;
+        let mut contributors = super::submissions::contributors(&self.conn, None)?;
+        let mut related = super::related::related_links(&self.conn, None)?;
+        for candidate in &mut candidates {
+            candidate.contributors = contributors.remove(&candidate.id).unwrap_or_default();
+            candidate.related = related.remove(&candidate.id).unwrap_or_default();
+        }
+        Ok(candidates)
     }
 
     /// Records that the draft of `issue` was written with `ids` in it, in

@@ -11,7 +11,7 @@
 //! `ingest` (entries into candidates), `candidates` (reading them),
 //! `queue` (the ranked queue and its stored scores), `decisions` (the
 //! editor's), `drafts`, `enrichment`, `published` (past issues), `submissions` (links
-//! added by hand) and
+//! added by hand), `related` (links filed under a candidate) and
 //! `backfill` (keys for rows older than a migration).
 
 use std::path::Path;
@@ -33,6 +33,7 @@ mod ingest;
 mod polls;
 mod published;
 mod queue;
+mod related;
 mod sources;
 mod submissions;
 
@@ -44,6 +45,7 @@ pub use enrichment::Enrichment;
 pub use ingest::DedupKeys;
 pub use polls::{Added, FetchedDocument, PollMemory, PollRecord};
 pub use queue::QueueQuery;
+pub use related::{FileError, Filed, NewRelated, RelatedLink};
 pub use sources::SourceHealth;
 pub use submissions::{SUBMISSIONS, Submission, Submitted, submissions_source};
 
@@ -61,6 +63,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0011_one_outcome_word.sql"),
     include_str!("migrations/0012_candidate_sessions.sql"),
     include_str!("migrations/0013_submissions.sql"),
+    include_str!("migrations/0014_related_links.sql"),
 ];
 
 /// What can go wrong with the database. Each message says what to do; the

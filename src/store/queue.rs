@@ -152,7 +152,8 @@ impl RankingStore for Store {
     fn decisions(&self) -> Result<Vec<(String, bool)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT title || char(10) || COALESCE(summary, ''), status != 'rejected' FROM candidates
-             WHERE status IN ('accepted', 'drafted', 'rejected')",
+             WHERE status IN ('accepted', 'drafted', 'rejected')
+               AND id NOT IN (SELECT folded_id FROM related_links WHERE folded_id IS NOT NULL)",
         )?;
         let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -56,6 +56,7 @@ fn init_scaffolds_a_repository_that_checks_ok() {
         "templates/plain.md.hbs",
         "templates/partials/section.md.hbs",
         "templates/partials/item.md.hbs",
+        "templates/partials/related.md.hbs",
         "templates/README.md",
     ] {
         assert_eq!(
