@@ -244,6 +244,12 @@ fn run_show(cli: &Cli, args: &ShowArgs) -> Result<(), CliError> {
     for part in &shown.score_parts {
         writeln!(out, "    {:+6.2}  {}", part.points, part.reason)?;
     }
+    if !c.related.is_empty() {
+        writeln!(out, "  related:")?;
+        for link in &c.related {
+            writeln!(out, "    {} {}", link.title, link.url)?;
+        }
+    }
     writeln!(out, "  seen at:")?;
     for s in &shown.seen_at {
         let reason = s

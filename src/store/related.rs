@@ -39,8 +39,6 @@ pub struct NewRelated<'a> {
     pub title: &'a str,
     /// The canonical URL.
     pub url: &'a str,
-    /// [`crate::dedup::url_key`] of it: how the candidate it may be is found.
-    pub url_key: &'a str,
     pub contributor: Option<&'a str>,
 }
 
@@ -90,18 +88,25 @@ impl Store {
         if already {
             return Ok(Filed::AlreadyThere);
         }
-        let was: Option<(CandidateId, Status)> = tx
-            .query_row(
-                "SELECT c.id, c.status FROM entries e JOIN candidates c ON c.id = e.candidate_id
-                 WHERE e.url_key = ?1 ORDER BY e.id LIMIT 1",
-                [link.url_key],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?;
+        // The candidate the link is, found as ingest would find it.
+        let was: Option<(CandidateId, Status)> = match super::ingest::url_key_of(Some(link.url)) {
+            Some(key) => tx
+                .query_row(
+                    "SELECT c.id, c.status FROM entries e JOIN candidates c ON c.id = e.candidate_id
+                     WHERE e.url_key = ?1 ORDER BY e.id LIMIT 1",
+                    [key],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?,
+            None => None,
+        };
         let now = timestamp(Utc::now());
         let folded = match was {
             Some((id, _)) if id == under => return Err(FileError::Itself(id)),
             Some((id, Status::Drafted)) => return Err(FileError::FoldingDrafted(id)),
+            // Out of every issue already, by the editor's own decision
+            // (which ranking keeps learning from).
+            Some((_, Status::Rejected)) => None,
             Some((id, status)) => {
                 tx.execute(
                     "UPDATE candidates SET status = 'rejected', decided_at = ?3,
