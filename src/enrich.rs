@@ -128,11 +128,10 @@ pub async fn enrich_pending(
             continue;
         };
         let client = client.clone();
-        let contributions = config.contributions.clone();
         tasks.spawn(async move {
             // A link added by hand stays under the rules it was added by.
             let report = match source.as_str() == SUBMISSIONS {
-                true => client.fetch_submitted_page(&parsed, &contributions).await,
+                true => client.fetch_submitted_page(&parsed).await,
                 false => client.fetch_page(&parsed).await,
             };
             let enrichment = match report.result {

@@ -3,7 +3,9 @@
 //! read through the one polite client (title, description, canonical URL),
 //! placed through the same deduplication as feed entries, and credited to
 //! its contributor. A submission is never lost: a page that cannot be read
-//! is still added, thin, for enrichment to fill in later.
+//! is still added, thin, for enrichment to fill in later. A link on a
+//! private address is refused (see [`crate::fetch`]), and one given with
+//! `related_to` is filed under that candidate instead of becoming one.
 //!
 //! Two steps, so a caller that must not hold the database while a page
 //! loads can run them apart: [`read_page`] (network only) then [`place`]
@@ -13,12 +15,15 @@ use serde::Serialize;
 use url::Url;
 
 use crate::config::Config;
-use crate::enrich::read_meta;
+use crate::enrich::{editorial, read_meta};
 use crate::fetch::{FetchError, Fetched, PoliteClient};
 use crate::ids::CandidateId;
 use crate::normalize::canonical_url;
 use crate::source::IncomingEntry;
-use crate::store::{Status, Store, StoreError, Submission, Submitted, submissions_source};
+use crate::store::{
+    FileError, Filed, NewRelated, Status, Store, StoreError, Submission, Submitted,
+    submissions_source,
+};
 
 /// One link and what its contributor says about it.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +41,8 @@ pub struct Request<'a> {
     pub accept: bool,
     /// The title to show instead of the page's.
     pub title: Option<&'a str>,
+    /// File it under this candidate as a related link, not as a candidate.
+    pub related_to: Option<CandidateId>,
 }
 
 /// What became of one link: what `newsdesk add --json` prints and the
@@ -52,6 +59,10 @@ pub struct Added {
     pub duplicate_of: Option<CandidateId>,
     pub published_in: Option<String>,
     pub seen_in: Vec<String>,
+    /// The candidate it was filed under (status "related"; `id` is None).
+    pub related_to: Option<CandidateId>,
+    /// The candidate the link was, folded in by filing it.
+    pub folded: Option<CandidateId>,
 }
 
 /// Why a link was not added.
@@ -61,8 +72,20 @@ pub enum IntakeError {
     NotHttp,
     #[error("the page answered HTTP {status}; nothing was added (--force adds it anyway)")]
     Gone { status: u16 },
-    #[error("refused: the page redirects to {target} ({kind})")]
+    #[error(
+        "refused: the page redirects to {target}, a {kind} address; a link must be on a public one\n  help: list the host in [contributions] allow_private_hosts if it really lives there"
+    )]
     PrivateRedirect { target: String, kind: &'static str },
+    #[error(
+        "refused: {target} is a {kind} address; a link must be on a public one\n  help: list the host in [contributions] allow_private_hosts if it really lives there"
+    )]
+    PrivateAddress { target: String, kind: &'static str },
+    #[error(
+        "which section? --accept needs one\n  help: pass --section S, or set [contributions] section = \"…\" in feeds.toml ({known})"
+    )]
+    NoSection { known: String },
+    #[error(transparent)]
+    Related(FileError),
     #[error("no section \"{section}\"; {known}")]
     UnknownSection {
         section: String,
@@ -79,7 +102,12 @@ impl IntakeError {
     /// The request was at fault (a bad link, an unknown section), not the
     /// database: a client can fix it and try again.
     pub fn is_input(&self) -> bool {
-        !matches!(self, IntakeError::Store(_) | IntakeError::Vanished(_))
+        !matches!(
+            self,
+            IntakeError::Store(_)
+                | IntakeError::Vanished(_)
+                | IntakeError::Related(FileError::Store(_))
+        )
     }
 }
 
@@ -123,7 +151,7 @@ pub async fn read_page(
 ) -> Result<IncomingEntry, IntakeError> {
     let link = request.url;
     let given = parse_link(link)?;
-    let report = client.fetch_page(&given).await;
+    let report = client.fetch_submitted_page(&given).await;
     let mut meta = Default::default();
     match report.result {
         Ok(Fetched::Body {
@@ -132,8 +160,15 @@ pub async fn read_page(
         Err(FetchError::Status { status, .. }) if matches!(status, 404 | 410) && !request.force => {
             return Err(IntakeError::Gone { status });
         }
-        Err(FetchError::PrivateRedirect { target, kind }) => {
-            return Err(IntakeError::PrivateRedirect { target, kind });
+        Err(FetchError::PrivateLink {
+            target,
+            kind,
+            redirected,
+        }) => {
+            return Err(match redirected {
+                true => IntakeError::PrivateRedirect { target, kind },
+                false => IntakeError::PrivateAddress { target, kind },
+            });
         }
         Ok(Fetched::NotModified) | Err(_) => {}
     }
@@ -144,6 +179,7 @@ pub async fn read_page(
         .and_then(|c| canonical_url(c, Some(&given)))
         .filter(|c| matches!(c.scheme(), "http" | "https"))
         .unwrap_or(given_canonical);
+    let meta = editorial(&url, meta);
     let title = request
         .title
         .map(str::to_owned)
@@ -178,7 +214,23 @@ pub fn place(
     entry: &IncomingEntry,
 ) -> Result<Added, IntakeError> {
     check_section(config, request.section)?;
+    if let Some(under) = request.related_to {
+        return file_under(store, request, entry, under);
+    }
     let section = request.section.map(str::to_owned);
+    // Known before anything is stored: an accept without a section to go to
+    // would leave the link queued but undecided.
+    let accept_section = match request.accept {
+        true => Some(
+            section
+                .clone()
+                .or_else(|| config.contributions.section.clone())
+                .ok_or_else(|| IntakeError::NoSection {
+                    known: crate::config::known_sections(&config.sections),
+                })?,
+        ),
+        false => None,
+    };
     let source = submissions_source(section.clone());
     let submitted = store.submit(
         &source,
@@ -204,6 +256,8 @@ pub fn place(
                 duplicate_of: None,
                 published_in: Some(reason.clone()),
                 seen_in: Vec::new(),
+                related_to: None,
+                folded: None,
             });
         }
     };
@@ -212,12 +266,17 @@ pub fn place(
         _ => true,
     };
     let mut candidate = store.candidate(id)?.ok_or(IntakeError::Vanished(id))?;
-    if request.accept && undecided {
-        // The feed's section when a feed carried it, else the first one.
-        let section = section
+    if let Some(fallback) = accept_section
+        && undecided
+    {
+        // --section, else the feed's section when a feed carried it, else
+        // [contributions] section.
+        let section = request
+            .section
+            .map(str::to_owned)
             .or(candidate.section.clone())
-            .or_else(|| config.sections.first().map(|s| s.id.clone()));
-        store.decide(&[id], Status::Accepted, section.as_deref(), request.note)?;
+            .unwrap_or(fallback);
+        store.decide(&[id], Status::Accepted, Some(&section), request.note)?;
         candidate = store.candidate(id)?.ok_or(IntakeError::Vanished(id))?;
     }
     Ok(Added {
@@ -230,11 +289,71 @@ pub fn place(
         duplicate_of,
         published_in: None,
         seen_in: candidate.seen_in.into_iter().map(|s| s.0).collect(),
+        related_to: None,
+        folded: None,
+    })
+}
+
+/// Files the link read into `entry` under candidate `under`: never a
+/// candidate of its own, even when a past issue has it.
+fn file_under(
+    store: &mut Store,
+    request: &Request<'_>,
+    entry: &IncomingEntry,
+    under: CandidateId,
+) -> Result<Added, IntakeError> {
+    let url = entry
+        .canonical_url
+        .clone()
+        .unwrap_or_else(|| entry.key.clone());
+    let filed = store
+        .file_related(
+            under,
+            &NewRelated {
+                title: &entry.title,
+                url: &url,
+                contributor: Some(request.contributor),
+            },
+        )
+        .map_err(IntakeError::Related)?;
+    let target = store
+        .candidate(under)?
+        .ok_or(IntakeError::Vanished(under))?;
+    Ok(Added {
+        id: None,
+        status: match filed {
+            Filed::AlreadyThere => "already related".into(),
+            Filed::Attached { .. } => "related".into(),
+        },
+        title: entry.title.clone(),
+        url,
+        section: target.section,
+        submitted_by: vec![request.contributor.to_owned()],
+        duplicate_of: None,
+        published_in: None,
+        seen_in: Vec::new(),
+        related_to: Some(under),
+        folded: match filed {
+            Filed::Attached { folded } => folded.map(|(id, _)| id),
+            Filed::AlreadyThere => None,
+        },
     })
 }
 
 /// One line for a person: what became of the link.
 pub fn describe(added: &Added) -> String {
+    if let Some(under) = added.related_to {
+        let mut line = match added.status.as_str() {
+            "already related" => format!("#{under} already has it: {}", added.url),
+            _ => format!("linked under #{under}: {} ({})", added.title, added.url),
+        };
+        if let Some(folded) = added.folded {
+            line.push_str(&format!(
+                "; #{folded} was this link, folded in (no longer an item of its own)"
+            ));
+        }
+        return line;
+    }
     let Some(id) = added.id else {
         return format!(
             "{}; not queued (--force queues it anyway): {}",

@@ -9,6 +9,7 @@ use clap::Args;
 
 use super::{Cli, CliError, print_json};
 use crate::fetch::PoliteClient;
+use crate::ids::CandidateId;
 use crate::intake::{self, Request, describe};
 
 /// Add links by hand: each page is read (title, description, canonical
@@ -18,6 +19,7 @@ use crate::intake::{self, Request, describe};
     newsdesk add https://github.com/metalbear-co/mirrord --note \"Run locally against the cluster\"\n  \
     newsdesk add https://kubernetes.io/blog/2026/11/20/x/ --section articles --by alice\n  \
     newsdesk add https://example.com/post --accept --note \"Worth a read\"\n  \
+    newsdesk add https://github.com/o/r/pull/12 --related-to 7   a bullet under #7's item\n  \
     pbpaste | newsdesk add -          one `URL [comment]` per line (a list from chat)\n\n\
     A story already queued gets the submission recorded on it (\"already queued as #12\", exit 0); \
     one in a past issue is not queued again unless --force; a page that cannot be reached is \
@@ -36,12 +38,17 @@ pub struct AddArgs {
     /// Who brings it (default: git's user.name, else $USER).
     #[arg(long, value_name = "NAME")]
     by: Option<String>,
-    /// Accept it straight into the next issue.
+    /// Accept it straight into the next issue (in --section, else
+    /// [contributions] section).
     #[arg(long)]
     accept: bool,
     /// The title to show instead of the page's.
     #[arg(long, value_name = "TEXT")]
     title: Option<String>,
+    /// File the link under candidate ID as a related link (a bullet under
+    /// its item), not as a candidate; a candidate the link was is folded in.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["accept", "section"])]
+    related_to: Option<CandidateId>,
     /// Queue it even when a past issue has it or the page answers 404/410.
     #[arg(long)]
     force: bool,
@@ -75,6 +82,7 @@ pub fn run(cli: &Cli, args: &AddArgs) -> Result<(), CliError> {
             force: args.force,
             accept: args.accept,
             title: args.title.as_deref(),
+            related_to: args.related_to,
         };
         let added = runtime.block_on(intake::submit(&client, &mut store, &config, &request));
         match added {

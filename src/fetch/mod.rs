@@ -107,6 +107,8 @@ pub struct PoliteClient {
     limits: Arc<Limits>,
     /// `[defaults] max_body_size`: the cap of feeds and API documents.
     max_body_size: u64,
+    /// Which private hosts links added by hand may name.
+    contributions: Arc<Contributions>,
 }
 
 impl PoliteClient {
@@ -120,6 +122,7 @@ impl PoliteClient {
                 config.hosts.clone(),
             )),
             max_body_size: defaults.max_body_size,
+            contributions: Arc::new(config.contributions.clone()),
         })
     }
 
@@ -155,14 +158,13 @@ impl PoliteClient {
     }
 
     /// GETs the page of a link added by hand, like [`Self::fetch_page`]
-    /// but with every hop on a public address (or a host `contributions`
-    /// allows): [`FetchError::PrivateLink`] otherwise.
-    pub async fn fetch_submitted_page(
-        &self,
-        url: &Url,
-        contributions: &Contributions,
-    ) -> FetchReport {
-        self.fetch_page_from(url, Origin::Submitted(contributions))
+    /// but with every hop on a public address (or a host `[contributions]
+    /// allow_private_hosts` lists): [`FetchError::PrivateLink`] otherwise.
+    /// A larger page is read as far as [`PAGE_BYTES`] (its head is what
+    /// counts), not refused.
+    pub async fn fetch_submitted_page(&self, url: &Url) -> FetchReport {
+        let contributions = self.contributions.clone();
+        self.fetch_page_from(url, Origin::Submitted(&contributions))
             .await
     }
 

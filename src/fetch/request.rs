@@ -257,7 +257,12 @@ impl Fetcher {
                 last_modified: header_text(header::LAST_MODIFIED),
             };
             let content_type = header_text(header::CONTENT_TYPE);
-            let body = read_capped(response, body_limit).await?;
+            // A link added by hand is read for its head's metadata: the
+            // start of a huge page is enough (and never more than the cap).
+            let body = match origin {
+                Origin::Submitted(_) => read_head(response, body_limit).await?,
+                Origin::Source => read_capped(response, body_limit).await?,
+            };
             return Ok(Fetched::Body {
                 body,
                 content_type,
@@ -281,6 +286,25 @@ async fn read_capped(mut response: reqwest::Response, limit: u64) -> Result<Vec<
             return Err(FetchError::TooLarge { limit });
         }
         body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The first `limit` bytes of the (decompressed) body, and no more: the
+/// rest is never read.
+async fn read_head(mut response: reqwest::Response, limit: u64) -> Result<Vec<u8>, FetchError> {
+    let limit = limit as usize;
+    let mut body = Vec::with_capacity(
+        response
+            .content_length()
+            .map_or(16 * 1024, |len| len as usize)
+            .min(limit),
+    );
+    while body.len() < limit
+        && let Some(chunk) = response.chunk().await.map_err(transport_error)?
+    {
+        let room = limit - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
     }
     Ok(body)
 }

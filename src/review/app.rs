@@ -14,7 +14,10 @@ use crate::config::{Config, SourceId};
 use crate::ids::CandidateId;
 use crate::rank::{Ranking, Rules};
 use crate::source::SourceKind;
-use crate::store::{CandidateView, EditorState, QueueQuery, Sighting, Status, Store, StoreError};
+use crate::store::{
+    CandidateView, EditorState, FileError, Filed, NewRelated, QueueQuery, Sighting, Status, Store,
+    StoreError,
+};
 
 /// Rows read per page.
 pub const PAGE: usize = 100;
@@ -42,6 +45,10 @@ pub enum Mode {
     Note {
         input: String,
     },
+    /// Filing a link under the selected candidate: a URL or a candidate id.
+    Link {
+        input: String,
+    },
     Help,
 }
 
@@ -57,6 +64,12 @@ pub enum Effect {
     },
     /// Open `url` in the browser.
     Open(String),
+    /// Read the page at `url` and file it under candidate `under`
+    /// ([`App::file_link`]): the terminal side has the network.
+    ReadLink {
+        under: CandidateId,
+        url: String,
+    },
 }
 
 /// Where and why the selected candidate was seen.
@@ -251,6 +264,13 @@ impl App {
                     self.save_note(id, &input)?;
                 }
             }
+            Mode::Link { input } => {
+                if let Some(input) = edit_line(key, input, |input| Mode::Link { input }, self)
+                    && let Some(under) = self.selected().map(|c| c.id)
+                {
+                    return self.link_under(under, input.trim());
+                }
+            }
         }
         Ok(Effect::None)
     }
@@ -321,6 +341,13 @@ impl App {
                 self.idle()?;
                 self.reload()?;
                 self.message = Some(format!("refreshed: {} {}", self.total, self.status));
+            }
+            KeyCode::Char('l') => {
+                if self.selected().is_some() {
+                    self.mode = Mode::Link {
+                        input: String::new(),
+                    };
+                }
             }
             KeyCode::Char('?') => self.mode = Mode::Help,
             _ => {}
@@ -424,6 +451,65 @@ impl App {
         self.detail = None;
         self.message = Some(format!("undone: {}", last.what));
         Ok(())
+    }
+
+    /// What was typed after `l`: a candidate id (`12` or `#12`) is filed
+    /// at once; a URL is read by the terminal side first.
+    fn link_under(&mut self, under: CandidateId, input: &str) -> Result<Effect, StoreError> {
+        if let Ok(number) = input.trim_start_matches('#').parse::<i64>() {
+            let Some(other) = self.store.candidate(CandidateId(number))? else {
+                self.message = Some(format!("no candidate #{number}"));
+                return Ok(Effect::None);
+            };
+            let Some(url) = other.url.clone() else {
+                self.message = Some(format!("#{number} has no URL to link"));
+                return Ok(Effect::None);
+            };
+            self.file_link(under, &other.title, &url)?;
+            return Ok(Effect::None);
+        }
+        if input.starts_with("http://") || input.starts_with("https://") {
+            return Ok(Effect::ReadLink {
+                under,
+                url: input.to_owned(),
+            });
+        }
+        self.message = Some(format!(
+            "\"{input}\" is neither a candidate id nor an http(s) URL"
+        ));
+        Ok(Effect::None)
+    }
+
+    /// Files the link (`title`, `url`) under candidate `under`; a candidate
+    /// the link was is folded in and leaves the list.
+    pub fn file_link(
+        &mut self,
+        under: CandidateId,
+        title: &str,
+        url: &str,
+    ) -> Result<(), StoreError> {
+        let filed = self.store.file_related(
+            under,
+            &NewRelated {
+                title,
+                url,
+                contributor: None,
+            },
+        );
+        self.message = Some(match filed {
+            Ok(Filed::AlreadyThere) => format!("#{under} already has {url}"),
+            Ok(Filed::Attached { folded: None }) => format!("linked under #{under}: {title}"),
+            Ok(Filed::Attached {
+                folded: Some((id, status)),
+            }) => {
+                self.fresh = false;
+                self.refresh_row(id)?;
+                format!("linked under #{under}: {title} (#{id}, {status}, folded in)")
+            }
+            Err(FileError::Store(err)) => return Err(err),
+            Err(err) => format!("not linked: {}", crate::errors::with_causes(&err)),
+        });
+        self.refresh_row(under)
     }
 
     /// Saves the comment of candidate `id` (empty clears it); undoable.

@@ -22,6 +22,8 @@ use ratatui::crossterm::terminal::{
 };
 
 use crate::config::Config;
+use crate::fetch::PoliteClient;
+use crate::intake::{self, Request};
 use crate::store::{Store, StoreError};
 use app::{App, Effect};
 
@@ -75,12 +77,21 @@ pub fn run(store: Store, config: &Config, options: Options) -> Result<(), TuiErr
         previous(info);
     }));
     let mut terminal = enter()?;
-    let outcome = event_loop(&mut terminal, &mut app, options);
+    let mut reader = LinkReader {
+        config,
+        client: None,
+    };
+    let outcome = event_loop(&mut terminal, &mut app, &mut reader, options);
     leave()?;
     outcome
 }
 
-fn event_loop(terminal: &mut Screen, app: &mut App, options: Options) -> Result<(), TuiError> {
+fn event_loop(
+    terminal: &mut Screen,
+    app: &mut App,
+    reader: &mut LinkReader,
+    options: Options,
+) -> Result<(), TuiError> {
     loop {
         terminal.draw(|frame| ui::draw(frame, app))?;
         if options.exit_after_first_frame {
@@ -112,6 +123,19 @@ fn event_loop(terminal: &mut Screen, app: &mut App, options: Options) -> Result<
                         Err(err) => app.message = Some(format!("editor: {err}")),
                     }
                 }
+                Effect::ReadLink { under, url } => {
+                    app.message = Some(format!("reading {url}…"));
+                    terminal.draw(|frame| ui::draw(frame, app))?;
+                    let filed = reader.read(&url).map_err(|err| err.to_string()).and_then(
+                        |(title, url)| {
+                            app.file_link(under, &title, &url)
+                                .map_err(|err| crate::errors::with_causes(&err))
+                        },
+                    );
+                    if let Err(err) = filed {
+                        app.message = Some(format!("not linked: {url}: {err}"));
+                    }
+                }
                 Effect::Open(url) => {
                     if let Err(err) = open(&url) {
                         app.message = Some(format!("cannot open {url}: {err}"));
@@ -123,6 +147,41 @@ fn event_loop(terminal: &mut Screen, app: &mut App, options: Options) -> Result<
             // Resizes redraw on the next turn of the loop.
             _ => {}
         }
+    }
+}
+
+/// Reads the pages of links filed with `l`, as `newsdesk add` reads them
+/// (the polite client, the private-address rules); the client is made
+/// when first needed.
+struct LinkReader<'a> {
+    config: &'a Config,
+    client: Option<(PoliteClient, tokio::runtime::Runtime)>,
+}
+
+impl LinkReader<'_> {
+    /// The page's title and canonical URL.
+    fn read(&mut self, url: &str) -> Result<(String, String), Box<dyn std::error::Error>> {
+        if self.client.is_none() {
+            let client = PoliteClient::new(self.config)?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            self.client = Some((client, runtime));
+        }
+        let (client, runtime) = self.client.as_ref().expect("made above");
+        let request = Request {
+            url,
+            note: None,
+            section: None,
+            contributor: "",
+            force: false,
+            accept: false,
+            title: None,
+            related_to: None,
+        };
+        let entry = runtime.block_on(intake::read_page(client, &request))?;
+        let canonical = entry.canonical_url.unwrap_or_else(|| url.to_owned());
+        Ok((entry.title, canonical))
     }
 }
 

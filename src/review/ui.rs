@@ -42,6 +42,10 @@ const HELP: &[(&str, &str)] = &[
     ("d", "defer"),
     ("u", "undo the last decision or comment"),
     ("n", "comment: $EDITOR, or inline when unset"),
+    (
+        "l",
+        "link under this one: a URL, or a candidate id (folded in)",
+    ),
     ("o", "open the URL in the browser (xdg-open)"),
     ("/", "filter by text in title or summary"),
     ("s", "show new / accepted / deferred / rejected"),
@@ -284,6 +288,19 @@ fn draw_detail(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
             Span::raw(session.to_string()),
         ]));
     }
+    if !candidate.submitted_by.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("By: ", bold),
+            Span::raw(candidate.submitted_by.join(", ")),
+        ]));
+    }
+    for link in &candidate.related {
+        lines.push(Line::from(vec![
+            Span::styled("Related: ", bold),
+            Span::raw(format!("{} ", link.title)),
+            Span::styled(link.url.clone(), theme.dim()),
+        ]));
+    }
     // The summary gets what the other lines leave, so the first places it
     // was seen stay in view (at least two lines of it).
     let width = area.width.max(1) as usize;
@@ -334,6 +351,9 @@ fn draw_message(frame: &mut Frame, app: &App, area: Rect) {
     let line = match &app.mode {
         Mode::Filter { input } => format!("/{input}▏ (Enter filters, Esc cancels)"),
         Mode::Note { input } => format!("comment: {input}▏ (Enter saves, Esc cancels)"),
+        Mode::Link { input } => {
+            format!("link under this one (URL or #id): {input}▏ (Enter links, Esc cancels)")
+        }
         Mode::Section { .. } => "accept into which section? j/k, Enter; Esc cancels".into(),
         _ => app.message.clone().unwrap_or_default(),
     };

@@ -1,10 +1,26 @@
 //! `newsdesk add`: links by hand against a loopback site, through the same
 //! dedup layers as feeds, credited to who brought them.
 
+mod guard;
+mod related;
+mod sites;
+
 use serde_json::Value;
 
 use crate::server::{Reply, TestServer};
 use crate::{Desk, source};
+
+/// `[contributions]` letting links name the test server's 127.0.0.1 (a
+/// link added by hand must otherwise be on a public address), then `more`
+/// of the table.
+pub fn loopback_contributions(more: &str) -> String {
+    format!("[contributions]\nallow_private_hosts = [\"127.0.0.1\"]\n{more}\n")
+}
+
+/// A desk whose links may be on 127.0.0.1, `extra` appended.
+pub fn desk(extra: &str) -> Desk {
+    Desk::new(&format!("{}{extra}", loopback_contributions("")))
+}
 
 const OG_PAGE: &str = r#"<html><head><title>Tag title</title>
 <meta property="og:title" content="mirrord: run locally in the cloud">
@@ -14,8 +30,9 @@ const OG_PAGE: &str = r#"<html><head><title>Tag title</title>
 </head><body><p>Body text.</p></body></html>"#;
 
 /// A site: `/og` with OpenGraph tags, `/amp/post` naming `/post` canonical,
-/// `/story` (also the feed's item at `/feed`), `/gone` a 404.
-fn site() -> TestServer {
+/// `/story` (also the feed's item at `/feed`), `/tricky` (a title full of
+/// Markdown), `/follow-up`, `/gone` a 404.
+pub fn site() -> TestServer {
     TestServer::start(|seen| {
         let base = seen
             .header("host")
@@ -25,6 +42,14 @@ fn site() -> TestServer {
             "/og" => Reply::ok(OG_PAGE, "text/html"),
             "/amp/post" => Reply::ok(
                 r#"<html><head><title>A post</title><link rel="canonical" href="/post"></head><body><p>The first paragraph.</p></body></html>"#,
+                "text/html",
+            ),
+            "/tricky" => Reply::ok(
+                "<html><head><title>Fix *all* the [things](x)</title></head></html>",
+                "text/html",
+            ),
+            "/follow-up" => Reply::ok(
+                "<html><head><title>The follow-up</title></head></html>",
                 "text/html",
             ),
             "/story" => Reply::ok(
@@ -42,14 +67,14 @@ fn site() -> TestServer {
     })
 }
 
-fn show(desk: &Desk, id: &Value) -> Value {
+pub fn show(desk: &Desk, id: &Value) -> Value {
     desk.json(&["review", "show", &id.to_string(), "--json"])
 }
 
 #[test]
 fn a_page_with_og_tags_is_queued_with_its_title_summary_and_contributor() {
     let server = site();
-    let desk = Desk::new("");
+    let desk = desk("");
     let added = desk.json(&[
         "add",
         &server.url("/og"),
@@ -84,7 +109,7 @@ fn a_page_with_og_tags_is_queued_with_its_title_summary_and_contributor() {
 #[test]
 fn the_canonical_url_becomes_the_candidates_and_the_given_one_is_kept() {
     let server = site();
-    let desk = Desk::new("");
+    let desk = desk("");
     let added = desk.json(&["add", &server.url("/amp/post"), "--by", "bob", "--json"]);
     assert_eq!(added[0]["url"], server.url("/post"));
     let shown = show(&desk, &added[0]["id"]);
@@ -95,7 +120,7 @@ fn the_canonical_url_becomes_the_candidates_and_the_given_one_is_kept() {
 #[test]
 fn a_story_already_polled_says_already_queued_and_records_the_submission() {
     let server = site();
-    let desk = Desk::new(&source("blog", &server.url("/feed"), "articles"));
+    let desk = desk(&source("blog", &server.url("/feed"), "articles"));
     desk.ok(&["poll"]);
     let out = desk.ok(&[
         "add",
@@ -135,7 +160,7 @@ fn an_unreachable_page_is_still_added_thin_with_a_title_from_its_url() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
-    let desk = Desk::new("");
+    let desk = desk("");
     let url = format!("http://127.0.0.1:{port}/notes/some-post/");
     let added = desk.json(&["add", &url, "--by", "erin", "--json"]);
     assert_eq!(added[0]["title"], format!("127.0.0.1/notes/some-post"));
@@ -145,7 +170,7 @@ fn an_unreachable_page_is_still_added_thin_with_a_title_from_its_url() {
 #[test]
 fn a_404_is_refused_with_its_status_unless_forced() {
     let server = site();
-    let desk = Desk::new("");
+    let desk = desk("");
     let output = desk
         .cmd()
         .args(["add", &server.url("/gone"), "--by", "f"])
@@ -162,7 +187,7 @@ fn a_404_is_refused_with_its_status_unless_forced() {
 #[test]
 fn links_from_stdin_carry_their_comments() {
     let server = site();
-    let desk = Desk::new("");
+    let desk = desk("");
     let input = format!(
         "{} Worth a look\n\n{}\n",
         server.url("/og"),
@@ -189,7 +214,7 @@ fn links_from_stdin_carry_their_comments() {
 #[test]
 fn accept_puts_it_in_the_next_issue_with_its_contributor() {
     let server = site();
-    let desk = Desk::new("");
+    let desk = desk("");
     desk.ok(&[
         "add",
         &server.url("/og"),
@@ -210,7 +235,7 @@ fn accept_puts_it_in_the_next_issue_with_its_contributor() {
 
 #[test]
 fn usage_and_input_errors_exit_2_and_1() {
-    let desk = Desk::new("");
+    let desk = desk("");
     let code = |args: &[&str]| desk.cmd().args(args).output().unwrap().status.code();
     assert_eq!(code(&["add"]), Some(2));
     assert_eq!(code(&["add", "-", "https://example.com/"]), Some(2));
@@ -224,7 +249,7 @@ fn usage_and_input_errors_exit_2_and_1() {
 #[test]
 fn a_story_in_a_past_issue_is_not_queued_unless_forced() {
     let server = site();
-    let desk = Desk::new("");
+    let desk = desk("");
     let repo = desk.dir.path();
     std::fs::create_dir_all(repo.join("drafts")).unwrap();
     std::fs::write(
@@ -257,10 +282,18 @@ fn a_story_in_a_past_issue_is_not_queued_unless_forced() {
 #[test]
 fn a_rejected_story_says_so() {
     let server = site();
-    let desk = Desk::new("");
+    let desk = desk("");
     desk.ok(&["add", &server.url("/og"), "--by", "jo"]);
     desk.ok(&["review", "reject", "1"]);
-    let out = desk.ok(&["add", &server.url("/og"), "--by", "kim", "--accept"]);
+    let out = desk.ok(&[
+        "add",
+        &server.url("/og"),
+        "--by",
+        "kim",
+        "--accept",
+        "--section",
+        "articles",
+    ]);
     assert_eq!(out.trim(), "already rejected as #1 (submitted by jo, kim)");
     assert_eq!(
         desk.count("SELECT COUNT(*) FROM candidates WHERE status = 'rejected'"),
