@@ -17,7 +17,7 @@ use crate::rank::{Ranking, Rules};
 use crate::source::{IncomingEntry, Session};
 use crate::store::{FetchedDocument, PollRecord, QueueQuery, Status, Store};
 
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
 }
 
@@ -67,7 +67,7 @@ url = "http://127.0.0.1:9/all.ics"
 section = "events"
 "#;
 
-fn entry(key: &str, title: &str, summary: &str, hours_ago: i64) -> IncomingEntry {
+pub(super) fn entry(key: &str, title: &str, summary: &str, hours_ago: i64) -> IncomingEntry {
     let url = format!("https://example.org/{key}");
     IncomingEntry {
         key: key.into(),
@@ -127,14 +127,14 @@ fn record(
 }
 
 /// A desk: the configuration and a database holding one poll per source.
-struct Desk {
+pub(super) struct Desk {
     _dir: tempfile::TempDir,
     config: Config,
     db: std::path::PathBuf,
 }
 
 impl Desk {
-    fn new() -> Desk {
+    pub(super) fn new() -> Desk {
         let dir = tempfile::tempdir().unwrap();
         let config = Config::parse(&dir.path().join("feeds.toml"), CONFIG).unwrap();
         let db = dir.path().join("newsdesk.db");
@@ -205,14 +205,14 @@ impl Desk {
         }
     }
 
-    fn app(&self) -> App {
+    pub(super) fn app(&self) -> App {
         let store = Store::open(&self.db).unwrap();
         let mut app = App::new(store, &self.config, now()).unwrap();
         app.color = false;
         app
     }
 
-    fn store(&self) -> Store {
+    pub(super) fn store(&self) -> Store {
         Store::open(&self.db).unwrap()
     }
 
@@ -226,11 +226,11 @@ impl Desk {
     }
 }
 
-fn key(app: &mut App, code: KeyCode) -> Effect {
+pub(super) fn key(app: &mut App, code: KeyCode) -> Effect {
     app.handle_key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-fn keys(app: &mut App, text: &str) {
+pub(super) fn keys(app: &mut App, text: &str) {
     for c in text.chars() {
         key(app, KeyCode::Char(c));
     }
@@ -442,7 +442,7 @@ fn pages_are_read_as_the_selection_moves() {
     assert_eq!(app.selected, 254);
 }
 
-fn screen(app: &mut App, width: u16, height: u16) -> String {
+pub(super) fn screen(app: &mut App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|frame| super::ui::draw(frame, app)).unwrap();
     let buffer = terminal.backend().buffer();
