@@ -300,3 +300,48 @@ fn a_rejected_story_says_so() {
         1
     );
 }
+
+#[test]
+fn accept_without_a_section_uses_contributions_section_or_says_what_to_do() {
+    let server = site();
+    let desk = desk("");
+    let output = desk
+        .cmd()
+        .args(["add", &server.url("/og"), "--by", "lu", "--accept"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("which section? --accept needs one")
+            && stderr.contains("pass --section S, or set [contributions] section"),
+        "{stderr}"
+    );
+    assert_eq!(desk.count("SELECT COUNT(*) FROM candidates"), 0);
+
+    let desk = Desk::new(&loopback_contributions("section = \"releases\""));
+    desk.ok(&["add", &server.url("/og"), "--by", "lu", "--accept"]);
+    let accepted = desk.json(&["review", "list", "--status", "accepted", "--json"]);
+    assert_eq!(accepted[0]["section"], "releases");
+}
+
+#[test]
+fn check_refuses_an_unknown_contributions_section_and_the_reserved_source_id() {
+    let desk = Desk::new(&format!(
+        "[contributions]\nsection = \"links\"\n\n{}",
+        source("submissions", "https://example.org/feed.xml", "articles")
+    ));
+    let output = desk.cmd().arg("check").output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "[contributions] section \"links\" is not defined (known sections: articles, releases)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("source id \"submissions\" is reserved"),
+        "{stderr}"
+    );
+}
