@@ -128,12 +128,15 @@ fn event_loop(
                 Effect::ReadLink { under, url } => {
                     app.message = Some(format!("reading {url}…"));
                     terminal.draw(|frame| ui::draw(frame, app))?;
-                    let filed = reader.read(&url).map_err(|err| err.to_string()).and_then(
-                        |(title, url)| {
+                    // The message line has room for the reason, not the help.
+                    let first_line = |err: String| err.lines().next().unwrap_or("").to_owned();
+                    let filed = reader
+                        .read(&url)
+                        .map_err(|err| first_line(err.to_string()))
+                        .and_then(|(title, url)| {
                             app.file_link(under, &title, &url)
                                 .map_err(|err| crate::errors::with_causes(&err))
-                        },
-                    );
+                        });
                     if let Err(err) = filed {
                         app.message = Some(format!("not linked: {url}: {err}"));
                     }

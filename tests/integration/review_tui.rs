@@ -232,3 +232,42 @@ fn review_writes_the_comment_in_the_editor_and_comes_back() {
     assert_eq!(alpha["note"], "必読: the SIG tooling story");
     assert_eq!(alpha["section"], "articles");
 }
+
+#[test]
+fn l_reads_a_url_and_files_it_under_the_selected_candidate() {
+    let body = feed();
+    let server = TestServer::start(move |seen| match seen.path.as_str() {
+        "/feed" => Reply::ok(body.clone(), "application/rss+xml"),
+        "/pull" => Reply::ok(
+            "<html><head><title>SIG tooling: the pull request</title></head></html>",
+            "text/html",
+        ),
+        _ => Reply::status(404),
+    });
+    let desk = Desk::new(&format!(
+        "{}{}",
+        crate::add::loopback_contributions(""),
+        source("blog", &server.url("/feed"), "articles")
+    ));
+    desk.ok(&["poll"]);
+    let mut tui = Tui::start(&desk, None);
+    tui.wait_for("1 of 5");
+    tui.keys("l");
+    tui.wait_for("link under this one");
+    tui.keys(&format!("{}\r", server.url("/pull")));
+    tui.wait_for("linked under #1: SIG tooling: the pull request");
+    // The rules of `add`: a private address is refused, with the reason.
+    tui.keys("lhttp://169.254.169.254/latest\r");
+    tui.wait_for("is a link-local address; a link must be on a public one");
+    tui.keys("q");
+    let start = Instant::now();
+    while tui.child.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < WAIT, "q did not quit:\n{}", tui.text());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let shown = desk.json(&["review", "show", "1", "--json"]);
+    assert_eq!(
+        shown["related"],
+        serde_json::json!([{"title": "SIG tooling: the pull request", "url": server.url("/pull")}])
+    );
+}
