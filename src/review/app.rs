@@ -342,12 +342,10 @@ impl App {
                 self.reload()?;
                 self.message = Some(format!("refreshed: {} {}", self.total, self.status));
             }
-            KeyCode::Char('l') => {
-                if self.selected().is_some() {
-                    self.mode = Mode::Link {
-                        input: String::new(),
-                    };
-                }
+            KeyCode::Char('l') if self.selected().is_some() => {
+                self.mode = Mode::Link {
+                    input: String::new(),
+                };
             }
             KeyCode::Char('?') => self.mode = Mode::Help,
             _ => {}
