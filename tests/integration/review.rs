@@ -124,6 +124,7 @@ fn review_list_json_is_stable_best_first_and_limited() {
             "id",
             "note",
             "published",
+            "related",
             "score",
             "section",
             "seen_in",
