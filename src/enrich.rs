@@ -4,7 +4,7 @@
 //! `og:title` and `article:published_time` read. [`read_meta`] is also
 //! how `newsdesk add` reads a page it is given. Results are cached in the
 //! database, so a page is fetched once however often it is asked for.
-//! [`sites`] gives the pages of GitHub, YouTube and Speaker Deck the titles
+//! [`editorial`] gives the pages of GitHub, YouTube and Speaker Deck the titles
 //! an editor would write.
 
 mod sites;

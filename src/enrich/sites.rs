@@ -1,7 +1,7 @@
 //! Titles an editor would write, for the sites whose own titles are mostly
 //! furniture: a GitHub repository's og:title is "GitHub - owner/repo:
 //! description", a pull request's "Fix it by user · Pull Request #12 ·
-//! owner/repo", a video's "<title> - YouTube". The model newsletter names
+//! owner/repo", a video's "`<title>` - YouTube". The model newsletter names
 //! them "mirrord", "Fix it", "mirrord v3.0" and the video's own title.
 //!
 //! A site is told by its `og:site_name` or its host, the kind of page by
