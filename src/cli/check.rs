@@ -52,5 +52,20 @@ pub fn run(cli: &Cli, _args: &CheckArgs) -> Result<(), CliError> {
             crate::secret::GITHUB_TOKEN_CREDENTIAL
         )?,
     }
+    let origin = config.contributors_served();
+    let contributors = match origin {
+        crate::config::ContributorsOrigin::FeedsToml(_) => config.contributors.len(),
+        _ => crate::config::load_contributors(origin.path())?.len(),
+    };
+    writeln!(
+        std::io::stdout(),
+        "contributors: {contributors} (in {}){}",
+        origin.describe(),
+        match (contributors, config.daemon.listen) {
+            (0, _) => "; submissions over HTTP are off",
+            (_, None) => "; set [daemon] listen to take submissions over HTTP",
+            _ => "; the daemon takes submissions on /api/submissions and /submit",
+        }
+    )?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 mod add;
 mod check;
 mod completions;
+mod contributors;
 mod daemon;
 mod demo;
 mod draft;
@@ -63,6 +64,7 @@ enum Command {
     ImportOpml(opml::ImportOpmlArgs),
     ExportOpml(opml::ExportOpmlArgs),
     Init(init::InitArgs),
+    Contributors(contributors::ContributorsArgs),
     Completions(completions::CompletionsArgs),
     Man(completions::ManArgs),
 }
@@ -174,6 +176,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::ImportOpml(args) => opml::run_import(&cli, args),
         Command::ExportOpml(args) => opml::run_export(&cli, args),
         Command::Init(args) => init::run(args),
+        Command::Contributors(args) => contributors::run(&cli, args),
         Command::Completions(args) => completions::run_completions(args),
         Command::Man(args) => completions::run_man(args),
     }

@@ -13,7 +13,7 @@ use super::raw::{RawConfig, RawDaemon, RawDedup, RawDefaults, RawGithub, RawHost
 use super::sources::{filters, sources, valid_id};
 use super::{
     Config, DEFAULT_MAX_ENTRIES, DEFAULT_SECTION_EMOJI, DEFAULT_TITLE_SIMILARITY,
-    DEFAULT_USER_AGENT, Daemon, Dedup, Defaults, Github, GithubTransport, HostRule, Section,
+    DEFAULT_USER_AGENT, Daemon, Dedup, Defaults, Github, GithubTransport, HostRule, Rate, Section,
 };
 
 pub(super) fn build(
@@ -24,7 +24,7 @@ pub(super) fn build(
 ) -> Config {
     let newsletter = newsletter(raw.newsletter.into_inner(), base_dir, problems);
     let defaults = defaults(problems, &raw.defaults);
-    let daemon = daemon(problems, &raw.daemon);
+    let daemon = daemon(problems, &raw.daemon, base_dir);
     let filters = filters(problems, &raw.filters.lists());
     let github = github(problems, &raw.github);
     let dedup = dedup(problems, &raw.dedup);
@@ -55,6 +55,7 @@ pub(super) fn build(
         sections,
         sources,
         contributions,
+        contributors: super::contributors::contributors(problems, &raw.contributors),
     }
 }
 
@@ -102,7 +103,7 @@ fn defaults(problems: &mut Problems, d: &RawDefaults) -> Defaults {
     }
 }
 
-fn daemon(problems: &mut Problems, raw: &RawDaemon) -> Daemon {
+fn daemon(problems: &mut Problems, raw: &RawDaemon, base_dir: &Path) -> Daemon {
     let listen = raw.listen.as_ref().and_then(|v| match v.get_ref().trim().parse() {
         Ok(addr) => Some(addr),
         Err(_) => {
@@ -122,8 +123,22 @@ fn daemon(problems: &mut Problems, raw: &RawDaemon) -> Daemon {
         writer_give_up_after: problems
             .duration(&raw.writer_give_up_after, "writer_give_up_after")
             .unwrap_or(5 * MINUTE),
+        contributors_file: raw
+            .contributors_file
+            .as_ref()
+            .map(|file| base_dir.join(file.get_ref().trim())),
+        submission_rate: problems
+            .rate(&raw.submission_rate, "submission_rate")
+            .unwrap_or(DEFAULT_SUBMISSION_RATE),
     }
 }
+
+/// Enough for a person pasting a week's links at once, not for a script
+/// flooding the queue.
+const DEFAULT_SUBMISSION_RATE: Rate = Rate {
+    requests: 60,
+    per: MINUTE,
+};
 
 fn github(problems: &mut Problems, raw: &RawGithub) -> Github {
     let api_url = raw.api_url.as_ref().and_then(|u| {

@@ -16,6 +16,7 @@ use std::path::Path;
 
 mod build;
 mod contributions;
+mod contributors;
 mod model;
 mod newsletter;
 mod problems;
@@ -25,6 +26,10 @@ mod sources;
 mod tests;
 
 pub use contributions::Contributions;
+pub use contributors::{
+    CONTRIBUTORS_CREDENTIAL, Contributor, ContributorsOrigin, contributor_of, hex,
+    load_contributors, parse_contributors, token_sha256,
+};
 pub use model::*;
 pub use problems::{ConfigError, ConfigProblem};
 pub(crate) use sources::valid_id;

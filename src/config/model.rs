@@ -39,6 +39,9 @@ pub struct Config {
     pub sources: Vec<Source>,
     /// `[contributions]`: links brought by hand.
     pub contributions: super::Contributions,
+    /// `[[contributors]]` of feeds.toml (see [`Config::contributors_served`]
+    /// for where the daemon reads them).
+    pub contributors: Vec<super::Contributor>,
 }
 
 /// How GitHub releases are read.
@@ -79,6 +82,11 @@ pub struct Daemon {
     /// How long the writer keeps retrying a database write that fails
     /// before the daemon exits non-zero (so systemd restarts it).
     pub writer_give_up_after: Duration,
+    /// Where `[[contributors]]` are kept instead of feeds.toml.
+    pub contributors_file: Option<PathBuf>,
+    /// How many submissions one contributor's token may make, and per
+    /// what time.
+    pub submission_rate: Rate,
 }
 
 /// `[hosts."github.com"]`: limits for one server (and its subdomains).

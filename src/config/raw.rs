@@ -35,6 +35,8 @@ pub(super) struct RawConfig {
     pub(super) sections: Vec<RawSection>,
     #[serde(default)]
     pub(super) source: Vec<RawSource>,
+    #[serde(default)]
+    pub(super) contributors: Vec<super::contributors::RawContributor>,
 }
 
 #[derive(Deserialize)]
@@ -78,6 +80,8 @@ pub(super) struct RawDaemon {
     pub(super) listen: Option<Spanned<String>>,
     pub(super) grace_period: Option<Spanned<String>>,
     pub(super) writer_give_up_after: Option<Spanned<String>>,
+    pub(super) contributors_file: Option<Spanned<String>>,
+    pub(super) submission_rate: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
