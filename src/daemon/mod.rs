@@ -11,7 +11,9 @@
 //!   pruned;
 //! - `health`: `/healthz`, systemd's STATUS and watchdog, from what the
 //!   others report;
-//! - `http`: `/metrics` and `/healthz` when `[daemon] listen` is set.
+//! - `http`: `/metrics` and `/healthz` when `[daemon] listen` is set, and
+//!   the team's submissions (`/api/submissions`, `/submit`) once
+//!   contributors are configured.
 //!
 //! A component that ends on its own (the writer gave up, a panic) stops
 //! the daemon with an error, so systemd restarts it. On SIGTERM/SIGINT the
@@ -154,18 +156,13 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     let mut sigint = signal(SignalKind::interrupt()).map_err(DaemonError::Signals)?;
     let mut sighup = signal(SignalKind::hangup()).map_err(DaemonError::Signals)?;
 
-    let http_server = match config.daemon.listen {
-        Some(addr) => {
-            let listener = http::bind(addr)
+    let listener = match config.daemon.listen {
+        Some(addr) => Some((
+            addr,
+            http::bind(addr)
                 .await
-                .map_err(|source| DaemonError::Listen { addr, source })?;
-            tracing::info!(%addr, "serving /metrics and /healthz");
-            Some(tokio::spawn(http::serve(
-                listener,
-                metrics.clone(),
-                health.clone(),
-            )))
-        }
+                .map_err(|source| DaemonError::Listen { addr, source })?,
+        )),
         None => None,
     };
 
@@ -188,6 +185,22 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
         config: Arc::new(config),
         client,
     });
+    let http_server = match listener {
+        Some((addr, listener)) => {
+            let mut store = Store::open(&database)?;
+            store.set_title_similarity(running.borrow().config.dedup.title_similarity);
+            let submissions = http::Submissions::new(store, running.clone());
+            tracing::info!(%addr, "serving /metrics, /healthz and /submit");
+            tracing::info!("{}", submissions.state_line());
+            Some(tokio::spawn(http::serve(
+                listener,
+                metrics.clone(),
+                health.clone(),
+                submissions,
+            )))
+        }
+        None => None,
+    };
     let sources = running
         .borrow()
         .config
