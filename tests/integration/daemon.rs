@@ -298,7 +298,12 @@ fn daemon_polls_on_schedule_backs_off_reloads_and_stops_cleanly() {
             .iter()
             .any(|s| s.metric == "newsdesk_fetch_duration_seconds_count")
     );
-    assert_eq!(reqwest_free_get(port, "/healthz"), "ok\n");
+    let health = reqwest_free_get(port, "/healthz");
+    assert_eq!(health.lines().next(), Some("ok"), "{health}");
+    assert!(
+        health.contains("submissions over HTTP: off (no [[contributors]]"),
+        "{health}"
+    );
 
     // SIGHUP with a new source: picked up without restart.
     let with_new = std::fs::read_to_string(desk.config()).unwrap()

@@ -22,6 +22,7 @@ mod reliability;
 mod review;
 mod review_tui;
 mod server;
+mod submissions;
 mod write_failures;
 
 use std::path::{Path, PathBuf};
