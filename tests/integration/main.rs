@@ -23,6 +23,7 @@ mod review;
 mod review_tui;
 mod server;
 mod submissions;
+mod submissions_load;
 mod write_failures;
 
 use std::path::{Path, PathBuf};
