@@ -24,6 +24,7 @@ mod review_tui;
 mod server;
 mod submissions;
 mod submissions_load;
+mod submit_page;
 mod write_failures;
 
 use std::path::{Path, PathBuf};
