@@ -24,6 +24,9 @@ use super::super::scheduler::Running;
 /// The most candidates `GET /api/queue` lists at once.
 const MAX_LISTED: usize = 500;
 
+/// An answer refusing a request, boxed: it is large, and the rare case.
+type Refusal = Box<Answer>;
+
 /// Shared by every connection of the listener.
 #[derive(Clone)]
 pub(in crate::daemon) struct Submissions {
@@ -139,13 +142,13 @@ impl Submissions {
 
     /// The contributor the request's bearer token belongs to, or the
     /// answer that refuses it.
-    fn authenticate(&self, request: &Received) -> Result<String, Answer> {
+    fn authenticate(&self, request: &Received) -> Result<String, Refusal> {
         let contributors = self.contributors();
         if contributors.is_empty() {
-            return Err(error(
+            return Err(Box::new(error(
                 StatusCode::NOT_FOUND,
                 "submissions over HTTP are off: no contributor is configured; `newsdesk contributors add NAME` adds one",
-            ));
+            )));
         }
         let token = request
             .header("authorization")
@@ -163,14 +166,14 @@ impl Submissions {
                     "WWW-Authenticate",
                     hyper::header::HeaderValue::from_static("Bearer realm=\"newsdesk\""),
                 );
-                Err(answer)
+                Err(Box::new(answer))
             }
         }
     }
 
     /// Takes one submission from the contributor's bucket, or answers 429
     /// with when to try again.
-    fn take_one(&self, contributor: &str, rate: Rate) -> Result<(), Answer> {
+    fn take_one(&self, contributor: &str, rate: Rate) -> Result<(), Refusal> {
         let per_second = f64::from(rate.requests) / rate.per.as_secs_f64();
         let capacity = f64::from(rate.requests);
         let now = Instant::now();
@@ -199,18 +202,18 @@ impl Submissions {
         answer
             .headers_mut()
             .insert("Retry-After", hyper::header::HeaderValue::from(wait));
-        Err(answer)
+        Err(Box::new(answer))
     }
 
     /// `POST /api/submissions`.
     pub(super) async fn submit(&self, request: &Received) -> Answer {
         let contributor = match self.authenticate(request) {
             Ok(contributor) => contributor,
-            Err(answer) => return answer,
+            Err(answer) => return *answer,
         };
         let Running { config, client } = self.running.borrow().clone();
         if let Err(answer) = self.take_one(&contributor, config.daemon.submission_rate) {
-            return answer;
+            return *answer;
         }
         let body = match parse_body(request) {
             Ok(body) => body,
@@ -288,7 +291,7 @@ impl Submissions {
     /// a contributor can look before submitting.
     pub(super) async fn queue(&self, request: &Received) -> Answer {
         if let Err(answer) = self.authenticate(request) {
-            return answer;
+            return *answer;
         }
         let mut status = Some(Status::New);
         let mut limit = 100;
