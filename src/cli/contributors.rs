@@ -28,14 +28,22 @@ pub struct ContributorsArgs {
 #[derive(Debug, Subcommand)]
 enum ContributorsCommand {
     /// Give NAME a new token (printed once) so they can submit links.
+    #[command(after_help = "Examples:\n  \
+        newsdesk contributors add alice\n  \
+        TOKEN=$(newsdesk contributors add \"Bob Smith\")    the token alone is on stdout")]
     Add {
         /// Who the token is for, as the queue will credit them.
         name: String,
     },
     /// The contributors and where they are kept.
+    #[command(after_help = "Examples:\n  newsdesk contributors list")]
     List,
     /// Take NAME's token away.
-    Remove { name: String },
+    #[command(after_help = "Examples:\n  newsdesk contributors remove alice")]
+    Remove {
+        /// The contributor, as `list` shows them.
+        name: String,
+    },
 }
 
 pub fn run(cli: &Cli, args: &ContributorsArgs) -> Result<(), CliError> {

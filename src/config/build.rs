@@ -37,6 +37,7 @@ pub(super) fn build(
     let sources = sources(problems, &raw.source, &defaults, &sections);
     let contributions =
         super::contributions::contributions(problems, &raw.contributions, &sections);
+    let contributors = contributors(problems, &raw.contributors, &daemon);
     Config {
         path: path.to_path_buf(),
         newsletter,
@@ -55,8 +56,28 @@ pub(super) fn build(
         sections,
         sources,
         contributions,
-        contributors: super::contributors::contributors(problems, &raw.contributors),
+        contributors,
     }
+}
+
+/// `[[contributors]]` of feeds.toml, which are not read when they are
+/// kept in a file of their own: refused rather than ignored.
+fn contributors(
+    problems: &mut Problems,
+    raw: &[super::contributors::RawContributor],
+    daemon: &Daemon,
+) -> Vec<super::Contributor> {
+    if let (Some(file), Some(first)) = (&daemon.contributors_file, raw.first()) {
+        problems.add(
+            first.name.span(),
+            format!(
+                "[[contributors]] are kept in {} ([daemon] contributors_file), so these here would not be read",
+                file.display()
+            ),
+            Some("move them into that file, or remove contributors_file".into()),
+        );
+    }
+    super::contributors::contributors(problems, raw)
 }
 
 const SECOND: Duration = Duration::from_secs(1);

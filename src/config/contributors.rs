@@ -111,7 +111,7 @@ pub(super) struct RawContributorsFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawContributor {
-    name: Spanned<String>,
+    pub(super) name: Spanned<String>,
     token_sha256: Spanned<String>,
 }
 
@@ -258,5 +258,20 @@ mod tests {
         assert!(err.contains("contributors.toml:3:"), "{err}");
         assert!(err.contains("not 64 hex digits"), "{err}");
         assert_eq!(load_contributors(&dir.path().join("absent")).unwrap(), []);
+    }
+
+    #[test]
+    fn entries_in_feeds_toml_beside_a_contributors_file_are_refused_not_ignored() {
+        let hash = hex(&token_sha256("t"));
+        let text = format!(
+            "[newsletter]\ntitle = \"T\"\n[daemon]\ncontributors_file = \"team.toml\"\n\
+             [[contributors]]\nname = \"x\"\ntoken_sha256 = \"{hash}\"\n"
+        );
+        let err = crate::config::Config::parse(Path::new("/etc/newsdesk/feeds.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("feeds.toml:6:"), "{err}");
+        assert!(err.contains("/etc/newsdesk/team.toml"), "{err}");
+        assert!(err.contains("would not be read"), "{err}");
     }
 }
