@@ -91,11 +91,13 @@ pub(crate) fn add_contributor(desk: &Desk, name: &str) -> String {
     token
 }
 
-/// A desk whose daemon listens on a free port, polling nothing.
+/// A desk whose daemon listens on a free port, polling nothing, and takes
+/// links on 127.0.0.1 (where the test's pages are).
 pub(crate) fn listening_desk(daemon_extra: &str) -> (Desk, u16) {
     let port = free_port();
     let desk = Desk::new(&format!(
-        "[daemon]\nlisten = \"127.0.0.1:{port}\"\n{daemon_extra}\n"
+        "[contributions]\nallow_private_hosts = [\"127.0.0.1\"]\n\n\
+         [daemon]\nlisten = \"127.0.0.1:{port}\"\n{daemon_extra}\n"
     ));
     (desk, port)
 }
@@ -323,6 +325,76 @@ fn two_contributors_submitting_the_same_story_make_one_candidate_crediting_both(
     assert_eq!(desk.count("SELECT COUNT(*) FROM candidates"), 1);
     let shown = desk.json(&["review", "show", &first.json()["id"].to_string(), "--json"]);
     assert_eq!(shown["submitted_by"], json!(["alice", "bob"]));
+}
+
+#[test]
+fn a_link_with_related_to_is_filed_under_its_candidate_and_a_private_one_refused() {
+    let site = pages();
+    let port = free_port();
+    // No allow_private_hosts here: links on 127.0.0.1 are refused…
+    let desk = Desk::new(&format!("[daemon]\nlisten = \"127.0.0.1:{port}\"\n"));
+    let token = add_contributor(&desk, "frank");
+    let daemon = Daemon::start(&desk, &[]);
+    wait_listening(&daemon, port);
+    let private = submit_json(port, &token, &json!({ "url": site.url("/page/1") }));
+    assert_eq!(private.status, 400, "{private:?}");
+    assert!(
+        private.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("loopback"),
+        "{private:?}"
+    );
+    assert!(
+        site.seen().is_empty(),
+        "nothing fetched from a private address"
+    );
+    drop(daemon);
+
+    // …unless the team's own host is allowed.
+    let (desk, port) = listening_desk("");
+    let token = add_contributor(&desk, "frank");
+    let daemon = Daemon::start(&desk, &[]);
+    wait_listening(&daemon, port);
+    let item = submit_json(port, &token, &json!({ "url": site.url("/page/1") }));
+    assert_eq!(item.status, 201, "{item:?}");
+    let id = item.json()["id"].as_i64().unwrap();
+    let form = format!(
+        "url={}&related_to={id}&section=",
+        percent(&site.url("/page/9"))
+    );
+    let bearer = format!("Bearer {token}");
+    let related = exchange(
+        port,
+        "POST",
+        "/api/submissions",
+        &[
+            ("Authorization", &bearer),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        form.as_bytes(),
+    );
+    assert_eq!(related.status, 201, "{related:?}");
+    assert_eq!(related.json()["status"], "related");
+    assert_eq!(related.json()["related_to"], id);
+    assert!(
+        related.json()["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("linked under #{id}: Page 9"))
+    );
+    let again = submit_json(
+        port,
+        &token,
+        &json!({ "url": site.url("/page/9"), "related_to": id }),
+    );
+    assert_eq!(again.status, 200, "{again:?}");
+    assert_eq!(again.json()["status"], "already related");
+    assert_eq!(
+        desk.count("SELECT COUNT(*) FROM candidates"),
+        1,
+        "a related link is no item of its own"
+    );
 }
 
 #[test]

@@ -59,7 +59,8 @@ fn submissions_while_500_feeds_are_polled_all_land_with_no_lock_error() {
         })
         .collect();
     let desk = Desk::new(&format!(
-        "[daemon]\nlisten = \"127.0.0.1:{port}\"\nsubmission_rate = \"10000/min\"\n\n{sources}"
+        "[contributions]\nallow_private_hosts = [\"127.0.0.1\"]\n\n\
+         [daemon]\nlisten = \"127.0.0.1:{port}\"\nsubmission_rate = \"10000/min\"\n\n{sources}"
     ));
     let text = std::fs::read_to_string(desk.config()).unwrap().replace(
         "enrich = false",

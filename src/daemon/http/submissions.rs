@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use crate::candidate::Status;
 use crate::config::{Config, Contributor, ContributorsOrigin, Rate, contributor_of};
 use crate::http_server::{Answer, Received, respond};
+use crate::ids::CandidateId;
 use crate::intake::{self, Added, IntakeError, Request};
 use crate::store::{QueueQuery, Store};
 
@@ -62,6 +63,9 @@ struct Body {
     /// The title to show instead of the page's (the bookmarklet's).
     #[serde(default)]
     title: Option<String>,
+    /// File it under this candidate as a related link.
+    #[serde(default)]
+    related_to: Option<i64>,
 }
 
 /// The answer to a submission: what `newsdesk add --json` prints, and
@@ -235,6 +239,7 @@ impl Submissions {
                 .as_deref()
                 .map(str::trim)
                 .filter(|t| !t.is_empty()),
+            related_to: body.related_to.map(CandidateId),
         };
         let checked = intake::parse_link(request.url)
             .and_then(|_| intake::check_section(&config, request.section));
@@ -259,9 +264,12 @@ impl Submissions {
             Ok(added) => {
                 let id = added.id.map_or("none".to_owned(), |id| id.to_string());
                 tracing::info!(contributor, id, status = %added.status, "link submitted over HTTP");
-                let status = match (added.id, added.duplicate_of) {
-                    (Some(_), None) => StatusCode::CREATED,
-                    _ => StatusCode::OK,
+                // Created: a new candidate, or a link newly filed under one.
+                let created = (added.id.is_some() && added.duplicate_of.is_none())
+                    || added.status == "related";
+                let status = match created {
+                    true => StatusCode::CREATED,
+                    false => StatusCode::OK,
                 };
                 let message = message(&added);
                 json(
@@ -358,6 +366,7 @@ struct Owned {
     section: Option<String>,
     contributor: String,
     title: Option<String>,
+    related_to: Option<CandidateId>,
 }
 
 impl Owned {
@@ -368,6 +377,7 @@ impl Owned {
             section: request.section.map(str::to_owned),
             contributor: request.contributor.to_owned(),
             title: request.title.map(str::to_owned),
+            related_to: request.related_to,
         }
     }
 
@@ -380,6 +390,7 @@ impl Owned {
             force: false,
             accept: false,
             title: self.title.as_deref(),
+            related_to: self.related_to,
         }
     }
 }
@@ -397,12 +408,18 @@ fn parse_body(request: &Received) -> Result<Body, String> {
         "application/json" => serde_json::from_slice(&request.body)
             .map_err(|err| format!("the JSON body is not a submission: {err}")),
         "application/x-www-form-urlencoded" => {
-            let mut fields: HashMap<String, String> = HashMap::new();
+            // A form's fields are text: an empty one is absent, a number
+            // is one where the JSON would have it.
+            let mut fields = serde_json::Map::new();
             for (key, value) in url::form_urlencoded::parse(&request.body) {
-                fields.insert(key.into_owned(), value.into_owned());
+                let value = match (key.as_ref(), value.parse::<i64>()) {
+                    _ if value.is_empty() => continue,
+                    ("related_to", Ok(id)) => serde_json::Value::from(id),
+                    _ => serde_json::Value::String(value.into_owned()),
+                };
+                fields.insert(key.into_owned(), value);
             }
-            let value = serde_json::to_value(fields).expect("strings serialise");
-            serde_json::from_value(value)
+            serde_json::from_value(serde_json::Value::Object(fields))
                 .map_err(|err| format!("the form is not a submission: {err}"))
         }
         _ => Err(format!(
@@ -426,12 +443,12 @@ fn input_reason(err: &IntakeError) -> String {
 
 /// "queued as #12", "already queued as #12 (…)", "published in …".
 fn message(added: &Added) -> String {
-    match added.id {
-        None => format!(
+    match (added.id, added.related_to) {
+        (None, None) => format!(
             "{}; not queued again",
             added.published_in.as_deref().unwrap_or("published before")
         ),
-        Some(_) => intake::describe(added),
+        _ => intake::describe(added),
     }
 }
 
