@@ -144,6 +144,7 @@ fn main() {
     let mut config = format!(
         "[newsletter]\ntitle = \"bench\"\n\n[defaults]\nconcurrency = 16\nper_host = 16\nenrich = false\n\
          interval = \"1s\"\nmin_interval = \"1s\"\nmax_interval = \"2s\"\nbackoff_start = \"1s\"\nbackoff_max = \"2s\"\n\n\
+         [contributions]\nallow_private_hosts = [\"127.0.0.1\"]\n\n\
          [daemon]\nlisten = \"127.0.0.1:{port}\"\nsubmission_rate = \"100000/min\"\n\n\
          [[sections]]\nid = \"articles\"\ntitle = \"Articles\"\n\n"
     );
