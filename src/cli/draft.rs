@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::{Cli, CliError};
+use crate::draft::lock::{self, DraftLock};
 use crate::draft::{self, DraftError, DraftReport, Templates, git::Committed};
 
 /// Write the next issue from the accepted candidates.
@@ -21,6 +22,10 @@ use crate::draft::{self, DraftError, DraftReport, Templates, git::Committed};
 /// When the file's markers (`<!-- newsdesk:… -->` comments) no longer say
 /// where things go, the new version is written beside it as `<file>.new`
 /// and the command exits 1. Drafted candidates get status `drafted`.
+///
+/// One draft runs at a time per database: a second waits for the first
+/// (up to two minutes, through its commit), and a decision taken while a
+/// draft is written waits for it.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  newsdesk draft\n  newsdesk draft --date 2026-12-02 --dry-run | less\n  newsdesk draft --commit"
@@ -47,6 +52,11 @@ pub fn run(cli: &Cli, args: &DraftArgs) -> Result<(), CliError> {
     let config = cli.load_config()?;
     let templates = Templates::load(&config.newsletter).map_err(DraftError::Templates)?;
     let mut store = cli.open_store(&config)?;
+    // Held until the command ends: through the commit too.
+    let _one_at_a_time = match args.dry_run {
+        true => None,
+        false => Some(take_draft_lock(&cli.database_path(&config))?),
+    };
     let issue = draft::plan(
         &config.newsletter,
         args.date,
@@ -69,6 +79,17 @@ pub fn run(cli: &Cli, args: &DraftArgs) -> Result<(), CliError> {
         draft::commit(&mut report, &config.newsletter.title)?;
     }
     print_report(&report)
+}
+
+fn take_draft_lock(database: &std::path::Path) -> Result<DraftLock, DraftError> {
+    Ok(DraftLock::take(database, lock::PATIENCE, |pid| {
+        let holder = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+        let _ = writeln!(
+            io::stderr(),
+            "waiting for another `newsdesk draft`{holder} to finish (up to {}s)…",
+            lock::PATIENCE.as_secs()
+        );
+    })?)
 }
 
 /// What happened, for the editor.

@@ -7,10 +7,15 @@
 //! file in the same directory, fsync, rename) and only then are the
 //! candidates marked drafted, in one transaction with the issue's row: a
 //! crash in between leaves them accepted, and the markers already in the
-//! file keep the rerun from adding them twice.
+//! file keep the rerun from adding them twice. A candidate is marked only
+//! when the written file holds its marker. The database's write lock is
+//! held from reading the candidates to marking them, so a decision taken
+//! meanwhile waits ([`crate::store::Drafting`]); [`lock`] keeps a second
+//! draft (and its commit) waiting for the first.
 
 pub mod escape;
 pub mod git;
+pub mod lock;
 pub mod merge;
 pub mod templates;
 
@@ -43,6 +48,8 @@ pub enum DraftError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Git(#[from] git::GitError),
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
     #[error(
         "nothing to draft for {date}: no accepted candidates{skipped}\n  help: accept some first, e.g. `newsdesk review accept ID --section S` (`newsdesk review list` shows the ids)"
     )]
@@ -157,7 +164,8 @@ pub fn draft(
     dry_run: bool,
 ) -> Result<DraftReport, DraftError> {
     let date = issue.date.to_string();
-    let candidates = store.draft_candidates(&date)?;
+    let drafting = store.begin_draft(dry_run)?;
+    let candidates = drafting.candidates(&date)?;
     let known: HashMap<&str, &crate::config::Section> =
         config.sections.iter().map(|s| (s.id.as_str(), s)).collect();
     let (placed, skipped): (Vec<&DraftCandidate>, Vec<&DraftCandidate>) = candidates
@@ -253,13 +261,23 @@ pub fn draft(
     if existing.as_deref() != Some(report.markdown.as_str()) {
         write_atomically(&report.issue.path, &report.markdown)?;
     }
-    store.record_draft(
+    let in_file = merge::Markers::scan(&report.markdown).unwrap_or_default();
+    let (held, missing): (Vec<CandidateId>, Vec<CandidateId>) =
+        new_ids.into_iter().partition(|id| in_file.has_item(*id));
+    for id in &missing {
+        tracing::warn!(
+            candidate = %id,
+            file = %report.issue.path.display(),
+            "the written draft has no marker of this candidate (does the item template print `{{{{marker}}}}`?); it stays accepted"
+        );
+    }
+    drafting.record(
         &IssueRecord {
             issue_date: date,
             number: report.issue.number,
             path: report.issue.path.display().to_string(),
         },
-        &new_ids,
+        &held,
     )?;
     Ok(report)
 }

@@ -1,8 +1,14 @@
 //! What goes into a draft, and the record of what went in: the issue's
-//! row and its candidates marked drafted, in one transaction.
+//! row and its candidates marked drafted.
+//!
+//! A draft reads its candidates and records them in one transaction that
+//! holds the database's write lock while the file is written
+//! ([`Store::begin_draft`]): a decision taken meanwhile (`review reject`
+//! of an item being drafted) waits for it, then finds the item drafted,
+//! so the decision and the file never disagree.
 
 use chrono::Utc;
-use rusqlite::params;
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 
 use super::{Result, Store, timestamp};
 use crate::ids::{CandidateId, SourceId};
@@ -35,47 +41,40 @@ pub struct IssueRecord {
     pub path: String,
 }
 
+/// A draft being written: the candidates it reads and the record of what
+/// went in, in one transaction (see the module docs). Dropped without
+/// [`Drafting::record`], it changes nothing.
+pub struct Drafting<'a> {
+    tx: Transaction<'a>,
+}
+
 impl Store {
+    /// Begins a draft. Unless `dry_run`, the transaction takes the write
+    /// lock at once (waiting up to the busy timeout for a writer to end),
+    /// so decisions wait until the draft is recorded; a dry run only reads.
+    pub fn begin_draft(&mut self, dry_run: bool) -> Result<Drafting<'_>> {
+        let tx = if dry_run {
+            self.conn
+                .transaction_with_behavior(TransactionBehavior::Deferred)?
+        } else {
+            self.editor_transaction()?
+        };
+        Ok(Drafting { tx })
+    }
+}
+
+impl Drafting<'_> {
     /// Candidates that go into the draft of `issue_date`: every accepted
     /// one, and those already drafted in that issue; oldest first.
-    pub fn draft_candidates(&self, issue_date: &str) -> Result<Vec<DraftCandidate>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT c.id, c.title, c.url, c.summary, c.note, c.section, c.source_id, c.published,
-                    c.status = 'drafted'
-             FROM candidates c LEFT JOIN issues i ON i.id = c.drafted_in
-             WHERE c.status = 'accepted' OR (c.status = 'drafted' AND i.issue_date = ?1)
-             ORDER BY c.published, c.id",
-        )?;
-        let rows = stmt.query_map([issue_date], |row| {
-            Ok(DraftCandidate {
-                id: row.get(0)?,
-                title: row.get(1)?,
-                url: row.get(2)?,
-                summary: row.get(3)?,
-                note: row.get(4)?,
-                section: row.get(5)?,
-                source: row.get(6)?,
-                published: row.get(7)?,
-                drafted: row.get(8)?,
-                contributors: Vec::new(),
-                related: Vec::new(),
-            })
-        })?;
-        let mut candidates: Vec<DraftCandidate> = rows.collect::<Result<_, _>>()?;
-        let mut contributors = super::submissions::contributors(&self.conn, None)?;
-        let mut related = super::related::related_links(&self.conn, None)?;
-        for candidate in &mut candidates {
-            candidate.contributors = contributors.remove(&candidate.id).unwrap_or_default();
-            candidate.related = related.remove(&candidate.id).unwrap_or_default();
-        }
-        Ok(candidates)
+    pub fn candidates(&self, issue_date: &str) -> Result<Vec<DraftCandidate>> {
+        draft_candidates(&self.tx, issue_date)
     }
 
-    /// Records that the draft of `issue` was written with `ids` in it, in
-    /// one transaction: the issue's row and every accepted candidate of
-    /// `ids` marked drafted in it. Returns how many were newly marked.
-    pub fn record_draft(&mut self, issue: &IssueRecord, ids: &[CandidateId]) -> Result<usize> {
-        let tx = self.editor_transaction()?;
+    /// Records that the draft of `issue` was written with `ids` in it and
+    /// commits: the issue's row and every accepted candidate of `ids`
+    /// marked drafted in it. Returns how many were newly marked.
+    pub fn record(self, issue: &IssueRecord, ids: &[CandidateId]) -> Result<usize> {
+        let tx = self.tx;
         let issue_id: i64 = tx.query_row(
             "INSERT INTO issues (issue_date, number, path, generated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (issue_date) DO UPDATE SET
@@ -102,4 +101,37 @@ impl Store {
         tx.commit()?;
         Ok(marked)
     }
+}
+
+fn draft_candidates(conn: &Connection, issue_date: &str) -> Result<Vec<DraftCandidate>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.id, c.title, c.url, c.summary, c.note, c.section, c.source_id, c.published,
+                c.status = 'drafted'
+         FROM candidates c LEFT JOIN issues i ON i.id = c.drafted_in
+         WHERE c.status = 'accepted' OR (c.status = 'drafted' AND i.issue_date = ?1)
+         ORDER BY c.published, c.id",
+    )?;
+    let rows = stmt.query_map([issue_date], |row| {
+        Ok(DraftCandidate {
+            id: row.get(0)?,
+            title: row.get(1)?,
+            url: row.get(2)?,
+            summary: row.get(3)?,
+            note: row.get(4)?,
+            section: row.get(5)?,
+            source: row.get(6)?,
+            published: row.get(7)?,
+            drafted: row.get(8)?,
+            contributors: Vec::new(),
+            related: Vec::new(),
+        })
+    })?;
+    let mut candidates: Vec<DraftCandidate> = rows.collect::<Result<_, _>>()?;
+    let mut contributors = super::submissions::contributors(conn, None)?;
+    let mut related = super::related::related_links(conn, None)?;
+    for candidate in &mut candidates {
+        candidate.contributors = contributors.remove(&candidate.id).unwrap_or_default();
+        candidate.related = related.remove(&candidate.id).unwrap_or_default();
+    }
+    Ok(candidates)
 }

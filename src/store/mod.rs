@@ -40,7 +40,7 @@ mod submissions;
 pub use crate::candidate::Status;
 pub use candidates::{CandidateView, Sighting};
 pub use decisions::EditorState;
-pub use drafts::{DraftCandidate, IssueRecord};
+pub use drafts::{DraftCandidate, Drafting, IssueRecord};
 pub use enrichment::Enrichment;
 pub use ingest::DedupKeys;
 pub use polls::{Added, FetchedDocument, PollMemory, PollRecord};
@@ -89,6 +89,11 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error(
+        "the database {path} stayed busy for {}s (another newsdesk command, such as a draft being written, held its write lock); nothing was changed\n  help: run the command again when the other one has finished",
+        BUSY_TIMEOUT.as_secs()
+    )]
+    Busy { path: String },
     #[error("database error")]
     Sql(#[from] rusqlite::Error),
     #[error("no candidate #{0}; nothing was changed\n  help: `newsdesk review list` shows the ids")]
@@ -108,6 +113,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// suffices: a cold poll of 2,000 feeds took the same time with 2 and 8 MiB
 /// (4.5 s) and 6 MB less memory.
 pub(crate) const PAGE_CACHE_KIB: i64 = 2048;
+
+/// How long a connection waits for another one's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Times are stored as RFC 3339 UTC text with second precision, which sorts.
 pub fn timestamp(time: DateTime<Utc>) -> String {
@@ -151,8 +159,7 @@ impl Store {
         // 10 % of a cold poll in sqlite3Reprepare, once per entry.
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
             .map_err(open_err)?;
-        conn.busy_timeout(Duration::from_secs(10))
-            .map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
         // Every transaction takes the write lock when it begins: a deferred
         // one that read first and writes later fails at once with
         // SQLITE_BUSY_SNAPSHOT (no busy timeout helps) when another process
@@ -265,7 +272,14 @@ impl Store {
     /// at synchronous=NORMAL.
     pub(crate) fn editor_transaction(&mut self) -> Result<Transaction<'_>> {
         self.conn.pragma_update(None, "synchronous", "FULL")?;
-        Ok(self.conn.transaction()?)
+        let path = self.conn.path().unwrap_or("?").to_owned();
+        self.conn.transaction().map_err(|err| {
+            if err.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) {
+                StoreError::Busy { path }
+            } else {
+                err.into()
+            }
+        })
     }
 }
 
