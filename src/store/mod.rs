@@ -235,8 +235,10 @@ impl Store {
         work: impl FnOnce(&mut Batch) -> Result<T>,
     ) -> Result<T> {
         let tx = self.conn.transaction()?;
-        // Another connection may have replaced the past issues since.
+        // Another connection may have replaced the past issues, or stored
+        // candidates, since.
         self.ingest.any_published = None;
+        self.ingest.titles_caught_up = false;
         let mut batch = Batch {
             tx: &tx,
             ingest: &mut self.ingest,

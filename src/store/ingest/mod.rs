@@ -66,7 +66,8 @@ pub(super) fn day_of(time: &str) -> i64 {
 }
 
 /// What the writer keeps between polls: the title index of candidates,
-/// read from `title_sketches` once and kept up to date.
+/// read from `title_sketches` once and kept up to date, with what other
+/// processes stored read at the start of each batch.
 #[derive(Default)]
 pub(super) struct IngestCache {
     titles: Option<TitleIndex>,
@@ -75,6 +76,9 @@ pub(super) struct IngestCache {
     /// Whether past issues hold any link, read once per batch: without
     /// any, an entry costs no look-ups in them.
     pub(super) any_published: Option<bool>,
+    /// Whether the title index has read what other processes stored
+    /// before this batch.
+    pub(super) titles_caught_up: bool,
 }
 
 /// The index is read again from the database after this long: the daemon
@@ -93,8 +97,14 @@ impl IngestCache {
         if stale || self.titles.is_none() {
             self.titles = None;
             self.titles = Some(TitleIndex::load(tx)?);
+            self.titles_caught_up = true;
         }
-        Ok(self.titles.as_mut().expect("just loaded"))
+        let index = self.titles.as_mut().expect("just loaded");
+        if !self.titles_caught_up {
+            index.catch_up(tx)?;
+            self.titles_caught_up = true;
+        }
+        Ok(index)
     }
 
     fn any_published(&mut self, tx: &Transaction) -> Result<bool> {

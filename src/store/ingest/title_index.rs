@@ -27,6 +27,9 @@ pub(super) struct TitleIndex {
     /// Source ids by number.
     sources: std::collections::HashMap<String, u32>,
     pub(super) loaded_at: std::time::Instant,
+    /// The highest candidate id read or pushed: rows above it were stored
+    /// by another process (`poll` beside the daemon, `add`).
+    last_id: i64,
 }
 
 /// One candidate in the [`TitleIndex`].
@@ -49,6 +52,7 @@ impl TitleIndex {
             words: Vec::new(),
             sources: std::collections::HashMap::new(),
             loaded_at: std::time::Instant::now(),
+            last_id: 0,
         }
     }
 
@@ -56,11 +60,21 @@ impl TitleIndex {
         let count: i64 =
             tx.query_row("SELECT count(*) FROM title_sketches", [], |row| row.get(0))?;
         let mut index = TitleIndex::empty(count as usize);
-        let mut stmt = tx.prepare(
+        index.catch_up(tx)?;
+        Ok(index)
+    }
+
+    /// Reads the titles other processes stored since this index last
+    /// looked: called inside the write transaction, when nobody else can
+    /// add more before it ends, so no story is split between processes.
+    pub(super) fn catch_up(&mut self, tx: &Transaction) -> Result<()> {
+        let mut stmt = tx.prepare_cached(
             "SELECT t.candidate_id, t.day, t.sketch, c.source_id
-             FROM title_sketches t JOIN candidates c ON c.id = t.candidate_id ORDER BY t.candidate_id",
+             FROM title_sketches t JOIN candidates c ON c.id = t.candidate_id
+             WHERE t.candidate_id > ?1 ORDER BY t.candidate_id",
         )?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query([self.last_id])?;
+        let index = self;
         while let Some(row) = rows.next()? {
             let blob = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
             // A sketch this build cannot read is left out, not fatal: its
@@ -77,7 +91,7 @@ impl TitleIndex {
                 &stored.bands,
             );
         }
-        Ok(index)
+        Ok(())
     }
 
     /// The number of `source` in the index, if it created any candidate.
@@ -104,6 +118,7 @@ impl TitleIndex {
         sketch: SketchRef,
         bands: &[u32],
     ) {
+        self.last_id = self.last_id.max(id);
         let Ok(id) = u32::try_from(id) else {
             return;
         };

@@ -2,6 +2,7 @@
 //! fault, named after what the fault broke (ripgrep's tests/regression.rs).
 //! Each failed on the code before its fix.
 
+mod daemon;
 mod drafts;
 
 use std::collections::BTreeSet;
