@@ -16,11 +16,22 @@ use crate::config::HostRule;
 /// their starts must be.
 struct HostGate {
     slots: Arc<Semaphore>,
+    /// How many slots it was made with.
+    capacity: usize,
     spacing: Option<Duration>,
     next_start: tokio::sync::Mutex<Instant>,
 }
 
 impl HostGate {
+    fn new(capacity: usize, spacing: Option<Duration>, next_start: Instant) -> HostGate {
+        HostGate {
+            slots: Arc::new(Semaphore::new(capacity)),
+            capacity,
+            spacing,
+            next_start: tokio::sync::Mutex::new(next_start),
+        }
+    }
+
     async fn enter(&self) -> OwnedSemaphorePermit {
         let permit = self
             .slots
@@ -48,6 +59,7 @@ pub fn gate_key(url: &Url) -> String {
 /// A global cap, and per host a cap and an optional rate.
 pub(super) struct Limits {
     global: Arc<Semaphore>,
+    concurrency: usize,
     per_host: usize,
     rules: Vec<HostRule>,
     hosts: Mutex<HashMap<String, Arc<HostGate>>>,
@@ -66,10 +78,57 @@ impl Limits {
     pub(super) fn new(concurrency: usize, per_host: usize, rules: Vec<HostRule>) -> Limits {
         Limits {
             global: Arc::new(Semaphore::new(concurrency)),
+            concurrency,
             per_host,
             rules,
             hosts: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The limits of a reloaded configuration, keeping what these know of
+    /// each host: a gate whose rule is unchanged is shared (its requests in
+    /// flight and its next start count), a changed one starts no sooner
+    /// than the old one allowed. Fresh gates at every SIGHUP would let
+    /// each reload start a request at once.
+    pub(super) fn reloaded(
+        &self,
+        concurrency: usize,
+        per_host: usize,
+        rules: Vec<HostRule>,
+    ) -> Limits {
+        let mut limits = Limits::new(concurrency, per_host, rules);
+        if concurrency == self.concurrency {
+            limits.global = self.global.clone();
+        }
+        let old = self.hosts.lock().expect("host table lock");
+        let mut hosts = HashMap::with_capacity(old.len());
+        for (key, gate) in old.iter() {
+            let (capacity, spacing) = limits.rule_of(key.rsplit_once(':').map_or("", |(h, _)| h));
+            let kept = if gate.capacity == capacity && gate.spacing == spacing {
+                gate.clone()
+            } else {
+                // Taken only for a moment by `enter`, never across a wait.
+                let next = gate.next_start.try_lock().map_or_else(
+                    |_| Instant::now() + gate.spacing.unwrap_or_default(),
+                    |n| *n,
+                );
+                Arc::new(HostGate::new(capacity, spacing, next))
+            };
+            hosts.insert(key.clone(), kept);
+        }
+        drop(old);
+        limits.hosts = Mutex::new(hosts);
+        limits
+    }
+
+    /// The slots and spacing of `host`: its `[[hosts]]` rule, else the
+    /// defaults.
+    fn rule_of(&self, host: &str) -> (usize, Option<Duration>) {
+        let rule = self.rules.iter().find(|r| r.matches(host));
+        (
+            rule.and_then(|r| r.per_host).unwrap_or(self.per_host),
+            rule.and_then(|r| r.rate).map(|r| r.spacing()),
+        )
     }
 
     fn gate(&self, url: &Url) -> Arc<HostGate> {
@@ -78,14 +137,8 @@ impl Limits {
         hosts
             .entry(gate_key(url))
             .or_insert_with(|| {
-                let rule = self.rules.iter().find(|r| r.matches(&host));
-                Arc::new(HostGate {
-                    slots: Arc::new(Semaphore::new(
-                        rule.and_then(|r| r.per_host).unwrap_or(self.per_host),
-                    )),
-                    spacing: rule.and_then(|r| r.rate).map(|r| r.spacing()),
-                    next_start: tokio::sync::Mutex::new(Instant::now()),
-                })
+                let (capacity, spacing) = self.rule_of(&host);
+                Arc::new(HostGate::new(capacity, spacing, Instant::now()))
             })
             .clone()
     }

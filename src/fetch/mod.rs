@@ -126,6 +126,20 @@ impl PoliteClient {
         })
     }
 
+    /// The client of a reloaded configuration: new settings, and the
+    /// per-host gates of this one carried over (see `Limits::reloaded`),
+    /// so a reload never resets a host's rate limit.
+    pub fn reloaded(&self, config: &Config) -> Result<PoliteClient, reqwest::Error> {
+        let defaults = &config.defaults;
+        let mut client = PoliteClient::new(config)?;
+        client.limits = Arc::new(self.limits.reloaded(
+            defaults.concurrency,
+            defaults.per_host,
+            config.hosts.clone(),
+        ));
+        Ok(client)
+    }
+
     /// Waits until `url`'s host and the global limit let a request start.
     pub async fn admit(&self, url: &Url) -> Admission {
         self.limits.admit(url).await
