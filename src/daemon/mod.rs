@@ -270,16 +270,22 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     tracing::info!(sources, database = %database.display(), "daemon started");
 
     // Until a signal to stop, or a component ending on its own.
+    // The answer to the last SIGHUP: READY=1 again once the scheduler
+    // reloaded (or refused). Waited for here beside the signals, so a
+    // SIGTERM during a long reload acts at once.
+    let mut reload_answer: Option<tokio::sync::oneshot::Receiver<String>> = None;
     let ended_early = loop {
         tokio::select! {
             _ = sighup.recv() => {
                 notifier.send(Note::Reloading);
-                let (done, reloaded) = tokio::sync::oneshot::channel();
+                let (done, answer) = tokio::sync::oneshot::channel();
                 if reload_tx.send(done).await.is_ok() {
-                    // READY=1 again once the scheduler reloaded (or refused).
-                    let status = reloaded.await.unwrap_or_else(|_| "stopping".into());
-                    notifier.send(Note::Ready(status));
+                    reload_answer = Some(answer);
                 }
+            }
+            answer = async { reload_answer.as_mut().expect("guarded").await }, if reload_answer.is_some() => {
+                reload_answer = None;
+                notifier.send(Note::Ready(answer.unwrap_or_else(|_| "stopping".into())));
             }
             _ = sigterm.recv() => break None,
             _ = sigint.recv() => break None,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 
 use super::shutdown::Shutdown;
 use super::{DaemonError, Metrics, Paths};
@@ -167,10 +167,26 @@ impl Scheduler {
         let mut poller = Poller::new(&running.config, running.client.clone());
         let mut in_flight: HashSet<SourceId> = HashSet::new();
         let mut tasks = JoinSet::new();
+        // The reload being read off this task (a big feeds.toml takes
+        // seconds, and a SIGTERM meanwhile must not wait for it), who
+        // waits for its answer, and who asked during it.
+        let mut reloading: Option<JoinHandle<Result<Reloaded, DaemonError>>> = None;
+        let mut waiting: Vec<ReloadDone> = Vec::new();
+        let mut queued: Vec<ReloadDone> = Vec::new();
         loop {
+            // Checked before the work of a round too: `select!` below picks
+            // at random among ready branches, and a due source is always
+            // ready.
+            if shutdown.is_requested() {
+                break;
+            }
             let now = Utc::now();
             schedule.clamp_to_the_clock(now);
-            for source in schedule.due_now(now, &in_flight) {
+            for (n, source) in schedule.due_now(now, &in_flight).into_iter().enumerate() {
+                // Thousands may be due at once: a stop is not kept waiting.
+                if n % 256 == 255 && shutdown.is_requested() {
+                    break;
+                }
                 let memory = self.control.poll_memory_of(&source.id)?.unwrap_or_default();
                 in_flight.insert(source.id.clone());
                 let poller = poller.clone();
@@ -205,9 +221,26 @@ impl Scheduler {
                     }
                 }
                 Some(done) = reloads.recv() => {
-                    let status = match self.reload(&schedule) {
-                        Ok((reloaded, running)) => {
-                            schedule = reloaded;
+                    // One reload at a time; a request during one gets the
+                    // next, which reads the file as it is then.
+                    match &reloading {
+                        Some(_) => queued.push(done),
+                        None => {
+                            reloading = Some(self.start_reload());
+                            waiting.push(done);
+                        }
+                    }
+                }
+                joined = async { reloading.as_mut().expect("guarded").await }, if reloading.is_some() => {
+                    reloading = None;
+                    // A stop asked for meanwhile comes first.
+                    if shutdown.is_requested() {
+                        break;
+                    }
+                    let read = joined.unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()));
+                    let status = match read {
+                        Ok(read) => {
+                            let running = self.apply_reload(&mut schedule, read);
                             poller = Poller::new(&running.config, running.client.clone());
                             self.running.send_replace(running);
                             format!("{} sources; feeds.toml reloaded", schedule.sources.len())
@@ -217,7 +250,13 @@ impl Scheduler {
                             "feeds.toml not reloaded (see the log); the running configuration stays".into()
                         }
                     };
-                    let _ = done.send(status);
+                    for done in waiting.drain(..) {
+                        let _ = done.send(status.clone());
+                    }
+                    if !queued.is_empty() {
+                        reloading = Some(self.start_reload());
+                        waiting.append(&mut queued);
+                    }
                 }
                 _ = shutdown.requested() => break,
             }
@@ -248,18 +287,18 @@ impl Scheduler {
         });
     }
 
-    /// Re-reads feeds.toml; on success returns the new schedule and what
-    /// runs it, and has updated the sources table.
-    fn reload(&mut self, before: &Schedule) -> Result<(Schedule, Running), DaemonError> {
-        let config = Config::load(&self.paths.config)?;
-        let old = self.running.borrow().config.clone();
-        if self.paths.database(&config) != self.paths.database(&old) {
-            tracing::warn!("the database path changed in feeds.toml; it takes effect on restart");
-        }
-        let client = PoliteClient::new(&config).map_err(crate::poll::PollError::Client)?;
-        self.control.sync_sources(&config)?;
-        let (schedule, changes) =
-            Schedule::build(&config, &self.control.next_polls()?, Some(before));
+    /// Starts reading feeds.toml again, on a blocking thread.
+    fn start_reload(&self) -> JoinHandle<Result<Reloaded, DaemonError>> {
+        let paths = self.paths.clone();
+        let running = self.running.borrow().clone();
+        tokio::task::spawn_blocking(move || read_reload(&paths, &running))
+    }
+
+    /// Puts a reload in force: the new schedule (in `schedule`) and what
+    /// runs it.
+    fn apply_reload(&mut self, schedule: &mut Schedule, read: Reloaded) -> Running {
+        let (reloaded, changes) = Schedule::build(&read.config, &read.stored, Some(schedule));
+        *schedule = reloaded;
         for id in &changes.removed {
             self.metrics.forget_source(&id.0);
         }
@@ -269,14 +308,40 @@ impl Scheduler {
             changed = changes.changed,
             "feeds.toml reloaded"
         );
-        Ok((
-            schedule,
-            Running {
-                config: Arc::new(config),
-                client,
-            },
-        ))
+        Running {
+            config: Arc::new(read.config),
+            client: read.client,
+        }
     }
+}
+
+/// What a reload read: the configuration, its client (with the running
+/// one's per-host gates) and the stored next polls, the sources table
+/// already updated.
+struct Reloaded {
+    config: Config,
+    client: PoliteClient,
+    stored: HashMap<SourceId, Option<DateTime<Utc>>>,
+}
+
+fn read_reload(paths: &Paths, running: &Running) -> Result<Reloaded, DaemonError> {
+    let config = Config::load(&paths.config)?;
+    let database = paths.database(&running.config);
+    if paths.database(&config) != database {
+        tracing::warn!("the database path changed in feeds.toml; it takes effect on restart");
+    }
+    let client = running
+        .client
+        .reloaded(&config)
+        .map_err(crate::poll::PollError::Client)?;
+    let mut store = Store::open(&database)?;
+    store.sync_sources(&config)?;
+    let stored = store.next_polls()?;
+    Ok(Reloaded {
+        config,
+        client,
+        stored,
+    })
 }
 
 fn log_result(result: &SourceResult) {

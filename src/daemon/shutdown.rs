@@ -21,6 +21,11 @@ impl ShutdownTrigger {
 }
 
 impl Shutdown {
+    /// Whether the shutdown has been broadcast, without waiting.
+    pub(super) fn is_requested(&self) -> bool {
+        *self.0.borrow()
+    }
+
     /// Returns once the shutdown has been broadcast (at once if it was).
     pub(super) async fn requested(&mut self) {
         // An error means the trigger is gone, which is a shutdown too.
