@@ -168,10 +168,17 @@ fn decide(cli: &Cli, ids: &[CandidateId], status: Status) -> Result<(), CliError
     decided(ids, status)
 }
 
+/// Says what was decided. The decision is stored by now: when stdout
+/// cannot take the line (`> /dev/full`), stderr says it was saved.
 fn decided(ids: &[CandidateId], status: Status) -> Result<(), CliError> {
     let list: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
-    writeln!(io::stdout(), "{status}: {}", list.join(", "))?;
-    Ok(())
+    let line = format!("{status}: {}", list.join(", "));
+    match writeln!(io::stdout(), "{line}").and_then(|()| io::stdout().flush()) {
+        Err(err) if err.kind() != io::ErrorKind::BrokenPipe => Err(CliError::Input(format!(
+            "the decision was saved ({line}), but it could not be written to stdout: {err}\n  help: nothing to redo; `newsdesk review show ID` shows it"
+        ))),
+        written => Ok(written?),
+    }
 }
 
 pub(super) fn known_section(config: &crate::config::Config, section: &str) -> Result<(), CliError> {
@@ -194,9 +201,23 @@ struct Shown {
     score_parts: Vec<crate::rank::Part>,
 }
 
+/// The database for `review list` and `review show`, read-only when this
+/// user may not write it.
+fn store_for_reading(cli: &Cli, config: &crate::config::Config) -> Result<Store, CliError> {
+    let store = Store::open_for_reading(&cli.database_path(config))?;
+    if store.is_read_only() {
+        writeln!(
+            io::stderr(),
+            "note: {} is read-only for this user: scores are as last stored",
+            cli.database_path(config).display()
+        )?;
+    }
+    Ok(store)
+}
+
 fn run_show(cli: &Cli, args: &ShowArgs) -> Result<(), CliError> {
     let config = cli.load_config()?;
-    let mut store = cli.open_existing_store(&config)?;
+    let mut store = store_for_reading(cli, &config)?;
     let mut ranking = Ranking::adopt(Rules::of(&config), &mut store)?;
     let Some(mut candidate) = store.candidate(args.id)? else {
         return Err(CliError::NoCandidate(args.id));
@@ -272,7 +293,7 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
     if let Some(section) = &args.section {
         known_section(&config, section)?;
     }
-    let mut store = cli.open_existing_store(&config)?;
+    let mut store = store_for_reading(cli, &config)?;
     let candidates = list(&mut store, &config, args)?;
     if args.json {
         return print_json(&candidates);
