@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::{Cli, CliError, print_json};
 use crate::config::SourceId;
-use crate::store::SourceHealth;
+use crate::store::{SourceHealth, Store};
 
 /// Show every configured source's health: last success, last error and
 /// since when it has been failing, entries and candidates it produced.
@@ -31,8 +31,11 @@ struct SourceRow {
 
 pub fn run(cli: &Cli, args: &SourcesArgs) -> Result<(), CliError> {
     let config = cli.load_config()?;
-    let mut store = cli.open_existing_store(&config)?;
-    store.sync_sources(&config)?;
+    let mut store = Store::open_for_reading(&cli.database_path(&config))?;
+    // Without write access, sources not polled yet show as never polled.
+    if !store.is_read_only() {
+        store.sync_sources(&config)?;
+    }
     let ids: Vec<SourceId> = config.sources.iter().map(|s| s.id.clone()).collect();
     let rows: Vec<SourceRow> = store
         .source_health(&ids)?

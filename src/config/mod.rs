@@ -39,10 +39,11 @@ use problems::Problems;
 impl Config {
     /// Reads and validates `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
         })?;
+        let text = String::from_utf8(bytes).map_err(|err| not_utf8(path, &err))?;
         Config::parse(path, &text)
     }
 
@@ -71,5 +72,25 @@ impl Config {
 
     pub fn source(&self, id: &str) -> Option<&Source> {
         self.sources.iter().find(|s| s.id.0 == id)
+    }
+}
+
+/// A file that is not UTF-8 (TOML must be), with where the first byte
+/// that is not.
+fn not_utf8(path: &Path, err: &std::string::FromUtf8Error) -> ConfigError {
+    let bytes = err.as_bytes();
+    let at = err.utf8_error().valid_up_to();
+    let before = String::from_utf8_lossy(&bytes[..at]);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    ConfigError::Invalid {
+        path: path.to_path_buf(),
+        problems: vec![ConfigProblem {
+            file: path.to_path_buf(),
+            line,
+            column,
+            message: format!("byte 0x{:02x} is not UTF-8, and TOML files must be", bytes[at]),
+            help: Some("save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`), or fix the character there".into()),
+        }],
     }
 }

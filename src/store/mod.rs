@@ -75,6 +75,14 @@ pub enum StoreError {
     )]
     Missing { path: String },
     #[error(
+        "{path} is not a SQLite database, so it cannot be newsdesk's\n  help: check --db and `database` in [newsletter]; to start a new database at that path, move the file away first"
+    )]
+    NotADatabase { path: String },
+    #[error(
+        "the database {path} is read-only for this user ({why}); this command changes it, so nothing was done\n  help: run it as the database's owner (e.g. `sudo -u newsdesk newsdesk …` for the systemd service's), or give this user write access to the file and its directory; `review list`, `review show` and `sources` work without it"
+    )]
+    ReadOnly { path: String, why: &'static str },
+    #[error(
         "cannot open the database {path}\n  help: check that its directory exists and is writable, or pass --db FILE"
     )]
     Open {
@@ -124,6 +132,9 @@ pub fn timestamp(time: DateTime<Utc>) -> String {
 
 pub struct Store {
     conn: Connection,
+    /// Opened for looking only ([`Store::open_for_reading`]): the user
+    /// may not write the file.
+    read_only: bool,
     /// Titles at least this similar are one story.
     title_similarity: f64,
     ingest: ingest::IngestCache,
@@ -142,13 +153,77 @@ impl Store {
         Store::open(path)
     }
 
+    /// Opens the database at `path`, which must exist, for a command that
+    /// only looks: read-only when this user may not write it (then
+    /// [`Store::is_read_only`] says so, and the caller skips its own
+    /// writes, such as refreshing stored scores).
+    pub fn open_for_reading(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.display().to_string(),
+            });
+        }
+        if unwritable(path).is_none() {
+            return Store::open(path);
+        }
+        // Without a `-wal` file no writer has it open, and a reader that
+        // may not create the `-shm` file beside it reads it as immutable;
+        // with one, SQLite reads the writer's shared memory read-only.
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+        let uri = format!(
+            "file:{}{}",
+            path.display()
+                .to_string()
+                .replace('%', "%25")
+                .replace('?', "%3f")
+                .replace('#', "%23"),
+            if Path::new(&wal).exists() {
+                ""
+            } else {
+                "?immutable=1"
+            }
+        );
+        let conn =
+            Connection::open_with_flags(uri, flags).map_err(|source| open_error(path, source))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|source| open_error(path, source))?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(|source| open_error(path, source))?;
+        if version != MIGRATIONS.len() as i64 {
+            // Its schema would have to be brought up to date first.
+            return Err(StoreError::ReadOnly {
+                path: path.display().to_string(),
+                why: "and its schema is of another newsdesk version",
+            });
+        }
+        Ok(Store {
+            conn,
+            read_only: true,
+            title_similarity: crate::config::DEFAULT_TITLE_SIMILARITY,
+            ingest: ingest::IngestCache::default(),
+        })
+    }
+
+    /// Whether this store was opened for looking only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
     /// Opens (creating if needed) the database at `path` and brings its
     /// schema up to date.
     pub fn open(path: &Path) -> Result<Store> {
-        let open_err = |source| StoreError::Open {
-            path: path.display().to_string(),
-            source,
-        };
+        if let Some(why) = unwritable(path) {
+            return Err(StoreError::ReadOnly {
+                path: path.display().to_string(),
+                why,
+            });
+        }
+        let open_err = |source| open_error(path, source);
         let mut conn = Connection::open(path).map_err(open_err)?;
         // Ingest alone uses more than the default 16 statements; evicted
         // ones would be prepared again for every entry.
@@ -179,6 +254,7 @@ impl Store {
             .map_err(open_err)?;
         let mut store = Store {
             conn,
+            read_only: false,
             title_similarity: crate::config::DEFAULT_TITLE_SIMILARITY,
             ingest: ingest::IngestCache::default(),
         };
@@ -282,6 +358,46 @@ impl Store {
                 err.into()
             }
         })
+    }
+}
+
+/// Why this user cannot write the existing database at `path`, if it
+/// cannot: the file, or its directory (where SQLite keeps the `-wal` and
+/// `-shm` files) when they are not there yet.
+fn unwritable(path: &Path) -> Option<&'static str> {
+    use std::os::unix::ffi::OsStrExt;
+    let may_write = |p: &Path| {
+        let Ok(c_path) = std::ffi::CString::new(p.as_os_str().as_bytes()) else {
+            return true;
+        };
+        // SAFETY: access() only reads the NUL-terminated path.
+        unsafe { libc::access(c_path.as_ptr(), libc::W_OK) == 0 }
+    };
+    if !path.exists() {
+        return None;
+    }
+    if !may_write(path) {
+        return Some("no write permission on the file");
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if !may_write(dir) && !Path::new(&wal).exists() {
+        return Some("no write permission on its directory");
+    }
+    None
+}
+
+/// A failed open, said as what it is: not a database at all, or another
+/// problem with the file.
+fn open_error(path: &Path, source: rusqlite::Error) -> StoreError {
+    let path = path.display().to_string();
+    match source.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotADatabase { path },
+        _ => StoreError::Open { path, source },
     }
 }
 

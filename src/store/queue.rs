@@ -140,7 +140,8 @@ impl RankingStore for Store {
     }
 
     fn adopt_ranking_rules(&mut self, fingerprint: &str) -> Result<()> {
-        if self.ranking_state()?.rules_fingerprint != fingerprint {
+        // A reader without write access ranks with what is stored.
+        if !self.read_only && self.ranking_state()?.rules_fingerprint != fingerprint {
             let tx = self.conn.transaction()?;
             tx.execute("UPDATE ranking SET rules = ?1", [fingerprint])?;
             next_generation(&tx)?;
@@ -163,13 +164,18 @@ impl RankingStore for Store {
 impl Store {
     /// Re-scores with `scoring` the candidates whose stored score is stale
     /// at its moment (of `status`, or all), at most `limit`, the
-    /// best-ranked first, in one transaction; returns how many.
+    /// best-ranked first, in one transaction; returns how many (none when
+    /// the store is read-only).
     pub fn rescore_stale(
         &mut self,
         scoring: &Scoring,
         status: Option<Status>,
         limit: Option<usize>,
     ) -> Result<usize> {
+        // Without write access the stored scores are shown as they are.
+        if self.read_only {
+            return Ok(0);
+        }
         // Re-scoring everything rewrites every row and its index entry: a
         // page cache larger than SQLite's default 2 MB keeps those pages in
         // memory instead of spilling them to the WAL and reading them back.

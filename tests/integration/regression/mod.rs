@@ -4,6 +4,7 @@
 
 mod daemon;
 mod drafts;
+mod errors;
 
 use std::collections::BTreeSet;
 
