@@ -152,9 +152,19 @@ impl Policy {
         let delay = delay.mul_f64(jitter);
         NextPoll {
             interval,
-            at: now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX),
+            at: later_by(now, delay),
         }
     }
+}
+
+/// `now` + `wait`, or the last representable moment when that is beyond
+/// it: a configured duration can be far larger than any date (chrono's
+/// `DateTime + TimeDelta` panics on overflow).
+pub fn later_by(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
+    chrono::TimeDelta::from_std(wait)
+        .ok()
+        .and_then(|wait| now.checked_add_signed(wait))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 #[cfg(test)]
@@ -181,6 +191,21 @@ mod tests {
 
     fn delay(next: NextPoll) -> Duration {
         (next.at - now()).to_std().unwrap()
+    }
+
+    #[test]
+    fn a_wait_beyond_the_calendar_ends_at_its_last_moment() {
+        let far = Duration::from_secs(100_000_000_000 * 86_400);
+        assert_eq!(later_by(now(), far), DateTime::<Utc>::MAX_UTC);
+        let policy = Policy {
+            interval: far,
+            min_interval: far,
+            max_interval: far,
+            backoff_start: far,
+            backoff_max: far,
+        };
+        let next = policy.next(now(), None, LastPoll::succeeded(0), Hints::default(), 0.5);
+        assert_eq!(next.at, DateTime::<Utc>::MAX_UTC);
     }
 
     #[test]

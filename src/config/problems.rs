@@ -58,6 +58,13 @@ pub enum ConfigError {
     },
 }
 
+/// The longest duration any key takes: a source polled once a year is
+/// the slowest schedule that means anything, and every duration stays far
+/// from the ends of the calendar when added to a date.
+pub(super) const LONGEST: Duration = Duration::from_secs(366 * 24 * 3600);
+/// The largest size any key takes (a body held in memory).
+pub(super) const LARGEST: u64 = 1 << 30;
+
 /// Collects problems with their positions in one file.
 pub(super) struct Problems<'a> {
     file: &'a Path,
@@ -106,7 +113,7 @@ impl<'a> Problems<'a> {
     // when it is absent, so that each key reads in one line:
     // `problems.duration(&raw.interval, "interval").unwrap_or(HOUR)`.
 
-    /// A duration longer than zero ("45m", "1h 30m").
+    /// A duration longer than zero and at most [`LONGEST`] ("45m", "1h 30m").
     pub(super) fn duration(
         &mut self,
         value: &Option<Spanned<String>>,
@@ -119,6 +126,17 @@ impl<'a> Problems<'a> {
                     value.span(),
                     format!("`{key}` must be longer than zero"),
                     None,
+                );
+                None
+            }
+            Ok(d) if d > LONGEST => {
+                self.add(
+                    value.span(),
+                    format!("`{key}` = \"{}\" is too long", value.get_ref()),
+                    Some(format!(
+                        "durations go from above zero up to {}d",
+                        LONGEST.as_secs() / 86_400
+                    )),
                 );
                 None
             }
@@ -140,6 +158,17 @@ impl<'a> Problems<'a> {
     pub(super) fn size(&mut self, value: &Option<Spanned<String>>, key: &str) -> Option<u64> {
         let value = value.as_ref()?;
         match value.get_ref().trim().parse::<bytesize::ByteSize>() {
+            Ok(size) if size.as_u64() > LARGEST => {
+                self.add(
+                    value.span(),
+                    format!("`{key}` = \"{}\" is too large", value.get_ref()),
+                    Some(format!(
+                        "sizes go from 1B up to {}",
+                        bytesize::ByteSize(LARGEST).display().iec()
+                    )),
+                );
+                None
+            }
             Ok(size) if size.as_u64() > 0 => Some(size.as_u64()),
             _ => {
                 self.add(
@@ -185,7 +214,7 @@ impl<'a> Problems<'a> {
             } else {
                 humantime::parse_duration(&format!("1{period}")).ok()?
             };
-            (!period.is_zero()).then_some(Rate {
+            (!period.is_zero() && period <= LONGEST).then_some(Rate {
                 requests,
                 per: period,
             })

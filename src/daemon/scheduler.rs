@@ -90,7 +90,7 @@ impl Schedule {
     fn clamp_to_the_clock(&mut self, now: DateTime<Utc>) {
         for (id, at) in &mut self.due {
             let longest = self.sources[id].schedule.longest_wait();
-            let latest = now + chrono::Duration::from_std(longest).unwrap_or(chrono::Duration::MAX);
+            let latest = crate::schedule::later_by(now, longest);
             if *at > latest {
                 tracing::warn!(
                     source = %id,

@@ -17,6 +17,7 @@ pub mod escape;
 pub mod git;
 pub mod lock;
 pub mod merge;
+mod partials;
 pub mod templates;
 
 use std::collections::{BTreeSet, HashMap};

@@ -127,6 +127,7 @@ impl Templates {
             }
             None => newsletter.format.as_str().to_owned(),
         };
+        problems.extend(super::partials::loops(&sources));
         let mut files = Vec::new();
         for (name, file, text) in sources {
             if let Err(err) = registry.register_template_string(&name, &text) {
