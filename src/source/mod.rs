@@ -22,6 +22,10 @@ use url::Url;
 /// comment.
 pub const SUMMARY_CHARS: usize = 600;
 
+/// Titles are a line: longer ones (a feed that puts the article in its
+/// title) are cut here, the cut marked with "…".
+pub const TITLE_CHARS: usize = 300;
+
 /// Summaries shorter than this are "one line": a feed's fuller content is
 /// preferred to them, and enrichment fetches the article page for them.
 pub const THIN_SUMMARY_CHARS: usize = 80;
@@ -88,7 +92,7 @@ pub fn parse(options: &SourceOptions, document: &Document) -> Result<ParsedSourc
         url,
         from_github_api,
     } = *document;
-    match options {
+    let mut parsed = match options {
         SourceOptions::Feed => feed::parse(body, content_type, url),
         SourceOptions::Ical(tracks) => ical::parse(body, url, tracks),
         SourceOptions::Html(selectors) => html::parse(body, content_type, url, selectors),
@@ -97,6 +101,26 @@ pub fn parse(options: &SourceOptions, document: &Document) -> Result<ParsedSourc
         }
         SourceOptions::GithubReleases(releases) => {
             github::from_atom(body, content_type, url, releases)
+        }
+    }?;
+    for entry in &mut parsed.entries {
+        entry.bound_text();
+    }
+    Ok(parsed)
+}
+
+impl IncomingEntry {
+    /// Cuts the title and summary to [`TITLE_CHARS`] and [`SUMMARY_CHARS`]
+    /// whatever the adapter: every entry on its way to the store passes
+    /// here, so a megabyte title never reaches the queue or a draft.
+    pub fn bound_text(&mut self) {
+        if self.title.chars().count() > TITLE_CHARS {
+            self.title = crate::normalize::truncate_chars(&self.title, TITLE_CHARS);
+        }
+        if let Some(summary) = &self.summary
+            && summary.chars().count() > SUMMARY_CHARS
+        {
+            self.summary = Some(crate::normalize::truncate_chars(summary, SUMMARY_CHARS));
         }
     }
 }

@@ -58,6 +58,24 @@ pub(super) fn url_key_of(canonical: Option<&str>) -> Option<String> {
         .map(|u| dedup::url_key(&u))
 }
 
+/// How far after its fetch an entry's date may be: a time zone's worth,
+/// and a day's slack for a post scheduled for tomorrow.
+const AHEAD_ALLOWED: chrono::TimeDelta = chrono::TimeDelta::days(1);
+
+/// `published`, or the fetch time `now` (RFC 3339) when the date is more
+/// than [`AHEAD_ALLOWED`] after it: an entry dated 2999 would otherwise
+/// keep full recency for ever, and be a day of its own for the title
+/// window (the same story dated today elsewhere would not join it).
+pub(super) fn not_ahead_of(
+    published: chrono::DateTime<chrono::Utc>,
+    now: &str,
+) -> chrono::DateTime<chrono::Utc> {
+    match chrono::DateTime::parse_from_rfc3339(now) {
+        Ok(fetched) if published > fetched.to_utc() + AHEAD_ALLOWED => fetched.to_utc(),
+        _ => published,
+    }
+}
+
 /// Days since 1970 of an RFC 3339 time.
 pub(super) fn day_of(time: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(time)
@@ -201,6 +219,9 @@ pub(super) fn insert_entries(
             }
         };
         let published = entry.published.map(timestamp);
+        // What recency and the title window go by; the entry keeps the
+        // source's own date.
+        let placed_at = entry.published.map(|at| timestamp(not_ahead_of(at, now)));
         let updated = entry.updated.map(timestamp);
         let known = tx
             .prepare_cached(
@@ -227,7 +248,7 @@ pub(super) fn insert_entries(
                        AND (title IS NOT ?3 OR summary IS NOT COALESCE(?4, summary) OR published IS NOT COALESCE(?5, published)
                             OR session IS NOT COALESCE(?6, session))",
                 )?
-                .execute(params![candidate, source.id, entry.title, entry.summary, published, entry.session])?;
+                .execute(params![candidate, source.id, entry.title, entry.summary, placed_at, entry.session])?;
                 if changed > 0 {
                     cache.touched.push(candidate);
                 }
@@ -243,7 +264,7 @@ pub(super) fn insert_entries(
                 &context,
                 entry,
                 keys,
-                published.as_deref(),
+                placed_at.as_deref(),
                 &mut added,
                 cache,
             )?,
