@@ -5,6 +5,7 @@
 mod daemon;
 mod drafts;
 mod errors;
+mod git;
 mod unbounded;
 
 use std::collections::BTreeSet;
