@@ -91,6 +91,15 @@ pub fn print_report(report: &DraftReport) -> Result<(), CliError> {
         if report.items == 1 { "" } else { "s" },
         report.added
     )?;
+    match draft::placeholders(&report.markdown) {
+        0 => writeln!(out, "no placeholders left")?,
+        n => writeln!(
+            out,
+            "{n} placeholder{} left to write (lines with {}): `newsdesk draft --check` lists them",
+            if n == 1 { "" } else { "s" },
+            draft::PLACEHOLDER
+        )?,
+    }
     for (id, section) in &report.skipped {
         let why = match section {
             Some(section) => format!("section \"{section}\" is not in [[sections]]"),

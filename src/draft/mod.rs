@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, NaiveDate};
 use serde_json::{Value, json};
 
-use crate::config::{Config, DraftFormat, Newsletter};
+use crate::config::{Config, DraftFormat, ItemStyle, Newsletter};
 use crate::ids::CandidateId;
 use crate::store::{DraftCandidate, IssueRecord, Store, StoreError};
 pub use templates::{TemplateProblem, Templates};
@@ -85,22 +85,39 @@ pub fn issue_path(newsletter: &Newsletter, date: NaiveDate) -> PathBuf {
 }
 
 /// Issue numbers continue from past issues: `first_issue` plus the number
-/// of distinct earlier dates among the Markdown files under drafts_dir
-/// whose names carry a date (`2026-11-25.md`, `articles/weekly-2026-11-25.md`).
+/// of this newsletter's issues dated before `date` ([`past_issue_dates`]).
 pub fn issue_number(newsletter: &Newsletter, date: NaiveDate) -> u32 {
-    let files = crate::published::markdown_files(&newsletter.drafts_dir);
-    let dates: BTreeSet<NaiveDate> = files
-        .iter()
-        .filter_map(|path| {
-            let name = path.file_name()?.to_string_lossy();
-            let found = crate::published::date_in_name(&name)?;
-            NaiveDate::parse_from_str(found, "%Y-%m-%d").ok()
-        })
-        .filter(|found| *found < date)
-        .collect();
+    let earlier = past_issue_dates(newsletter).range(..date).count();
     newsletter
         .first_issue
-        .saturating_add(u32::try_from(dates.len()).unwrap_or(u32::MAX))
+        .saturating_add(u32::try_from(earlier).unwrap_or(u32::MAX))
+}
+
+/// The dates of this newsletter's issues in drafts_dir, from their file
+/// names as [`issue_path`] writes them: `articles/<slug_prefix>-YYYY-MM-DD.md`
+/// (Zenn), `YYYY-MM-DD.md` (plain). Anything else there (an author's own
+/// article, a book's chapter) is not an issue.
+pub fn past_issue_dates(newsletter: &Newsletter) -> BTreeSet<NaiveDate> {
+    let (dir, prefix) = match newsletter.format {
+        DraftFormat::Zenn => (
+            newsletter.drafts_dir.join("articles"),
+            format!("{}-", newsletter.slug_prefix),
+        ),
+        DraftFormat::Plain => (newsletter.drafts_dir.clone(), String::new()),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return BTreeSet::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name();
+            let date = name.to_str()?.strip_prefix(&prefix)?.strip_suffix(".md")?;
+            NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                .ok()
+                .filter(|d| d.to_string() == date)
+        })
+        .collect()
 }
 
 /// Plans the issue of `date` (default: the next issue day from `today`).
@@ -111,6 +128,16 @@ pub fn plan(newsletter: &Newsletter, date: Option<NaiveDate>, today: NaiveDate) 
         number: issue_number(newsletter, date),
         path: issue_path(newsletter, date),
     }
+}
+
+/// What the default templates write where the editor still has to: a
+/// visible line in Zenn's preview (an HTML comment would vanish there).
+/// Feed text cannot contain it (its `*` are escaped).
+pub const PLACEHOLDER: &str = "**TODO**";
+
+/// How many placeholders `markdown` still has.
+pub fn placeholders(markdown: &str) -> usize {
+    markdown.matches(PLACEHOLDER).count()
 }
 
 /// What `draft` did, or (dry run) would do.
@@ -318,14 +345,18 @@ fn merge_into(
             .iter()
             .map(|c| {
                 templates
-                    .render_item(&item_data(c))
+                    .render_item(&item_data(c, data.config.newsletter.item_style))
                     .map(|text| (c.id, text))
                     .map_err(|e| e.to_string())
             })
             .collect::<Result<_, _>>()?;
         items.insert(section.id.clone(), rendered);
         let block = templates
-            .render_section(&section_data(section, &of_section))
+            .render_section(&section_data(
+                section,
+                &of_section,
+                data.config.newsletter.item_style,
+            ))
             .map_err(|e| e.to_string())?;
         sections.insert(section.id.clone(), block);
     }
@@ -368,7 +399,7 @@ impl IssueData<'_> {
                     .copied()
                     .filter(|c| c.section.as_deref() == Some(section.id.as_str()))
                     .collect();
-                (!items.is_empty()).then(|| section_data(section, &items))
+                (!items.is_empty()).then(|| section_data(section, &items, newsletter.item_style))
             })
             .collect();
         json!({
@@ -387,22 +418,27 @@ impl IssueData<'_> {
     }
 }
 
-fn section_data(section: &crate::config::Section, items: &[&DraftCandidate]) -> Value {
+fn section_data(
+    section: &crate::config::Section,
+    items: &[&DraftCandidate],
+    style: ItemStyle,
+) -> Value {
     json!({
         "id": section.id,
         "title": section.title,
         "emoji": section.emoji,
         "marker": merge::section_marker(&section.id),
-        "items": items.iter().map(|c| item_data(c)).collect::<Vec<_>>(),
+        "items": items.iter().map(|c| item_data(c, style)).collect::<Vec<_>>(),
     })
 }
 
 /// One item: feed text escaped, the URL only when it is http(s), the
-/// editor's note as written.
-fn item_data(candidate: &DraftCandidate) -> Value {
+/// editor's note as written except that it cannot carry newsdesk's markers.
+fn item_data(candidate: &DraftCandidate, style: ItemStyle) -> Value {
     json!({
         "id": candidate.id,
         "marker": merge::item_marker(candidate.id),
+        "card": style == ItemStyle::Card,
         "title": escape::markdown_text(&candidate.title),
         "url": candidate.url.as_deref().and_then(escape::link_url),
         "summary": candidate
@@ -410,7 +446,12 @@ fn item_data(candidate: &DraftCandidate) -> Value {
             .as_deref()
             .map(escape::markdown_text)
             .filter(|s| !s.is_empty()),
-        "note": candidate.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
+        "note": candidate
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(merge::without_markers),
         "source": candidate.source,
         "published": candidate.published,
         "contributors": candidate.contributors,
