@@ -300,6 +300,8 @@ impl App {
             KeyCode::Char('r') => self.decide(Status::Rejected, None)?,
             KeyCode::Char('d') => self.decide(Status::Deferred, None)?,
             KeyCode::Char('u') => self.undo()?,
+            KeyCode::Char('K') => self.move_in_section(-1)?,
+            KeyCode::Char('J') => self.move_in_section(1)?,
             KeyCode::Char('n') => {
                 if let Some(candidate) = self.selected() {
                     let note = candidate.note.clone().unwrap_or_default();
@@ -403,6 +405,19 @@ impl App {
         self.undo.push(Undo { before, what });
         self.fresh = false;
         self.refresh_row(id)
+    }
+
+    /// Moves the selected accepted candidate in its section's draft order.
+    fn move_in_section(&mut self, by: isize) -> Result<(), StoreError> {
+        let Some(candidate) = self.selected() else {
+            return Ok(());
+        };
+        let (id, section) = (candidate.id, candidate.section.clone().unwrap_or_default());
+        self.message = Some(match self.store.move_accepted(id, by)? {
+            Some((place, count)) => format!("#{id} is now {place} of {count} in {section}"),
+            None => format!("#{id} is not accepted: K/J order the accepted items of a section"),
+        });
+        Ok(())
     }
 
     /// Shows candidate `id` as stored now: in place while it still matches

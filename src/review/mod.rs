@@ -9,6 +9,8 @@ pub mod ui;
 #[cfg(test)]
 mod link_tests;
 #[cfg(test)]
+mod order_tests;
+#[cfg(test)]
 mod tests;
 
 use std::io::{self, Write};

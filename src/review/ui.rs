@@ -41,6 +41,10 @@ const HELP: &[(&str, &str)] = &[
     ("r", "reject"),
     ("d", "defer"),
     ("u", "undo the last decision or comment"),
+    (
+        "K J",
+        "accepted: move up / down in its section's draft order",
+    ),
     ("n", "comment: $EDITOR, or inline when unset"),
     (
         "l",

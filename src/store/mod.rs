@@ -64,6 +64,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0012_candidate_sessions.sql"),
     include_str!("migrations/0013_submissions.sql"),
     include_str!("migrations/0014_related_links.sql"),
+    include_str!("migrations/0015_editor_order.sql"),
 ];
 
 /// What can go wrong with the database. Each message says what to do; the

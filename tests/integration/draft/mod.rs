@@ -2,6 +2,7 @@
 //! into an edited draft, numbering, and commits in a real git repository.
 
 mod commit;
+mod order;
 mod zenn;
 
 use std::path::{Path, PathBuf};
