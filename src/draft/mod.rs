@@ -12,6 +12,7 @@
 pub mod escape;
 pub mod git;
 pub mod merge;
+pub mod sections;
 pub mod templates;
 
 use std::collections::{BTreeSet, HashMap};
@@ -23,6 +24,7 @@ use serde_json::{Value, json};
 use crate::config::{Config, DraftFormat, ItemStyle, Newsletter};
 use crate::ids::CandidateId;
 use crate::store::{DraftCandidate, IssueRecord, Store, StoreError};
+pub use sections::{IssueSection, issue_sections};
 pub use templates::{TemplateProblem, Templates};
 
 #[derive(Debug, thiserror::Error)]
@@ -185,8 +187,11 @@ pub fn draft(
 ) -> Result<DraftReport, DraftError> {
     let date = issue.date.to_string();
     let candidates = store.draft_candidates(&date)?;
-    let known: HashMap<&str, &crate::config::Section> =
-        config.sections.iter().map(|s| (s.id.as_str(), s)).collect();
+    let sections = issue_sections(&config.sections, &store.one_off_sections()?);
+    let known: HashMap<&str, &IssueSection> = sections
+        .iter()
+        .map(|s| (s.section.id.as_str(), s))
+        .collect();
     let (placed, skipped): (Vec<&DraftCandidate>, Vec<&DraftCandidate>) = candidates
         .iter()
         .partition(|c| c.section.as_deref().is_some_and(|s| known.contains_key(s)));
@@ -209,6 +214,7 @@ pub fn draft(
     let data = IssueData {
         config,
         issue: &issue,
+        sections: &sections,
     };
     let (markdown, added, items, new_ids) = match &existing {
         None => {
@@ -332,7 +338,7 @@ fn merge_into(
     }
     let mut items: HashMap<String, Vec<(CandidateId, String)>> = HashMap::new();
     let mut sections = HashMap::new();
-    for section in &data.config.sections {
+    for IssueSection { section, one_off } in data.sections {
         let of_section: Vec<&DraftCandidate> = missing
             .iter()
             .copied()
@@ -354,6 +360,7 @@ fn merge_into(
         let block = templates
             .render_section(&section_data(
                 section,
+                *one_off,
                 &of_section,
                 data.config.newsletter.item_style,
             ))
@@ -365,7 +372,7 @@ fn merge_into(
         .filter(|c| c.drafted)
         .filter_map(|c| Some((c.id, c.section.clone()?)))
         .collect();
-    let order: Vec<String> = data.config.sections.iter().map(|s| s.id.clone()).collect();
+    let order: Vec<String> = data.sections.iter().map(|s| s.section.id.clone()).collect();
     let merged = merge::merge(
         text,
         &markers,
@@ -382,6 +389,7 @@ fn merge_into(
 struct IssueData<'a> {
     config: &'a Config,
     issue: &'a Issue,
+    sections: &'a [IssueSection],
 }
 
 impl IssueData<'_> {
@@ -390,16 +398,16 @@ impl IssueData<'_> {
     fn document(&self, candidates: &[&DraftCandidate]) -> Value {
         let newsletter = &self.config.newsletter;
         let sections: Vec<Value> = self
-            .config
             .sections
             .iter()
-            .filter_map(|section| {
+            .filter_map(|IssueSection { section, one_off }| {
                 let items: Vec<&DraftCandidate> = candidates
                     .iter()
                     .copied()
                     .filter(|c| c.section.as_deref() == Some(section.id.as_str()))
                     .collect();
-                (!items.is_empty()).then(|| section_data(section, &items, newsletter.item_style))
+                (!items.is_empty())
+                    .then(|| section_data(section, *one_off, &items, newsletter.item_style))
             })
             .collect();
         json!({
@@ -420,11 +428,13 @@ impl IssueData<'_> {
 
 fn section_data(
     section: &crate::config::Section,
+    one_off: bool,
     items: &[&DraftCandidate],
     style: ItemStyle,
 ) -> Value {
     json!({
         "id": section.id,
+        "one_off": one_off,
         "title": section.title,
         "emoji": section.emoji,
         "marker": merge::section_marker(&section.id),

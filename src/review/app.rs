@@ -49,6 +49,12 @@ pub enum Mode {
     Link {
         input: String,
     },
+    /// Typing "EMOJI TITLE" of a section of this issue only, to go after
+    /// `after` (an index into the sections).
+    NewSection {
+        input: String,
+        after: usize,
+    },
     Help,
 }
 
@@ -87,7 +93,8 @@ struct Undo {
 pub struct App {
     store: Store,
     ranking: Ranking,
-    /// Section ids and titles, in the configured order.
+    /// Section ids and titles, in the configured order, then the one-off
+    /// sections of the coming issue.
     pub sections: Vec<(String, String)>,
     kinds: HashMap<SourceId, SourceKind>,
     pub status: Status,
@@ -112,14 +119,21 @@ impl App {
     /// stale rows (the best first), then reads the first page.
     pub fn new(mut store: Store, config: &Config, now: DateTime<Utc>) -> Result<App, StoreError> {
         let ranking = Ranking::adopt(Rules::of(config), &mut store)?;
+        let mut sections: Vec<(String, String)> = config
+            .sections
+            .iter()
+            .map(|s| (s.id.clone(), s.title.clone()))
+            .collect();
+        sections.extend(
+            store
+                .current_one_off_sections()?
+                .into_iter()
+                .map(|s| (s.id, format!("{} {} (this issue)", s.emoji, s.title))),
+        );
         let mut app = App {
             store,
             ranking,
-            sections: config
-                .sections
-                .iter()
-                .map(|s| (s.id.clone(), s.title.clone()))
-                .collect(),
+            sections,
             kinds: config
                 .sources
                 .iter()
@@ -257,6 +271,13 @@ impl App {
                     });
                 }
             }
+            Mode::NewSection { input, after } => {
+                if let Some(input) =
+                    edit_line(key, input, |input| Mode::NewSection { input, after }, self)
+                {
+                    self.accept_into_new_section(&input, after)?;
+                }
+            }
             Mode::Note { input } => {
                 if let Some(input) = edit_line(key, input, |input| Mode::Note { input }, self)
                     && let Some(id) = self.selected().map(|c| c.id)
@@ -378,6 +399,12 @@ impl App {
                     choice: index.min(last),
                 };
             }
+            KeyCode::Char('+') => {
+                self.mode = Mode::NewSection {
+                    input: String::new(),
+                    after: choice,
+                }
+            }
             KeyCode::Esc | KeyCode::Char('q') => self.message = Some("not accepted".into()),
             _ => self.mode = Mode::Section { choice },
         }
@@ -405,6 +432,29 @@ impl App {
         self.undo.push(Undo { before, what });
         self.fresh = false;
         self.refresh_row(id)
+    }
+
+    /// Accepts the selected candidate into a new section of this issue only,
+    /// "EMOJI TITLE" (without an emoji: 📌), after section `after`.
+    fn accept_into_new_section(&mut self, input: &str, after: usize) -> Result<(), StoreError> {
+        let input = input.trim();
+        let (emoji, title) = match input.split_once(' ') {
+            Some((first, rest)) if crate::config::is_one_emoji(first) => (first, rest.trim()),
+            _ => ("📌", input),
+        };
+        if title.is_empty() {
+            self.message = Some("a new section needs a title: not accepted".into());
+            return Ok(());
+        }
+        let after_id = self.sections.get(after).map(|(id, _)| id.clone());
+        let section = self
+            .store
+            .add_one_off_section(title, emoji, after_id.as_deref())?;
+        if !self.sections.iter().any(|(id, _)| *id == section.id) {
+            self.sections
+                .push((section.id.clone(), format!("{emoji} {title} (this issue)")));
+        }
+        self.decide(Status::Accepted, Some(&section.id))
     }
 
     /// Moves the selected accepted candidate in its section's draft order.

@@ -7,9 +7,9 @@ pub mod app;
 pub mod ui;
 
 #[cfg(test)]
-mod link_tests;
+mod issue_tests;
 #[cfg(test)]
-mod order_tests;
+mod link_tests;
 #[cfg(test)]
 mod tests;
 

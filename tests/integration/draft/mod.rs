@@ -2,6 +2,7 @@
 //! into an edited draft, numbering, and commits in a real git repository.
 
 mod commit;
+mod one_off;
 mod order;
 mod zenn;
 

@@ -1,5 +1,6 @@
-//! The editor's order of a section's accepted items: as accepted, moved
-//! with K (up) and J (down), and what `draft` reads.
+//! The editor's shape of the issue from the TUI: the order of a section's
+//! accepted items (as accepted, moved with K and J) and sections of this
+//! issue only (`+` in the section chooser), as `draft` reads them.
 
 use ratatui::crossterm::event::KeyCode;
 
@@ -81,4 +82,43 @@ fn accepted_items_keep_the_order_accepted_and_k_j_move_them() {
         "{:?}",
         app.message
     );
+}
+
+#[test]
+fn plus_in_the_section_chooser_makes_a_section_of_this_issue() {
+    let desk = Desk::new();
+    let mut app = desk.app();
+    let id = app.selected().unwrap().id;
+    key(&mut app, KeyCode::Char('a'));
+    key(&mut app, KeyCode::Char('+'));
+    for c in "✨ Kubernetes 1.25".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    key(&mut app, KeyCode::Enter);
+    let store = desk.store();
+    let made = store.one_off_section("Kubernetes 1.25").unwrap().unwrap();
+    assert_eq!(
+        (made.id.as_str(), made.emoji.as_str(), made.after.as_deref()),
+        ("one-off-kubernetes-1-25", "✨", Some("articles"))
+    );
+    let candidate = store.candidate(id).unwrap().unwrap();
+    assert_eq!(
+        (candidate.status, candidate.section.as_deref()),
+        (Status::Accepted, Some("one-off-kubernetes-1-25"))
+    );
+    // The next accept can choose it (after the configured sections).
+    key(&mut app, KeyCode::Char('a'));
+    assert!(
+        app.sections
+            .last()
+            .unwrap()
+            .1
+            .contains("Kubernetes 1.25 (this issue)"),
+        "{:?}",
+        app.sections
+    );
+    key(&mut app, KeyCode::Esc);
+    // A new App (the next session) lists it too.
+    let app = desk.app();
+    assert_eq!(app.sections.last().unwrap().0, "one-off-kubernetes-1-25");
 }
