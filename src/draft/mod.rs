@@ -9,6 +9,7 @@
 //! crash in between leaves them accepted, and the markers already in the
 //! file keep the rerun from adding them twice.
 
+pub mod check;
 pub mod escape;
 pub mod git;
 pub mod merge;

@@ -1,6 +1,7 @@
 //! `newsdesk draft` and `newsdesk demo`: rendered issues, escaping, merging
 //! into an edited draft, numbering, and commits in a real git repository.
 
+mod check;
 mod commit;
 mod one_off;
 mod order;
