@@ -495,6 +495,40 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<(), DraftError> {
 mod tests {
     use super::*;
 
+    /// templates/README.md names every field an item or section hands the
+    /// templates.
+    #[test]
+    fn the_template_data_is_documented() {
+        let readme = include_str!("../../templates/README.md");
+        let candidate = DraftCandidate {
+            id: CandidateId(1),
+            title: "t".into(),
+            url: None,
+            summary: None,
+            note: None,
+            section: Some("articles".into()),
+            source: crate::ids::SourceId("blog".into()),
+            published: "2026-12-01T00:00:00Z".into(),
+            drafted: false,
+        };
+        let section = crate::config::Section {
+            id: "articles".into(),
+            title: "Articles".into(),
+            emoji: "👀".into(),
+        };
+        let data = section_data(&section, false, &[&candidate], ItemStyle::Card);
+        let item = data["items"][0].clone();
+        for value in [data, item] {
+            for key in value.as_object().unwrap().keys() {
+                let named = |form: String| readme.contains(&form);
+                assert!(
+                    named(format!("`{key}`")) || named(format!("`{key}[]`")),
+                    "{key} is not in templates/README.md"
+                );
+            }
+        }
+    }
+
     #[test]
     fn the_next_issue_day_is_today_or_later_in_the_week() {
         let wed = NaiveDate::from_ymd_opt(2022, 11, 2).unwrap();
