@@ -51,7 +51,7 @@ fn items_come_in_the_order_accepted_and_moves_in_the_file_stick() {
     let at = places(&merged, &[k8s, proxy, gateway]);
     assert!(at[0] < at[1] && at[1] < at[2], "{merged}");
     assert!(
-        merged.starts_with(&moved[..moved.find("<!-- newsdesk:closing -->").unwrap()].trim_end()),
+        merged.starts_with(moved[..moved.find("<!-- newsdesk:closing -->").unwrap()].trim_end()),
         "{merged}"
     );
 }
