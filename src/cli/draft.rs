@@ -13,8 +13,10 @@ use crate::draft::{self, DraftError, DraftReport, Templates, git::Committed};
 /// The issue date is --date, else the next `issue_day` of [newsletter]
 /// (today when it is that day); its number continues from the past issues
 /// in drafts_dir. With `format = "zenn"` the file is
-/// drafts_dir/articles/<slug_prefix>-YYYY-MM-DD.md, with `"plain"`
-/// drafts_dir/YYYY-MM-DD.md.
+/// drafts_dir/articles/<slug_prefix>-YYYY-MM-DD.md (drafts_dir is the Zenn
+/// repository's root, "." by default), with `"plain"`
+/// drafts_dir/YYYY-MM-DD.md. Items come in the order accepted, section by
+/// section; the lines with **TODO** are placeholders left to write.
 ///
 /// Run it again after editing the file: newly accepted items are added to
 /// the end of their sections, and nothing you wrote is changed or moved.
