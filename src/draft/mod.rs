@@ -510,6 +510,8 @@ mod tests {
             source: crate::ids::SourceId("blog".into()),
             published: "2026-12-01T00:00:00Z".into(),
             drafted: false,
+            contributors: vec!["ivan".into()],
+            related: Vec::new(),
         };
         let section = crate::config::Section {
             id: "articles".into(),
