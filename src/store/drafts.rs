@@ -65,7 +65,8 @@ impl Store {
 
 impl Drafting<'_> {
     /// Candidates that go into the draft of `issue_date`: every accepted
-    /// one, and those already drafted in that issue; oldest first.
+    /// one, and those already drafted in that issue; in the editor's order
+    /// (as accepted, or as moved since).
     pub fn candidates(&self, issue_date: &str) -> Result<Vec<DraftCandidate>> {
         draft_candidates(&self.tx, issue_date)
     }
@@ -109,7 +110,7 @@ fn draft_candidates(conn: &Connection, issue_date: &str) -> Result<Vec<DraftCand
                 c.status = 'drafted'
          FROM candidates c LEFT JOIN issues i ON i.id = c.drafted_in
          WHERE c.status = 'accepted' OR (c.status = 'drafted' AND i.issue_date = ?1)
-         ORDER BY c.published, c.id",
+         ORDER BY COALESCE(c.editor_order, 0), c.decided_at, c.id",
     )?;
     let rows = stmt.query_map([issue_date], |row| {
         Ok(DraftCandidate {
