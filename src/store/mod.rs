@@ -38,7 +38,7 @@ mod sources;
 mod submissions;
 
 pub use crate::candidate::Status;
-pub use candidates::{CandidateView, Sighting};
+pub use candidates::{CandidateView, KeptOut, Sighting};
 pub use decisions::EditorState;
 pub use drafts::{DraftCandidate, IssueRecord};
 pub use enrichment::Enrichment;
@@ -64,6 +64,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0012_candidate_sessions.sql"),
     include_str!("migrations/0013_submissions.sql"),
     include_str!("migrations/0014_related_links.sql"),
+    include_str!("migrations/0015_age_mentions_sections.sql"),
 ];
 
 /// What can go wrong with the database. Each message says what to do; the

@@ -1,22 +1,31 @@
 //! Best first: a transparent score per candidate, the sum of parts that
 //! `review show` lists — configured keyword weights, the source's weight,
-//! how many sources carried the story, how recent it is, and what this
-//! editor accepted and rejected before (naive Bayes over title and summary
-//! words, trained from the database's decisions; without enough decisions
-//! the rules alone rank).
+//! how many sources carried the story, how recent it is, a past issue's
+//! mention, and what this editor published and decided before ([`model`]:
+//! trained from past issues' items in drafts_dir as well as the database's
+//! decisions, so a newsletter with past issues is ranked from the first
+//! poll) — and a suggested section ([`sections`]).
+
+pub mod model;
+pub mod sections;
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::candidate::{CandidateScorer, RankInput, RankingState, RankingStore, Scoring};
+use crate::candidate::{
+    CandidateScorer, Example, Judged, Lesson, RankInput, RankingState, RankingStore, Scoring,
+};
 use crate::ids::SourceId;
+pub use model::{Model, tokens};
+use sections::{SectionModel, SectionName};
 
-/// Decisions needed on each side before the learned part counts.
-const MIN_DECISIONS: usize = 3;
 /// The learned part is kept within ±this, so rules still matter.
 const LEARNED_CAP: f64 = 4.0;
+/// Points of a story a past issue mentioned under another link: a
+/// follow-up of something the editor chose to show before.
+const MENTION_POINTS: f64 = 1.0;
 
 /// One contribution to a score.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -31,101 +40,14 @@ pub struct Score {
     pub parts: Vec<Part>,
 }
 
-/// Words of a text for the model: ASCII words of two letters or more, and
-/// overlapping pairs of CJK characters (Japanese has no spaces).
-pub fn tokens(text: &str) -> Vec<String> {
-    let lower = text.to_lowercase();
-    let mut out = Vec::new();
-    let mut word = String::new();
-    let mut cjk: Vec<char> = Vec::new();
-    let flush_cjk = |cjk: &mut Vec<char>, out: &mut Vec<String>| {
-        for pair in cjk.windows(2) {
-            out.push(pair.iter().collect());
-        }
-        cjk.clear();
-    };
-    for c in lower.chars().chain(std::iter::once(' ')) {
-        if c.is_ascii_alphanumeric() {
-            word.push(c);
-            flush_cjk(&mut cjk, &mut out);
-        } else {
-            if word.len() >= 2 {
-                out.push(std::mem::take(&mut word));
-            }
-            word.clear();
-            if matches!(c, '\u{3040}'..='\u{30FF}' | '\u{4E00}'..='\u{9FFF}') {
-                cjk.push(c);
-            } else {
-                flush_cjk(&mut cjk, &mut out);
-            }
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// Naive Bayes over accepted vs rejected candidates.
-#[derive(Debug, Default)]
-pub struct Model {
-    accepted: HashMap<String, u32>,
-    rejected: HashMap<String, u32>,
-    accepted_docs: usize,
-    rejected_docs: usize,
-}
-
-impl Model {
-    pub fn train<'a>(decisions: impl IntoIterator<Item = (&'a str, bool)>) -> Model {
-        let mut model = Model::default();
-        for (text, accepted) in decisions {
-            let counts = if accepted {
-                model.accepted_docs += 1;
-                &mut model.accepted
-            } else {
-                model.rejected_docs += 1;
-                &mut model.rejected
-            };
-            for token in tokens(text) {
-                *counts.entry(token).or_default() += 1;
-            }
-        }
-        model
-    }
-
-    pub fn is_trained(&self) -> bool {
-        self.accepted_docs >= MIN_DECISIONS && self.rejected_docs >= MIN_DECISIONS
-    }
-
-    /// Each known word's log-odds of acceptance (Laplace smoothed).
-    fn weight(&self, token: &str) -> Option<f64> {
-        let a = f64::from(*self.accepted.get(token).unwrap_or(&0));
-        let r = f64::from(*self.rejected.get(token).unwrap_or(&0));
-        if a + r == 0.0 {
-            return None;
-        }
-        let pa = (a + 1.0) / (self.accepted_docs as f64 + 2.0);
-        let pr = (r + 1.0) / (self.rejected_docs as f64 + 2.0);
-        Some((pa / pr).ln())
-    }
-
-    /// The learned points of a text and the words that weighed most.
-    pub fn judge(&self, text: &str) -> (f64, Vec<(String, f64)>) {
-        let mut weighed: Vec<(String, f64)> = tokens(text)
-            .into_iter()
-            .filter_map(|t| self.weight(&t).map(|w| (t, w)))
-            .collect();
-        let total: f64 = weighed.iter().map(|(_, w)| w).sum();
-        weighed.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-        weighed.truncate(3);
-        (total.clamp(-LEARNED_CAP, LEARNED_CAP), weighed)
-    }
-}
-
-/// The rules from feeds.toml: keyword points and source weights.
+/// The rules from feeds.toml: keyword points, source weights, and the
+/// sections suggestions are made among.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rules {
     pub keywords: Vec<(String, f64)>,
     pub source_weights: HashMap<SourceId, f64>,
+    pub source_sections: HashMap<SourceId, String>,
+    pub sections: Vec<SectionName>,
 }
 
 impl Rules {
@@ -136,6 +58,19 @@ impl Rules {
                 .sources
                 .iter()
                 .map(|s| (s.id.clone(), s.weight))
+                .collect(),
+            source_sections: config
+                .sources
+                .iter()
+                .filter_map(|s| Some((s.id.clone(), s.section.clone()?)))
+                .collect(),
+            sections: config
+                .sections
+                .iter()
+                .map(|s| SectionName {
+                    id: s.id.clone(),
+                    title: s.title.clone(),
+                })
                 .collect(),
         }
     }
@@ -150,19 +85,69 @@ impl Rules {
             .map(|(id, w)| (id.as_str(), w))
             .collect();
         weights.sort_by(|a, b| a.0.cmp(b.0));
-        format!("{:?} {weights:?}", self.keywords)
+        let mut source_sections: Vec<(&str, &str)> = self
+            .source_sections
+            .iter()
+            .map(|(id, s)| (id.as_str(), s.as_str()))
+            .collect();
+        source_sections.sort();
+        format!(
+            "{:?} {weights:?} {source_sections:?} {:?}",
+            self.keywords, self.sections
+        )
     }
 }
 
-/// The rules and the learned model, at one moment.
+/// A past issue's item, as `review show` cites it.
+#[derive(Debug, Clone)]
+struct PublishedItem {
+    title: String,
+    issue_date: Option<String>,
+    features: Vec<String>,
+}
+
+/// The rules and the learned models, at one moment.
 pub struct Ranker {
     pub rules: Rules,
     pub model: Model,
+    sections: SectionModel,
+    published: Vec<PublishedItem>,
     pub now: DateTime<Utc>,
 }
 
 impl Ranker {
+    /// Trained from `examples` (see [`RankingStore::examples`]).
+    pub fn train(rules: Rules, examples: &[Example], now: DateTime<Utc>) -> Ranker {
+        let sections = SectionModel::train(examples, &rules.sections);
+        let published = examples
+            .iter()
+            .filter(|e| e.lesson == Lesson::Published)
+            .map(|e| PublishedItem {
+                title: e.title.clone(),
+                issue_date: e.issue_date.clone(),
+                features: model::features(&e.title, None),
+            })
+            .collect();
+        Ranker {
+            model: Model::train(examples),
+            sections,
+            published,
+            rules,
+            now,
+        }
+    }
+
     pub fn score(&self, candidate: &RankInput) -> Score {
+        self.judge_parts(candidate).0
+    }
+
+    /// The section suggested for `candidate`: where the editor put similar
+    /// items, else its source's section.
+    pub fn suggest_section(&self, candidate: &RankInput) -> Option<String> {
+        self.judge_parts(candidate).1
+    }
+
+    fn judge_parts(&self, candidate: &RankInput) -> (Score, Option<String>) {
         // The title and the start of the summary say what a story is about;
         // reading all of it for 100,000 candidates costs more than it tells.
         let summary = candidate.summary.unwrap_or("");
@@ -199,37 +184,93 @@ impl Ranker {
                 points: (candidate.seen_in as f64).ln(),
             });
         }
+        // To the second, so that equal scores mean equal dates and the
+        // queue's order (score, then id) breaks ties by recency, then id.
         let age_days = DateTime::parse_from_rfc3339(candidate.published)
-            .map(|p| (self.now - p.with_timezone(&Utc)).num_hours().max(0) as f64 / 24.0)
+            .map(|p| (self.now - p.with_timezone(&Utc)).num_seconds().max(0) as f64 / 86_400.0)
             .unwrap_or(0.0);
         parts.push(Part {
             reason: format!("{age_days:.0} days old"),
             points: 2.0 * 0.5f64.powf(age_days / 7.0),
         });
-        if self.model.is_trained() {
-            let (points, words) = self.model.judge(&text);
-            let listed: Vec<String> = words.iter().map(|(w, p)| format!("{w} {p:+.1}")).collect();
+        if let Some(mention) = candidate.mention {
             parts.push(Part {
-                reason: format!("past decisions ({})", listed.join(", ")),
-                points,
+                reason: mention.to_owned(),
+                points: MENTION_POINTS,
             });
         }
-        Score {
+        let features = model::features(candidate.title, candidate.url);
+        if self.model.is_trained() {
+            let (points, words) = self.model.judge(&features);
+            let listed: Vec<String> = words.iter().map(|(w, p)| format!("{w} {p:+.1}")).collect();
+            parts.push(Part {
+                reason: format!("like what you published and took ({})", listed.join(", ")),
+                points: points.clamp(-LEARNED_CAP, LEARNED_CAP),
+            });
+        }
+        let mut with_source = features;
+        with_source.push(format!("source:{}", candidate.source));
+        let section = self
+            .sections
+            .suggest(&with_source)
+            .map(str::to_owned)
+            .or_else(|| self.rules.source_sections.get(candidate.source).cloned());
+        let score = Score {
             total: parts.iter().map(|p| p.points).sum(),
             parts,
-        }
+        };
+        (score, section)
+    }
+
+    /// In words, which items of past issues `candidate` is like: "like 4
+    /// items you published, e.g. “…” (2022-08-05)"; `None` when none is.
+    pub fn likeness(&self, candidate: &RankInput) -> Option<String> {
+        // Words that say something of this editor's picks, not "the".
+        let telling: Vec<String> = model::features(candidate.title, None)
+            .into_iter()
+            .filter(|f| self.model.weight(f).is_some_and(|w| w > 0.5))
+            .collect();
+        let alike: Vec<(usize, &PublishedItem)> = self
+            .published
+            .iter()
+            .map(|item| {
+                let shared = telling.iter().filter(|f| item.features.contains(f)).count();
+                (shared, item)
+            })
+            .filter(|(shared, _)| *shared >= 2)
+            .collect();
+        let (_, best) = alike
+            .iter()
+            .max_by(|a, b| a.0.cmp(&b.0).then(b.1.issue_date.cmp(&a.1.issue_date)))?;
+        let count = alike.len();
+        let best = format!(
+            "“{}”{}",
+            best.title,
+            best.issue_date
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
+        );
+        Some(match count {
+            1 => format!("like an item you published: {best}"),
+            n => format!("like {n} items you published, e.g. {best}"),
+        })
     }
 }
 
 impl CandidateScorer for Ranker {
-    fn total_score(&self, candidate: &RankInput) -> f64 {
-        self.score(candidate).total
+    fn judge(&self, candidate: &RankInput) -> Judged {
+        let (score, section) = self.judge_parts(candidate);
+        Judged {
+            total: score.total,
+            section,
+        }
     }
 }
 
 /// Ranking as one process keeps it: its rules, and the ranker of the last
-/// generation it saw (the model is trained once per generation, from the
-/// decisions in the [`RankingStore`]).
+/// generation it saw (the models are trained once per generation, from the
+/// examples in the [`RankingStore`]).
 pub struct Ranking {
     rules: Rules,
     fingerprint: String,
@@ -306,59 +347,11 @@ impl Ranking {
         match &mut self.ranker {
             Some((generation, ranker)) if *generation == state.generation => ranker.now = now,
             _ => {
-                let decisions = store.decisions()?;
-                let model = Model::train(
-                    decisions
-                        .iter()
-                        .map(|(text, taken)| (text.as_str(), *taken)),
-                );
-                let ranker = Ranker {
-                    rules: self.rules.clone(),
-                    model,
-                    now,
-                };
+                let examples = store.examples()?;
+                let ranker = Ranker::train(self.rules.clone(), &examples, now);
                 self.ranker = Some((state.generation, ranker));
             }
         }
         Ok(&self.ranker.as_ref().expect("just refreshed").1)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_of_english_and_japanese() {
-        assert_eq!(
-            tokens("Argo CD v2.5 & Kubernetes"),
-            ["argo", "cd", "kubernetes", "v2"]
-        );
-        assert_eq!(
-            tokens("新機能まとめ"),
-            ["まと", "とめ", "新機", "機能", "能ま"]
-                .map(String::from)
-                .into_iter()
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect::<Vec<_>>()
-        );
-    }
-
-    #[test]
-    fn the_model_learns_what_the_editor_takes() {
-        let model = Model::train([
-            ("Cilium eBPF networking deep dive", true),
-            ("eBPF observability with Cilium Hubble", true),
-            ("Kubernetes networking with eBPF", true),
-            ("Webinar: buy our enterprise platform", false),
-            ("Sponsored webinar on enterprise platform", false),
-            ("Enterprise platform pricing webinar", false),
-        ]);
-        assert!(model.is_trained());
-        let (good, _) = model.judge("A new eBPF feature in Cilium");
-        let (bad, why) = model.judge("Join our enterprise webinar");
-        assert!(good > 0.0 && bad < 0.0, "{good} {bad}");
-        assert!(why.iter().any(|(w, _)| w == "webinar"));
     }
 }
