@@ -153,6 +153,9 @@ impl Scoring<'_> {
 pub struct RankingState {
     pub generation: i64,
     pub rules_fingerprint: String,
+    /// How many undecided candidates there were, as the learned model's
+    /// background, when the generation began.
+    pub background: i64,
 }
 
 /// Why an example teaches the learned model what it does.
@@ -169,6 +172,10 @@ pub enum Lesson {
     /// like, against which the editor's picks stand out.
     Background,
 }
+
+/// Undecided candidates the learned model reads as its background, the
+/// newest first, at most.
+pub const BACKGROUND_SAMPLE: i64 = 3_000;
 
 /// One example the learned model is trained from.
 #[derive(Debug, Clone)]
@@ -201,4 +208,10 @@ pub trait RankingStore {
     /// The items of past issues, every decided candidate, the candidates
     /// passed over, and a sample of undecided ones.
     fn examples(&self) -> Result<Vec<Example>, Self::Error>;
+
+    /// How many undecided candidates there are, counted up to `at_most`.
+    fn background_size(&self, at_most: i64) -> Result<i64, Self::Error>;
+
+    /// Starts a new generation whose background is `background` candidates.
+    fn advance_generation(&self, background: i64) -> Result<(), Self::Error>;
 }

@@ -15,7 +15,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::candidate::{
-    CandidateScorer, Example, Judged, Lesson, RankInput, RankingState, RankingStore, Scoring,
+    BACKGROUND_SAMPLE, CandidateScorer, Example, Judged, Lesson, RankInput, RankingState,
+    RankingStore, Scoring,
 };
 use crate::ids::SourceId;
 pub use model::{Model, tokens};
@@ -228,7 +229,7 @@ impl Ranker {
         // Words that say something of this editor's picks, not "the".
         let telling: Vec<String> = model::features(candidate.title, None)
             .into_iter()
-            .filter(|f| self.model.weight(f).is_some_and(|w| w > 0.5))
+            .filter(|f| self.model.weight(f).is_some_and(|w| w > 0.0))
             .collect();
         let alike: Vec<(usize, &PublishedItem)> = self
             .published
@@ -268,6 +269,29 @@ impl CandidateScorer for Ranker {
     }
 }
 
+/// The generation moves on whenever the background (up to
+/// [`BACKGROUND_SAMPLE`] undecided candidates) has doubled since it began,
+/// so that a first poll — scored before there was any background — is
+/// scored again once there is, by every process alike.
+const BACKGROUND_GROWTH_MIN: i64 = 1;
+
+/// The stored state, moved to a new generation first when the background
+/// grew enough to change the learned model.
+fn current_state<S: RankingStore>(store: &S) -> Result<RankingState, S::Error> {
+    let state = store.ranking_state()?;
+    if state.background >= BACKGROUND_SAMPLE {
+        return Ok(state);
+    }
+    let available = store.background_size(BACKGROUND_SAMPLE)?;
+    if available >= 2 * state.background + BACKGROUND_GROWTH_MIN
+        || (available >= BACKGROUND_SAMPLE && state.background < BACKGROUND_SAMPLE)
+    {
+        store.advance_generation(available)?;
+        return store.ranking_state();
+    }
+    Ok(state)
+}
+
 /// Ranking as one process keeps it: its rules, and the ranker of the last
 /// generation it saw (the models are trained once per generation, from the
 /// examples in the [`RankingStore`]).
@@ -296,7 +320,7 @@ impl Ranking {
         store: &S,
         now: DateTime<Utc>,
     ) -> Result<&Ranker, S::Error> {
-        let state = store.ranking_state()?;
+        let state = current_state(store)?;
         self.refresh(store, &state, now)
     }
 
@@ -306,7 +330,7 @@ impl Ranking {
         store: &S,
         now: DateTime<Utc>,
     ) -> Result<Scoring<'_>, S::Error> {
-        let state = store.ranking_state()?;
+        let state = current_state(store)?;
         let ranker = self.refresh(store, &state, now)?;
         Ok(Scoring {
             generation: state.generation,
@@ -324,10 +348,10 @@ impl Ranking {
         store: &S,
         now: DateTime<Utc>,
     ) -> Result<Option<Scoring<'_>>, S::Error> {
-        let state = store.ranking_state()?;
-        if state.rules_fingerprint != self.fingerprint {
+        if store.ranking_state()?.rules_fingerprint != self.fingerprint {
             return Ok(None);
         }
+        let state = current_state(store)?;
         let ranker = self.refresh(store, &state, now)?;
         Ok(Some(Scoring {
             generation: state.generation,

@@ -20,8 +20,11 @@ fn lesson_weight(lesson: Lesson) -> (bool, f64) {
     }
 }
 
-/// Positive and negative weight needed before the learned part counts.
-const MIN_WEIGHT: f64 = 3.0;
+/// Positive weight (three items or accepts) and negative weight (a
+/// rejection, or five stories of background) needed before the learned
+/// part counts.
+const MIN_YES: f64 = 3.0;
+const MIN_NO: f64 = 1.0;
 
 /// Words of a text for the model: ASCII words of two letters or more, and
 /// overlapping pairs of CJK characters (Japanese has no spaces).
@@ -89,11 +92,16 @@ pub fn features(title: &str, url: Option<&str>) -> Vec<String> {
     out
 }
 
-/// Naive Bayes over weighted examples.
+/// Naive Bayes over weighted examples. A word that only the background
+/// has is no evidence against a story (most of a new story's words are
+/// nowhere in past issues): the background only tells how common the
+/// words of the editor's picks are.
 #[derive(Debug, Default)]
 pub struct Model {
     yes: HashMap<String, f64>,
     no: HashMap<String, f64>,
+    /// Of `no`, what rejections and passed-over stories brought.
+    turned_away: HashMap<String, f64>,
     yes_weight: f64,
     no_weight: f64,
 }
@@ -103,14 +111,17 @@ impl Model {
         let mut model = Model::default();
         for example in examples {
             let (yes, weight) = lesson_weight(example.lesson);
-            let counts = if yes {
+            if yes {
                 model.yes_weight += weight;
-                &mut model.yes
             } else {
                 model.no_weight += weight;
-                &mut model.no
-            };
+            }
+            let evidence = matches!(example.lesson, Lesson::Rejected | Lesson::PassedOver);
             for feature in features(&example.title, example.url.as_deref()) {
+                if evidence {
+                    *model.turned_away.entry(feature.clone()).or_default() += weight;
+                }
+                let counts = if yes { &mut model.yes } else { &mut model.no };
                 *counts.entry(feature).or_default() += weight;
             }
         }
@@ -118,14 +129,14 @@ impl Model {
     }
 
     pub fn is_trained(&self) -> bool {
-        self.yes_weight >= MIN_WEIGHT && self.no_weight >= MIN_WEIGHT
+        self.yes_weight >= MIN_YES && self.no_weight >= MIN_NO
     }
 
     /// A known feature's log-odds of being picked (Laplace smoothed).
     pub fn weight(&self, feature: &str) -> Option<f64> {
         let yes = self.yes.get(feature).copied().unwrap_or(0.0);
         let no = self.no.get(feature).copied().unwrap_or(0.0);
-        if yes + no == 0.0 {
+        if yes == 0.0 && !self.turned_away.contains_key(feature) {
             return None;
         }
         let p_yes = (yes + 1.0) / (self.yes_weight + 2.0);

@@ -55,7 +55,7 @@ pub struct SectionModel {
     examples: Vec<f64>,
     counts: Vec<HashMap<String, f64>>,
     totals: Vec<f64>,
-    vocabulary: usize,
+    vocabulary: std::collections::HashSet<String>,
 }
 
 impl SectionModel {
@@ -63,7 +63,6 @@ impl SectionModel {
     /// heading of a past issue resolved to a configured section).
     pub fn train(examples: &[Example], sections: &[SectionName]) -> SectionModel {
         let mut model = SectionModel::default();
-        let mut vocabulary = std::collections::HashSet::new();
         for example in examples {
             let section = match (example.lesson, example.section.as_deref()) {
                 (Lesson::Published, Some(heading)) => section_for_heading(heading, sections),
@@ -89,24 +88,28 @@ impl SectionModel {
             for feature in features {
                 *model.counts[at].entry(feature.clone()).or_default() += 1.0;
                 model.totals[at] += 1.0;
-                vocabulary.insert(feature);
+                model.vocabulary.insert(feature);
             }
         }
-        model.vocabulary = vocabulary.len();
         model
     }
 
     /// The likeliest section for a story with `features`, when the model
-    /// knows at least two sections.
+    /// knows at least two sections and some of the features: a story like
+    /// nothing the editor placed before has no suggestion of its own.
     pub fn suggest(&self, features: &[String]) -> Option<&str> {
         let known: Vec<usize> = (0..self.sections.len())
             .filter(|&i| self.examples[i] >= MIN_EXAMPLES)
             .collect();
-        if known.len() < 2 {
+        let features: Vec<&String> = features
+            .iter()
+            .filter(|f| self.vocabulary.contains(f.as_str()))
+            .collect();
+        if known.len() < 2 || features.is_empty() {
             return None;
         }
         let all: f64 = known.iter().map(|&i| self.examples[i]).sum();
-        let vocabulary = self.vocabulary as f64 + 1.0;
+        let vocabulary = self.vocabulary.len() as f64 + 1.0;
         known
             .into_iter()
             .map(|i| {
@@ -114,7 +117,7 @@ impl SectionModel {
                 let likelihood: f64 = features
                     .iter()
                     .map(|f| {
-                        let count = self.counts[i].get(f).copied().unwrap_or(0.0);
+                        let count = self.counts[i].get(f.as_str()).copied().unwrap_or(0.0);
                         ((count + 0.5) / (self.totals[i] + 0.5 * vocabulary)).ln()
                     })
                     .sum();

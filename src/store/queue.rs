@@ -135,14 +135,17 @@ impl RankingStore for Store {
     type Error = StoreError;
 
     fn ranking_state(&self) -> Result<RankingState> {
-        Ok(self
-            .conn
-            .query_row("SELECT generation, rules FROM ranking", [], |row| {
+        Ok(self.conn.query_row(
+            "SELECT generation, rules, background FROM ranking",
+            [],
+            |row| {
                 Ok(RankingState {
                     generation: row.get(0)?,
                     rules_fingerprint: row.get(1)?,
+                    background: row.get(2)?,
                 })
-            })?)
+            },
+        )?)
     }
 
     fn adopt_ranking_rules(&mut self, fingerprint: &str) -> Result<()> {
@@ -152,6 +155,22 @@ impl RankingStore for Store {
             next_generation(&tx)?;
             tx.commit()?;
         }
+        Ok(())
+    }
+
+    fn background_size(&self, at_most: i64) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM candidates WHERE status = 'new' LIMIT ?1)",
+            [at_most],
+            |row| row.get(0),
+        )?)
+    }
+
+    fn advance_generation(&self, background: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE ranking SET generation = generation + 1, background = ?1",
+            [background],
+        )?;
         Ok(())
     }
 
@@ -193,33 +212,31 @@ impl RankingStore for Store {
                     ?1 IS NOT NULL AND created_at <= ?1 AND published <= ?1
                     FROM candidates WHERE status = 'new' ORDER BY id DESC LIMIT ?2)",
         )?;
-        let rows = candidates.query_map(params![cut, BACKGROUND_SAMPLE], |row| {
-            let status: Status = row.get(5)?;
-            let passed_over: bool = row.get(6)?;
-            Ok(Example {
-                lesson: match status {
-                    Status::Rejected => Lesson::Rejected,
-                    Status::Accepted | Status::Drafted => Lesson::Accepted,
-                    _ if passed_over => Lesson::PassedOver,
-                    _ => Lesson::Background,
-                },
-                title: row.get(0)?,
-                summary: row.get(1)?,
-                url: row.get(2)?,
-                source: row.get(3)?,
-                section: row.get(4)?,
-                issue_date: None,
-            })
-        })?;
+        let rows =
+            candidates.query_map(params![cut, crate::candidate::BACKGROUND_SAMPLE], |row| {
+                let status: Status = row.get(5)?;
+                let passed_over: bool = row.get(6)?;
+                Ok(Example {
+                    lesson: match status {
+                        Status::Rejected => Lesson::Rejected,
+                        Status::Accepted | Status::Drafted => Lesson::Accepted,
+                        _ if passed_over => Lesson::PassedOver,
+                        _ => Lesson::Background,
+                    },
+                    title: row.get(0)?,
+                    summary: row.get(1)?,
+                    url: row.get(2)?,
+                    source: row.get(3)?,
+                    section: row.get(4)?,
+                    issue_date: None,
+                })
+            })?;
         for row in rows {
             examples.push(row?);
         }
         Ok(examples)
     }
 }
-
-/// Undecided candidates the learned model reads as the background.
-const BACKGROUND_SAMPLE: i64 = 3_000;
 
 impl Store {
     /// Re-scores with `scoring` the candidates whose stored score is stale

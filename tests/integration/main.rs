@@ -13,6 +13,7 @@ mod dedup;
 mod dedup_quality;
 mod draft;
 mod golden;
+mod history;
 mod init;
 mod kinds;
 mod opml;

@@ -12,3 +12,6 @@ ALTER TABLE published ADD COLUMN item INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE published ADD COLUMN section TEXT;
 -- Kept-out entries listed by `review list --status kept-out`.
 CREATE INDEX entries_kept_out ON entries(first_seen_at) WHERE candidate_id IS NULL AND filtered_reason IS NOT NULL;
+-- How many undecided candidates the learned model's background held when
+-- the ranking generation began (a new generation when it has doubled).
+ALTER TABLE ranking ADD COLUMN background INTEGER NOT NULL DEFAULT 0;
