@@ -209,7 +209,9 @@ pub trait RankingStore {
     /// passed over, and a sample of undecided ones.
     fn examples(&self) -> Result<Vec<Example>, Self::Error>;
 
-    /// How many undecided candidates there are, counted up to `at_most`.
+    /// How many undecided candidates there are, counted up to `at_most`,
+    /// as the background the editor's picks stand out from: 0 while there
+    /// are no picks (no past issue's item, nothing accepted).
     fn background_size(&self, at_most: i64) -> Result<i64, Self::Error>;
 
     /// Starts a new generation whose background is `background` candidates.

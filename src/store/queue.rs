@@ -160,7 +160,10 @@ impl RankingStore for Store {
 
     fn background_size(&self, at_most: i64) -> Result<i64> {
         Ok(self.conn.query_row(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM candidates WHERE status = 'new' LIMIT ?1)",
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM published WHERE item = 1)
+                          OR EXISTS (SELECT 1 FROM candidates WHERE status IN ('accepted', 'drafted'))
+                     THEN (SELECT COUNT(*) FROM (SELECT 1 FROM candidates WHERE status = 'new' LIMIT ?1))
+                     ELSE 0 END",
             [at_most],
             |row| row.get(0),
         )?)
