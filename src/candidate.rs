@@ -182,6 +182,7 @@ pub const BACKGROUND_SAMPLE: i64 = 3_000;
 pub struct Example {
     pub lesson: Lesson,
     pub title: String,
+    /// The summary, or for a past issue's item the editors' comment.
     pub summary: Option<String>,
     /// The link, or for a past issue's item the key of its link
     /// (`github.com/owner/repo`).

@@ -28,6 +28,8 @@ pub struct PublishedLink {
     pub item: bool,
     /// The section heading of the item it belongs to.
     pub section: Option<String>,
+    /// The item's comment, for an item's own link.
+    pub comment: Option<String>,
 }
 
 /// One item of a past issue: `### Title`, its link, related links, under
@@ -41,6 +43,8 @@ pub struct PublishedItem {
     pub section: Option<String>,
     /// Links in its bullets and its comment's prose.
     pub related: Vec<String>,
+    /// The editors' comment, the lines under it that are not links.
+    pub comment: String,
     pub file: String,
     pub issue_date: Option<String>,
 }
@@ -71,6 +75,7 @@ pub fn links_in(markdown: &str, file: &str) -> Vec<PublishedLink> {
         issue_date: issue_date.clone(),
         item: true,
         section: None,
+        comment: None,
     };
     let (markdown_links, outside_code) = markdown_links(markdown);
     let mut found: Vec<PublishedLink> = markdown_links
@@ -105,6 +110,7 @@ pub fn links_in(markdown: &str, file: &str) -> Vec<PublishedLink> {
             if link.title.is_none() {
                 link.title = own.map(|i| i.title.clone());
             }
+            link.comment = own.map(|i| i.comment.clone()).filter(|c| !c.is_empty());
         }
     }
     found
@@ -167,6 +173,7 @@ pub fn items_in(markdown: &str, file: &str) -> Vec<PublishedItem> {
                 links,
                 section: section.clone(),
                 related: Vec::new(),
+                comment: String::new(),
                 file: file.to_owned(),
                 issue_date: issue_date.clone(),
             });
@@ -174,9 +181,17 @@ pub fn items_in(markdown: &str, file: &str) -> Vec<PublishedItem> {
         } else if open && let Some(item) = items.last_mut() {
             match BARE_URL_LINE.captures(trimmed) {
                 Some(card) => item.links.push(card[1].to_owned()),
-                None => item
-                    .related
-                    .extend(ITEM_LINK.captures_iter(trimmed).map(|c| c[2].to_owned())),
+                None => {
+                    item.related
+                        .extend(ITEM_LINK.captures_iter(trimmed).map(|c| c[2].to_owned()));
+                    if !trimmed.is_empty()
+                        && !trimmed.starts_with("- ")
+                        && !trimmed.starts_with("* ")
+                    {
+                        item.comment.push_str(trimmed);
+                        item.comment.push('\n');
+                    }
+                }
             }
         }
     }
@@ -410,6 +425,7 @@ mod tests {
             items[0].related,
             ["https://kccncna2022.sched.com/event/182GX"]
         );
+        assert_eq!(items[0].comment, "注目のセッションです。\n");
         assert_eq!(items[1].title, "kyverno");
         assert_eq!(
             items[1].section.as_deref(),

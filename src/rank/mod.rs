@@ -22,7 +22,7 @@ use crate::ids::SourceId;
 pub use model::{Model, tokens};
 use sections::{SectionModel, SectionName};
 
-/// The learned part is kept within ±this, so rules still matter.
+/// The learned part is kept within ±this (smoothly), so rules still matter.
 const LEARNED_CAP: f64 = 4.0;
 /// Points of a story a past issue mentioned under another link: a
 /// follow-up of something the editor chose to show before.
@@ -206,7 +206,9 @@ impl Ranker {
             let listed: Vec<String> = words.iter().map(|(w, p)| format!("{w} {p:+.1}")).collect();
             parts.push(Part {
                 reason: format!("like what you published and took ({})", listed.join(", ")),
-                points: points.clamp(-LEARNED_CAP, LEARNED_CAP),
+                // Bounded, but in order: a story twice as like the picks
+                // as another still ranks above it.
+                points: LEARNED_CAP * (points / LEARNED_CAP).tanh(),
             });
         }
         let mut with_source = features;

@@ -4,7 +4,8 @@
 //! passed over (a weak no) and the undecided stories around them (the
 //! background the picks stand out from). Titles only: past issues carry no
 //! summaries, and words that only one side can have would weigh for the
-//! wrong reason.
+//! wrong reason (a past issue's item brings its comment's words too: the
+//! projects and products its editor named).
 
 use std::collections::HashMap;
 
@@ -19,6 +20,9 @@ fn lesson_weight(lesson: Lesson) -> (bool, f64) {
         Lesson::Background => (false, 0.2),
     }
 }
+
+/// How many examples' worth the smoothing prior weighs.
+const PRIOR: f64 = 10.0;
 
 /// Positive weight (three items or accepts) and negative weight (a
 /// rejection, or five stories of background) needed before the learned
@@ -117,7 +121,17 @@ impl Model {
                 model.no_weight += weight;
             }
             let evidence = matches!(example.lesson, Lesson::Rejected | Lesson::PassedOver);
-            for feature in features(&example.title, example.url.as_deref()) {
+            let mut features = features(&example.title, example.url.as_deref());
+            // A past issue's comment names what the item is about (a
+            // project, a product) in the editor's words.
+            if example.lesson == Lesson::Published
+                && let Some(comment) = &example.summary
+            {
+                features.extend(tokens(comment));
+                features.sort();
+                features.dedup();
+            }
+            for feature in features {
                 if evidence {
                     *model.turned_away.entry(feature.clone()).or_default() += weight;
                 }
@@ -132,15 +146,20 @@ impl Model {
         self.yes_weight >= MIN_YES && self.no_weight >= MIN_NO
     }
 
-    /// A known feature's log-odds of being picked (Laplace smoothed).
+    /// A known feature's log-odds of being picked.
     pub fn weight(&self, feature: &str) -> Option<f64> {
         let yes = self.yes.get(feature).copied().unwrap_or(0.0);
         let no = self.no.get(feature).copied().unwrap_or(0.0);
         if yes == 0.0 && !self.turned_away.contains_key(feature) {
             return None;
         }
-        let p_yes = (yes + 1.0) / (self.yes_weight + 2.0);
-        let p_no = (no + 1.0) / (self.no_weight + 2.0);
+        // Smoothed towards the feature's rate over both sides: the editor's
+        // picks are a few dozen against hundreds of others, and adding one
+        // to each count would make any word of the many others look rarer
+        // there than among the picks.
+        let rate = (yes + no) / (self.yes_weight + self.no_weight);
+        let p_yes = (yes + PRIOR * rate) / (self.yes_weight + PRIOR);
+        let p_no = (no + PRIOR * rate) / (self.no_weight + PRIOR);
         Some((p_yes / p_no).ln())
     }
 

@@ -28,7 +28,7 @@ fn replace(tx: &Transaction, links: &[PublishedLink]) -> Result<()> {
     for link in links {
         let canonical = crate::normalize::canonical_url(&link.url, None);
         tx.prepare_cached(
-            "INSERT INTO published (url_key, title, file, issue_date, item, section) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO published (url_key, title, file, issue_date, item, section, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
         .execute(params![
             canonical.as_ref().map(dedup::url_key),
@@ -36,7 +36,8 @@ fn replace(tx: &Transaction, links: &[PublishedLink]) -> Result<()> {
             link.file,
             link.issue_date,
             link.item,
-            link.section
+            link.section,
+            link.comment
         ])?;
         let id = tx.last_insert_rowid();
         if let Some(title) = &link.title {

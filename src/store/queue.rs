@@ -180,14 +180,14 @@ impl RankingStore for Store {
     fn examples(&self) -> Result<Vec<Example>> {
         let mut examples = Vec::new();
         let mut items = self.conn.prepare_cached(
-            "SELECT title, MIN(url_key), section, issue_date FROM published
+            "SELECT title, MIN(url_key), section, issue_date, MAX(comment) FROM published
              WHERE item = 1 AND title IS NOT NULL GROUP BY file, title",
         )?;
         for row in items.query_map([], |row| {
             Ok(Example {
                 lesson: Lesson::Published,
                 title: row.get(0)?,
-                summary: None,
+                summary: row.get(4)?,
                 url: row.get(1)?,
                 source: None,
                 section: row.get(2)?,

@@ -10,6 +10,9 @@ ALTER TABLE candidates ADD COLUMN suggested_section TEXT;
 -- link card) or a related link under it, and the item's section heading.
 ALTER TABLE published ADD COLUMN item INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE published ADD COLUMN section TEXT;
+-- The editors' comment of an item's own link: its words (product names in
+-- a Japanese comment) teach ranking what the editor cares about.
+ALTER TABLE published ADD COLUMN comment TEXT;
 -- Kept-out entries listed by `review list --status kept-out`.
 CREATE INDEX entries_kept_out ON entries(first_seen_at) WHERE candidate_id IS NULL AND filtered_reason IS NOT NULL;
 -- How many undecided candidates the learned model's background held when
