@@ -182,7 +182,7 @@ fn replay(weeks: &[Vec<Candidate>], w: usize, learning: bool) -> Outcome {
     let mut examples = Vec::new();
     let picks_of = |week: usize| newsdesk::published::items_in(&issue(week).1, &issue(week).0);
     if learning {
-        for week in 0..w {
+        for (week, candidates) in weeks.iter().enumerate().take(w) {
             for item in picks_of(week) {
                 let url = item.links.first().and_then(|l| {
                     newsdesk::normalize::canonical_url(l, None)
@@ -199,7 +199,7 @@ fn replay(weeks: &[Vec<Candidate>], w: usize, learning: bool) -> Outcome {
                 });
             }
             let picked: Vec<String> = picks_of(week).into_iter().map(|i| i.title).collect();
-            for c in weeks[week]
+            for c in candidates
                 .iter()
                 .filter(|c| !picked.contains(&c.entry.title))
             {
