@@ -28,7 +28,7 @@
 //! intake          links brought by hand: read, placed, credited
 //!   │
 //! review          the editor's queue: TUI and commands
-//! draft           the next issue rendered, merged, committed
+//! draft           the next issue rendered, merged, committed, checked
 //!   │
 //! daemon          components: scheduler, writer, enricher, housekeeping,
 //!                 health; /metrics and /healthz

@@ -11,7 +11,10 @@ use super::{Cli, CliError};
 /// Every problem is listed with its file, line and column and what to do,
 /// then the command exits 1; a valid configuration exits 0. Templates
 /// (built-in, or from `templates_dir` / `template`) are compiled, and
-/// errors are shown with their file and line.
+/// errors are shown with their file and line. With `format = "zenn"` the
+/// front matter is checked as Zenn checks it (the title's length in UTF-16
+/// code units, one emoji, topics); what Zenn only warns about is a warning
+/// here too.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  newsdesk check\n  newsdesk --config /etc/newsdesk/feeds.toml check && systemctl reload newsdesk"
@@ -22,6 +25,9 @@ pub fn run(cli: &Cli, _args: &CheckArgs) -> Result<(), CliError> {
     let config = cli.load_config()?;
     crate::draft::Templates::load(&config.newsletter)
         .map_err(crate::draft::DraftError::Templates)?;
+    for warning in config.newsletter.zenn_warnings() {
+        writeln!(std::io::stderr(), "warning: {warning}")?;
+    }
     let enabled = config.sources.iter().filter(|s| s.enabled).count();
     writeln!(
         std::io::stdout(),

@@ -29,14 +29,48 @@ newsdesk.db
 newsdesk.db-wal
 newsdesk.db-shm
 newsdesk.db.daemon-lock
+# zenn-cli, installed by `npm install` (package.json pins it).
+node_modules/
 ";
+
+/// The zenn-cli the scaffold's package.json pins; the same version as the
+/// real-client test's (tests/zenn/package.json), so what the tests check
+/// is what the editor previews with.
+pub const ZENN_CLI_VERSION: &str = "0.5.2";
+
+fn package_json(dir: &Path) -> String {
+    let name = std::path::absolute(dir)
+        .ok()
+        .and_then(|d| {
+            d.file_name()
+                .map(|n| crate::slug::slug(&n.to_string_lossy(), 60))
+        })
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "newsletter".to_owned());
+    format!(
+        r#"{{
+  "name": "{name}",
+  "private": true,
+  "description": "A Zenn repository: `npm install`, then `npx zenn preview` shows the drafts of articles/ as Zenn will.",
+  "scripts": {{
+    "preview": "zenn preview"
+  }},
+  "devDependencies": {{
+    "zenn-cli": "{ZENN_CLI_VERSION}"
+  }}
+}}
+"#
+    )
+}
 
 /// Scaffold a newsletter repository in DIR (default: the current directory).
 ///
 /// Writes feeds.toml (commented, with real cloud-native sources), the
-/// default templates, an empty drafts/ directory and a .gitignore for the
-/// database, and runs `git init` unless DIR is already inside a git work
-/// tree. Refuses to overwrite: if any of these files exists, nothing is
+/// default templates, and DIR laid out as a Zenn repository (drafts go
+/// to articles/ at its root, where Zenn's GitHub sync reads them): an
+/// empty articles/, a package.json pinning zenn-cli (`npm install`, then
+/// `npx zenn preview`), a .gitignore for the database and node_modules; and
+/// runs `git init` unless DIR is already inside a git work tree. Refuses to overwrite: if any of these files exists, nothing is
 /// written and the existing files are listed.
 #[derive(Debug, Args)]
 #[command(
@@ -56,10 +90,12 @@ pub fn run(args: &InitArgs) -> Result<(), CliError> {
         "# templates_dir = \"templates\"",
         "templates_dir = \"templates\"",
     );
+    let package_json = package_json(dir);
     let mut files: Vec<(PathBuf, &str)> = vec![
         (dir.join("feeds.toml"), feeds_toml.as_str()),
         (dir.join(".gitignore"), GITIGNORE),
-        (dir.join("drafts/.gitkeep"), ""),
+        (dir.join("articles/.gitkeep"), ""),
+        (dir.join("package.json"), package_json.as_str()),
         (dir.join("templates/README.md"), TEMPLATES_README),
     ];
     // The default templates, copied so the editor can customise them.

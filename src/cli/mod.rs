@@ -7,6 +7,7 @@ mod contributors;
 mod daemon;
 mod demo;
 mod draft;
+mod draft_check;
 pub mod init;
 mod logging;
 mod opml;

@@ -58,19 +58,36 @@ struct ShowArgs {
 /// Accept candidates for the next issue.
 ///
 /// All ids are decided in one transaction: an unknown id or a candidate
-/// already in a draft changes nothing and exits 1.
+/// already in a draft changes nothing and exits 1. They go into the draft
+/// in the order accepted (the TUI's K/J move them).
+///
+/// With --new-section, --section is the title of a section made for this
+/// issue only ("Kubernetes 1.25"), with --emoji, placed --after a section
+/// (a [[sections]] id or another one-off; default: after the configured
+/// ones); feeds.toml is not touched. Later accepts name it by its title or
+/// its id (one-off-…); it stays in the issue its items are drafted in.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  newsdesk review accept 42 --section releases --note \"Server-side diff by default.\"\n  newsdesk review accept 7 8 9"
+    after_help = "Examples:\n  newsdesk review accept 42 --section releases --note \"Server-side diff by default.\"\n  newsdesk review accept 7 8 9\n  newsdesk review accept 51 --section \"Kubernetes 1.25\" --new-section --emoji ✨ --after articles"
 )]
 struct AcceptArgs {
     #[arg(required = true)]
     ids: Vec<CandidateId>,
-    /// The section to put them in (an id from [[sections]]); default: the
-    /// suggested one (`suggested_section`: where you put similar items,
-    /// else the section of their source).
+    /// The section to put them in (an id from [[sections]], or a one-off
+    /// section's title or id); default: the suggested one
+    /// (`suggested_section`: where you put similar items, else the section
+    /// of their source).
     #[arg(long, value_name = "S")]
     section: Option<String>,
+    /// Make --section a new section of this issue only, titled so.
+    #[arg(long, requires = "section")]
+    new_section: bool,
+    /// The new section's emoji (one, as Zenn wants); default 📌.
+    #[arg(long, value_name = "EMOJI", requires = "new_section")]
+    emoji: Option<String>,
+    /// The section the new one follows in the draft.
+    #[arg(long, value_name = "S", requires = "new_section")]
+    after: Option<String>,
     /// The editor's comment that goes under the link in the draft.
     #[arg(long, value_name = "TEXT")]
     note: Option<String>,
@@ -167,23 +184,90 @@ pub fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), CliError> {
     match command {
         ReviewCommand::List(list) => run_list(cli, list),
         ReviewCommand::Show(show) => run_show(cli, show),
-        ReviewCommand::Accept(accept) => {
-            let config = cli.load_config()?;
-            if let Some(section) = &accept.section {
-                known_section(&config, section)?;
-            }
-            let mut store = cli.open_existing_store(&config)?;
-            store.decide(
-                &accept.ids,
-                Status::Accepted,
-                accept.section.as_deref(),
-                accept.note.as_deref(),
-            )?;
-            decided(&accept.ids, Status::Accepted)
-        }
+        ReviewCommand::Accept(accept) => run_accept(cli, accept),
         ReviewCommand::Reject(args) => decide(cli, &args.ids, Status::Rejected),
         ReviewCommand::Defer(args) => decide(cli, &args.ids, Status::Deferred),
     }
+}
+
+fn run_accept(cli: &Cli, accept: &AcceptArgs) -> Result<(), CliError> {
+    let config = cli.load_config()?;
+    let mut store = cli.open_existing_store(&config)?;
+    let section = match &accept.section {
+        Some(title) if accept.new_section => {
+            let section = new_section(&config, &mut store, title, accept)?;
+            writeln!(
+                io::stdout(),
+                "new section \"{} {}\" ({}) for this issue, after {}",
+                section.emoji,
+                section.title,
+                section.id,
+                section
+                    .after
+                    .as_deref()
+                    .unwrap_or("the configured sections")
+            )?;
+            Some(section.id)
+        }
+        Some(name) => Some(section_id(&config, &store, name)?),
+        None => None,
+    };
+    store.decide(
+        &accept.ids,
+        Status::Accepted,
+        section.as_deref(),
+        accept.note.as_deref(),
+    )?;
+    decided(&accept.ids, Status::Accepted)
+}
+
+/// The id of section `name`: a [[sections]] id, or a one-off section's
+/// id or title.
+fn section_id(
+    config: &crate::config::Config,
+    store: &Store,
+    name: &str,
+) -> Result<String, CliError> {
+    if config.sections.iter().any(|s| s.id == name) {
+        return Ok(name.to_owned());
+    }
+    match store.one_off_section(name)? {
+        Some(one_off) => Ok(one_off.id),
+        None => Err(CliError::UnknownSection {
+            section: name.to_owned(),
+            config: config.path.clone(),
+            known: format!(
+                "{}\n  help: or make it a section of this issue only: --section \"{name}\" --new-section",
+                crate::config::known_sections(&config.sections)
+            ),
+        }),
+    }
+}
+
+/// The one-off section of `accept --new-section`, checked and stored.
+fn new_section(
+    config: &crate::config::Config,
+    store: &mut Store,
+    title: &str,
+    accept: &AcceptArgs,
+) -> Result<crate::store::OneOffSection, CliError> {
+    let title = title.trim();
+    if title.is_empty() || title.contains(['\n', '\r']) {
+        return Err(CliError::Input(
+            "a new section needs a one-line title\n  help: e.g. --section \"Kubernetes 1.25\" --new-section".into(),
+        ));
+    }
+    let emoji = accept.emoji.as_deref().map_or("📌", str::trim);
+    if !crate::config::is_one_emoji(emoji) {
+        return Err(CliError::Input(format!(
+            "--emoji \"{emoji}\" is not one emoji\n  help: write a single emoji, e.g. --emoji ✨"
+        )));
+    }
+    let after = match &accept.after {
+        Some(after) => Some(section_id(config, store, after)?),
+        None => None,
+    };
+    Ok(store.add_one_off_section(title, emoji, after.as_deref())?)
 }
 
 fn decide(cli: &Cli, ids: &[CandidateId], status: Status) -> Result<(), CliError> {

@@ -31,6 +31,7 @@ pub use contributors::{
     load_contributors, parse_contributors, token_sha256,
 };
 pub use model::*;
+pub use newsletter::{ZENN_TITLE_MAX, is_one_emoji, zenn_length};
 pub use problems::{ConfigError, ConfigProblem};
 pub(crate) use sources::valid_id;
 

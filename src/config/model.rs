@@ -141,6 +141,19 @@ pub struct Newsletter {
     pub first_issue: u32,
     /// The start of Zenn slugs (`<slug_prefix>-YYYY-MM-DD`).
     pub slug_prefix: String,
+    /// How an item is written: a link card or a linked title.
+    pub item_style: ItemStyle,
+}
+
+/// How `newsdesk draft` writes an item's link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemStyle {
+    /// `### Title`, then the URL alone on its line: Zenn renders it as a
+    /// link card (the default for `format = "zenn"`).
+    Card,
+    /// `### [Title](url)` (the default for `format = "plain"`).
+    Link,
 }
 
 /// Where and how `newsdesk draft` writes an issue.

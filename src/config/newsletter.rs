@@ -7,12 +7,21 @@ use toml::Spanned;
 
 use super::problems::Problems;
 use super::raw::RawNewsletter;
-use super::{DraftFormat, Newsletter};
+use unicode_segmentation::UnicodeSegmentation;
 
-/// Zenn's limit on a front-matter title; the issue adds " (YYYY-MM-DD号)".
-const ZENN_TITLE_MAX: usize = 70;
-/// Characters of " (2022-11-02号)".
+use super::{DraftFormat, ItemStyle, Newsletter};
+
+/// Zenn's limit on a front-matter title, in UTF-16 code units (Zenn checks
+/// JavaScript's `title.length`, so an astral emoji counts 2); the issue
+/// adds " (YYYY-MM-DD号)".
+pub const ZENN_TITLE_MAX: usize = 70;
+/// UTF-16 code units of " (2022-11-02号)".
 const ISSUE_TITLE_SUFFIX: usize = 14;
+
+/// A title's length as Zenn counts it.
+pub fn zenn_length(text: &str) -> usize {
+    text.encode_utf16().count()
+}
 
 pub(super) fn newsletter(
     raw: RawNewsletter,
@@ -53,8 +62,25 @@ pub(super) fn newsletter(
         .map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX));
     let slug_prefix = match &raw.slug_prefix {
         Some(prefix) => slug_prefix(problems, prefix),
-        None => default_slug_prefix(&title),
+        None => default_slug_prefix(&title).unwrap_or_else(|| {
+            if format == DraftFormat::Zenn && !title.is_empty() {
+                problems.add(
+                    raw.title.span(),
+                    "the title has no ASCII letters to make the Zenn slug of an issue from",
+                    Some("set `slug_prefix` in [newsletter], e.g. slug_prefix = \"neco-weekly\" (Zenn slugs are unique across all of Zenn: a generic one collides)".into()),
+                );
+            }
+            // Plain drafts are named by date alone.
+            String::new()
+        }),
     };
+    let item_style = raw.item_style.as_ref().map_or(
+        match format {
+            DraftFormat::Zenn => ItemStyle::Card,
+            DraftFormat::Plain => ItemStyle::Link,
+        },
+        |s| *s.get_ref(),
+    );
     let path = |value: &Option<Spanned<String>>, default: &str| {
         resolve_path(base_dir, value.as_ref().map_or(default, |v| v.get_ref()))
     };
@@ -74,7 +100,15 @@ pub(super) fn newsletter(
         .map(|t| existing(problems, base_dir, t, Path::is_file, "template", "template"));
     Newsletter {
         database: path(&raw.database, "newsdesk.db"),
-        drafts_dir: path(&raw.drafts_dir, "drafts"),
+        // A Zenn repository's articles/ sits at its root, where Zenn's
+        // GitHub sync reads it.
+        drafts_dir: path(
+            &raw.drafts_dir,
+            match format {
+                DraftFormat::Zenn => ".",
+                DraftFormat::Plain => "drafts",
+            },
+        ),
         title,
         template,
         templates_dir,
@@ -84,6 +118,18 @@ pub(super) fn newsletter(
         issue_day,
         first_issue,
         slug_prefix,
+        item_style,
+    }
+}
+
+impl Newsletter {
+    /// What Zenn warns about without refusing the article.
+    pub fn zenn_warnings(&self) -> Vec<String> {
+        if self.format == DraftFormat::Zenn && self.topics.is_empty() {
+            vec!["`topics` of [newsletter] is empty: Zenn warns about an article without topics\n  help: add up to 5, e.g. topics = [\"kubernetes\", \"cloudnative\"]".to_owned()]
+        } else {
+            Vec::new()
+        }
     }
 }
 
@@ -96,15 +142,16 @@ fn check_title(problems: &mut Problems, raw: &Spanned<String>, title: &str, form
             Some("name the newsletter, e.g. title = \"Cloud Native Weekly\"".into()),
         );
     } else if format == DraftFormat::Zenn
-        && title.chars().count() + ISSUE_TITLE_SUFFIX > ZENN_TITLE_MAX
+        && zenn_length(title) + ISSUE_TITLE_SUFFIX > ZENN_TITLE_MAX
     {
         problems.add(
             raw.span(),
             format!(
-                "`title` is too long for Zenn: with \" (YYYY-MM-DD号)\" it must stay within {ZENN_TITLE_MAX} characters"
+                "`title` is too long for Zenn: {} with \" (YYYY-MM-DD号)\", and Zenn allows {ZENN_TITLE_MAX} (it counts UTF-16 code units: an emoji such as 🚀 counts 2)",
+                zenn_length(title) + ISSUE_TITLE_SUFFIX
             ),
             Some(format!(
-                "shorten it to {} characters or fewer, or set format = \"plain\"",
+                "shorten it to {} or fewer, or set format = \"plain\"",
                 ZENN_TITLE_MAX - ISSUE_TITLE_SUFFIX
             )),
         );
@@ -167,28 +214,32 @@ fn slug_prefix(problems: &mut Problems, raw: &Spanned<String>) -> String {
 /// A Zenn slug is 12-50 characters; `-YYYY-MM-DD` takes 11.
 const SLUG_PREFIX_MAX: usize = 39;
 
-/// "Cloud Native Weekly" → "cloud-native-weekly"; "newsletter" when the
-/// title has no ASCII letters or digits (a Japanese title, say).
-pub(super) fn default_slug_prefix(title: &str) -> String {
+/// "Cloud Native Weekly" → "cloud-native-weekly"; none when the title has
+/// no ASCII letter (a Japanese title, say): a made-up fallback such as
+/// "newsletter" would collide on Zenn, whose slugs are unique across users.
+pub(super) fn default_slug_prefix(title: &str) -> Option<String> {
     let slug = crate::slug::slug(title, SLUG_PREFIX_MAX);
-    if slug.is_empty() {
-        "newsletter".to_owned()
-    } else {
-        slug
-    }
+    slug.chars().any(|c| c.is_ascii_lowercase()).then_some(slug)
 }
 
-/// Zenn wants exactly one emoji. Without a grapheme table this accepts one
-/// symbol made of at most 8 code points (flags, skin tones and ZWJ
-/// sequences are several) and nothing that is a letter, digit or space.
+/// Whether `text` is exactly one emoji as Zenn counts: one grapheme
+/// cluster (flags, skin tones and ZWJ sequences are one), which is a
+/// keycap (1️⃣) or holds a symbol that is not a letter, digit or space.
+pub fn is_one_emoji(text: &str) -> bool {
+    let mut graphemes = text.graphemes(true);
+    let (Some(emoji), None) = (graphemes.next(), graphemes.next()) else {
+        return false;
+    };
+    emoji.ends_with('\u{20E3}')
+        || emoji
+            .chars()
+            .any(|c| !c.is_ascii() && !c.is_alphanumeric() && !c.is_whitespace())
+}
+
+/// Zenn wants exactly one emoji.
 pub(super) fn check_emoji(problems: &mut Problems, value: &Spanned<String>, key: &str) {
     let emoji = value.get_ref().trim();
-    let ok = !emoji.is_empty()
-        && emoji.chars().count() <= 8
-        && !emoji
-            .chars()
-            .any(|c| c.is_alphanumeric() || c.is_whitespace() || c.is_ascii());
-    if !ok {
+    if !is_one_emoji(emoji) {
         problems.add(
             value.span(),
             format!("{key} = \"{emoji}\" is not one emoji"),
@@ -220,9 +271,19 @@ fn existing(
 
 fn resolve_path(base_dir: &Path, value: &str) -> PathBuf {
     let path = Path::new(value);
-    if path.is_absolute() {
+    let joined = if path.is_absolute() {
         path.to_path_buf()
     } else {
         base_dir.join(path)
+    };
+    // "." is the directory itself: /srv/news, not /srv/news/. in messages.
+    let cleaned: PathBuf = joined
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    if cleaned.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        cleaned
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{DraftFormat, GithubTransport};
+use super::{DraftFormat, GithubTransport, ItemStyle};
 use crate::source::SourceKind;
 use crate::source::github::ReleaseLevel;
 
@@ -53,6 +53,7 @@ pub(super) struct RawNewsletter {
     pub(super) issue_day: Option<Spanned<String>>,
     pub(super) first_issue: Option<Spanned<i64>>,
     pub(super) slug_prefix: Option<Spanned<String>>,
+    pub(super) item_style: Option<Spanned<ItemStyle>>,
 }
 
 #[derive(Deserialize, Default)]

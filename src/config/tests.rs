@@ -114,10 +114,12 @@ fn draft_settings_have_defaults_and_are_checked() {
     assert_eq!(n.slug_prefix, "weekly");
     assert_eq!(config.sections[0].emoji, DEFAULT_SECTION_EMOJI);
     assert_eq!(
-        default_slug_prefix("Cloud Native Weekly!"),
-        "cloud-native-weekly"
+        default_slug_prefix("Cloud Native Weekly!").as_deref(),
+        Some("cloud-native-weekly")
     );
-    assert_eq!(default_slug_prefix("週刊ニュース"), "newsletter");
+    assert_eq!(default_slug_prefix("週刊ニュース 2026"), None);
+    assert_eq!(n.drafts_dir.display().to_string(), "/srv/news");
+    assert_eq!(n.item_style, ItemStyle::Card);
 
     let text = MINIMAL.replace(
         "title = \"Weekly\"",
@@ -144,6 +146,68 @@ fn draft_settings_have_defaults_and_are_checked() {
     );
     assert!(problems(&long)[0].message.contains("too long for Zenn"));
     assert!(problems(&long.replace("[newsletter]", "[newsletter]\nformat = \"plain\"")).is_empty());
+}
+
+/// Zenn counts a title as JavaScript does (`title.length`, UTF-16 code
+/// units), wants one emoji as one grapheme, and has slugs unique across
+/// all of Zenn.
+#[test]
+fn zenn_rules_as_zenn_counts_them() {
+    let with_title =
+        |title: &str| MINIMAL.replace("title = \"Weekly\"", &format!("title = \"{title}\""));
+    // 🚀 plus 55 letters is 56 characters but 57 code units: with the
+    // date's 14, 71 > 70.
+    let rocket = format!("🚀{}", "W".repeat(55));
+    let found = problems(&with_title(&rocket));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].message.contains("71 with"), "{found:#?}");
+    assert!(problems(&with_title(&format!("🚀{}", "W".repeat(54)))).is_empty());
+
+    let with_emoji = |emoji: &str| {
+        MINIMAL.replace(
+            "title = \"Weekly\"",
+            &format!("title = \"Weekly\"\nemoji = \"{emoji}\""),
+        )
+    };
+    for one in ["🚀", "☸️", "1️⃣", "#️⃣", "🇯🇵", "👩‍💻", "👍🏽"] {
+        assert!(problems(&with_emoji(one)).is_empty(), "{one}");
+    }
+    for not_one in ["🚀🚀", "a", "1", "", "x🚀", "☸️☸️"] {
+        assert_eq!(problems(&with_emoji(not_one)).len(), 1, "{not_one:?}");
+    }
+
+    let japanese = with_title("週刊クラウドネイティブ");
+    let found = problems(&japanese);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].message.contains("no ASCII letters"), "{found:#?}");
+    assert!(found[0].help.as_deref().unwrap().contains("slug_prefix"));
+    let config = Config::parse(
+        Path::new("feeds.toml"),
+        &japanese.replace(
+            "[[sections]]",
+            "slug_prefix = \"neco-weekly\"\n\n[[sections]]",
+        ),
+    )
+    .unwrap();
+    assert_eq!(config.newsletter.slug_prefix, "neco-weekly");
+    // Plain drafts have no slug.
+    assert!(
+        problems(&japanese.replace("[newsletter]", "[newsletter]\nformat = \"plain\"")).is_empty()
+    );
+
+    let config = Config::parse(Path::new("feeds.toml"), MINIMAL).unwrap();
+    assert!(config.newsletter.zenn_warnings()[0].contains("`topics`"));
+    let config = Config::parse(
+        Path::new("feeds.toml"),
+        &MINIMAL.replace(
+            "title = \"Weekly\"",
+            "title = \"Weekly\"\ntopics = [\"go\"]\nformat = \"plain\"\nitem_style = \"card\"",
+        ),
+    )
+    .unwrap();
+    assert!(config.newsletter.zenn_warnings().is_empty());
+    assert_eq!(config.newsletter.item_style, ItemStyle::Card);
+    assert_eq!(config.newsletter.drafts_dir, Path::new("drafts"));
 }
 
 #[test]

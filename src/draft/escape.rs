@@ -9,6 +9,12 @@
 //! start a character reference (a title that says `&amp;` must not render
 //! as `&`). Links only point at
 //! http(s) URLs, percent-encoded so a `)` cannot end one early.
+//!
+//! Zenn's renderer (markdown-it with linkify, fuzzy links and e-mails
+//! off) also turns text into links: `https://…`, `mailto:…` and `//host`.
+//! The `:` after a scheme and each `/` of a `//` are escaped, which splits
+//! the text markdown-it's linkify sees, so a title that is a URL reads as
+//! one and links nowhere.
 
 use url::Url;
 
@@ -39,7 +45,30 @@ pub fn markdown_text(text: &str) -> String {
         }
         out.push(c);
     }
-    escape_ordered_list_start(escape_character_references(out))
+    break_autolinks(escape_ordered_list_start(escape_character_references(out)))
+}
+
+/// `scheme:rest` → `scheme\:rest` and `//` → `\/\/`: nothing left for
+/// linkify to match. A `:` before a space ("v1.35: Harbor Lights") stays.
+fn break_autolinks(text: String) -> String {
+    if !text.contains(':') && !text.contains("//") {
+        return text;
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        let before = i.checked_sub(1).map(|p| chars[p]);
+        let after = chars.get(i + 1).copied();
+        let scheme_colon = c == ':'
+            && before.is_some_and(|b| b.is_ascii_alphabetic())
+            && after.is_some_and(|a| !a.is_whitespace());
+        let double_slash = c == '/' && (after == Some('/') || before == Some('/'));
+        if scheme_colon || double_slash {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `&amp;` in feed text is text, but CommonMark would decode it. Any `&`
@@ -252,7 +281,35 @@ mod tests {
         assert_eq!(markdown_text("2022. A year"), "2022\\. A year");
         assert_eq!(
             markdown_text("[x](javascript:alert(1))"),
-            "\\[x\\](javascript:alert(1))"
+            "\\[x\\](javascript\\:alert(1))"
+        );
+    }
+
+    /// Zenn's linkify links `https://…`, `mailto:…` and `//host` in text.
+    #[test]
+    fn urls_and_mail_addresses_in_text_are_not_links() {
+        assert_eq!(
+            markdown_text("https://evil.example/x"),
+            "https\\:\\/\\/evil.example/x"
+        );
+        assert_eq!(
+            markdown_text("mailto:a@example.org"),
+            "mailto\\:a@example.org"
+        );
+        assert_eq!(
+            markdown_text("see //evil.example"),
+            "see \\/\\/evil.example"
+        );
+        assert_eq!(markdown_text("a///b"), "a\\/\\/\\/b");
+        assert_eq!(
+            markdown_text("Kubernetes v1.35: Harbor Lights at 10:30"),
+            "Kubernetes v1.35: Harbor Lights at 10:30"
+        );
+        assert_eq!(markdown_text("Note: x"), "Note: x");
+        // An escaped backslash before the `:`: the slashes still break it.
+        assert_eq!(
+            markdown_text("https\\://x.example"),
+            "https\\\\:\\/\\/x.example"
         );
     }
 

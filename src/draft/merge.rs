@@ -33,6 +33,14 @@ static MARKER: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// `text` (an editor's note, which may come from a contributor) with any
+/// line that would read as one of newsdesk's markers escaped: it renders
+/// as the text it is, and the next `draft` does not take it for structure
+/// (two closing markers made the merge give up).
+pub fn without_markers(text: &str) -> String {
+    MARKER.replace_all(text, "\\$0").into_owned()
+}
+
 /// Where the markers of a draft are (byte offsets of their lines).
 #[derive(Debug, Default)]
 pub struct Markers {

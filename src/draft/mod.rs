@@ -9,9 +9,11 @@
 //! crash in between leaves them accepted, and the markers already in the
 //! file keep the rerun from adding them twice.
 
+pub mod check;
 pub mod escape;
 pub mod git;
 pub mod merge;
+pub mod sections;
 pub mod templates;
 
 use std::collections::{BTreeSet, HashMap};
@@ -20,9 +22,10 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, NaiveDate};
 use serde_json::{Value, json};
 
-use crate::config::{Config, DraftFormat, Newsletter};
+use crate::config::{Config, DraftFormat, ItemStyle, Newsletter};
 use crate::ids::CandidateId;
 use crate::store::{DraftCandidate, IssueRecord, Store, StoreError};
+pub use sections::{IssueSection, issue_sections};
 pub use templates::{TemplateProblem, Templates};
 
 #[derive(Debug, thiserror::Error)]
@@ -85,22 +88,39 @@ pub fn issue_path(newsletter: &Newsletter, date: NaiveDate) -> PathBuf {
 }
 
 /// Issue numbers continue from past issues: `first_issue` plus the number
-/// of distinct earlier dates among the Markdown files under drafts_dir
-/// whose names carry a date (`2026-11-25.md`, `articles/weekly-2026-11-25.md`).
+/// of this newsletter's issues dated before `date` ([`past_issue_dates`]).
 pub fn issue_number(newsletter: &Newsletter, date: NaiveDate) -> u32 {
-    let files = crate::published::markdown_files(&newsletter.drafts_dir);
-    let dates: BTreeSet<NaiveDate> = files
-        .iter()
-        .filter_map(|path| {
-            let name = path.file_name()?.to_string_lossy();
-            let found = crate::published::date_in_name(&name)?;
-            NaiveDate::parse_from_str(found, "%Y-%m-%d").ok()
-        })
-        .filter(|found| *found < date)
-        .collect();
+    let earlier = past_issue_dates(newsletter).range(..date).count();
     newsletter
         .first_issue
-        .saturating_add(u32::try_from(dates.len()).unwrap_or(u32::MAX))
+        .saturating_add(u32::try_from(earlier).unwrap_or(u32::MAX))
+}
+
+/// The dates of this newsletter's issues in drafts_dir, from their file
+/// names as [`issue_path`] writes them: `articles/<slug_prefix>-YYYY-MM-DD.md`
+/// (Zenn), `YYYY-MM-DD.md` (plain). Anything else there (an author's own
+/// article, a book's chapter) is not an issue.
+pub fn past_issue_dates(newsletter: &Newsletter) -> BTreeSet<NaiveDate> {
+    let (dir, prefix) = match newsletter.format {
+        DraftFormat::Zenn => (
+            newsletter.drafts_dir.join("articles"),
+            format!("{}-", newsletter.slug_prefix),
+        ),
+        DraftFormat::Plain => (newsletter.drafts_dir.clone(), String::new()),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return BTreeSet::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name();
+            let date = name.to_str()?.strip_prefix(&prefix)?.strip_suffix(".md")?;
+            NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                .ok()
+                .filter(|d| d.to_string() == date)
+        })
+        .collect()
 }
 
 /// Plans the issue of `date` (default: the next issue day from `today`).
@@ -111,6 +131,16 @@ pub fn plan(newsletter: &Newsletter, date: Option<NaiveDate>, today: NaiveDate) 
         number: issue_number(newsletter, date),
         path: issue_path(newsletter, date),
     }
+}
+
+/// What the default templates write where the editor still has to: a
+/// visible line in Zenn's preview (an HTML comment would vanish there).
+/// Feed text cannot contain it (its `*` are escaped).
+pub const PLACEHOLDER: &str = "**TODO**";
+
+/// How many placeholders `markdown` still has.
+pub fn placeholders(markdown: &str) -> usize {
+    markdown.matches(PLACEHOLDER).count()
 }
 
 /// What `draft` did, or (dry run) would do.
@@ -158,8 +188,11 @@ pub fn draft(
 ) -> Result<DraftReport, DraftError> {
     let date = issue.date.to_string();
     let candidates = store.draft_candidates(&date)?;
-    let known: HashMap<&str, &crate::config::Section> =
-        config.sections.iter().map(|s| (s.id.as_str(), s)).collect();
+    let sections = issue_sections(&config.sections, &store.one_off_sections()?);
+    let known: HashMap<&str, &IssueSection> = sections
+        .iter()
+        .map(|s| (s.section.id.as_str(), s))
+        .collect();
     let (placed, skipped): (Vec<&DraftCandidate>, Vec<&DraftCandidate>) = candidates
         .iter()
         .partition(|c| c.section.as_deref().is_some_and(|s| known.contains_key(s)));
@@ -182,6 +215,7 @@ pub fn draft(
     let data = IssueData {
         config,
         issue: &issue,
+        sections: &sections,
     };
     let (markdown, added, items, new_ids) = match &existing {
         None => {
@@ -305,7 +339,7 @@ fn merge_into(
     }
     let mut items: HashMap<String, Vec<(CandidateId, String)>> = HashMap::new();
     let mut sections = HashMap::new();
-    for section in &data.config.sections {
+    for IssueSection { section, one_off } in data.sections {
         let of_section: Vec<&DraftCandidate> = missing
             .iter()
             .copied()
@@ -318,14 +352,19 @@ fn merge_into(
             .iter()
             .map(|c| {
                 templates
-                    .render_item(&item_data(c))
+                    .render_item(&item_data(c, data.config.newsletter.item_style))
                     .map(|text| (c.id, text))
                     .map_err(|e| e.to_string())
             })
             .collect::<Result<_, _>>()?;
         items.insert(section.id.clone(), rendered);
         let block = templates
-            .render_section(&section_data(section, &of_section))
+            .render_section(&section_data(
+                section,
+                *one_off,
+                &of_section,
+                data.config.newsletter.item_style,
+            ))
             .map_err(|e| e.to_string())?;
         sections.insert(section.id.clone(), block);
     }
@@ -334,7 +373,7 @@ fn merge_into(
         .filter(|c| c.drafted)
         .filter_map(|c| Some((c.id, c.section.clone()?)))
         .collect();
-    let order: Vec<String> = data.config.sections.iter().map(|s| s.id.clone()).collect();
+    let order: Vec<String> = data.sections.iter().map(|s| s.section.id.clone()).collect();
     let merged = merge::merge(
         text,
         &markers,
@@ -351,6 +390,7 @@ fn merge_into(
 struct IssueData<'a> {
     config: &'a Config,
     issue: &'a Issue,
+    sections: &'a [IssueSection],
 }
 
 impl IssueData<'_> {
@@ -359,16 +399,16 @@ impl IssueData<'_> {
     fn document(&self, candidates: &[&DraftCandidate]) -> Value {
         let newsletter = &self.config.newsletter;
         let sections: Vec<Value> = self
-            .config
             .sections
             .iter()
-            .filter_map(|section| {
+            .filter_map(|IssueSection { section, one_off }| {
                 let items: Vec<&DraftCandidate> = candidates
                     .iter()
                     .copied()
                     .filter(|c| c.section.as_deref() == Some(section.id.as_str()))
                     .collect();
-                (!items.is_empty()).then(|| section_data(section, &items))
+                (!items.is_empty())
+                    .then(|| section_data(section, *one_off, &items, newsletter.item_style))
             })
             .collect();
         json!({
@@ -387,22 +427,29 @@ impl IssueData<'_> {
     }
 }
 
-fn section_data(section: &crate::config::Section, items: &[&DraftCandidate]) -> Value {
+fn section_data(
+    section: &crate::config::Section,
+    one_off: bool,
+    items: &[&DraftCandidate],
+    style: ItemStyle,
+) -> Value {
     json!({
         "id": section.id,
+        "one_off": one_off,
         "title": section.title,
         "emoji": section.emoji,
         "marker": merge::section_marker(&section.id),
-        "items": items.iter().map(|c| item_data(c)).collect::<Vec<_>>(),
+        "items": items.iter().map(|c| item_data(c, style)).collect::<Vec<_>>(),
     })
 }
 
 /// One item: feed text escaped, the URL only when it is http(s), the
-/// editor's note as written.
-fn item_data(candidate: &DraftCandidate) -> Value {
+/// editor's note as written except that it cannot carry newsdesk's markers.
+fn item_data(candidate: &DraftCandidate, style: ItemStyle) -> Value {
     json!({
         "id": candidate.id,
         "marker": merge::item_marker(candidate.id),
+        "card": style == ItemStyle::Card,
         "title": escape::markdown_text(&candidate.title),
         "url": candidate.url.as_deref().and_then(escape::link_url),
         "summary": candidate
@@ -410,7 +457,12 @@ fn item_data(candidate: &DraftCandidate) -> Value {
             .as_deref()
             .map(escape::markdown_text)
             .filter(|s| !s.is_empty()),
-        "note": candidate.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
+        "note": candidate
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(merge::without_markers),
         "source": candidate.source,
         "published": candidate.published,
         "contributors": candidate.contributors,
@@ -442,6 +494,42 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<(), DraftError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// templates/README.md names every field an item or section hands the
+    /// templates.
+    #[test]
+    fn the_template_data_is_documented() {
+        let readme = include_str!("../../templates/README.md");
+        let candidate = DraftCandidate {
+            id: CandidateId(1),
+            title: "t".into(),
+            url: None,
+            summary: None,
+            note: None,
+            section: Some("articles".into()),
+            source: crate::ids::SourceId("blog".into()),
+            published: "2026-12-01T00:00:00Z".into(),
+            drafted: false,
+            contributors: vec!["ivan".into()],
+            related: Vec::new(),
+        };
+        let section = crate::config::Section {
+            id: "articles".into(),
+            title: "Articles".into(),
+            emoji: "👀".into(),
+        };
+        let data = section_data(&section, false, &[&candidate], ItemStyle::Card);
+        let item = data["items"][0].clone();
+        for value in [data, item] {
+            for key in value.as_object().unwrap().keys() {
+                let named = |form: String| readme.contains(&form);
+                assert!(
+                    named(format!("`{key}`")) || named(format!("`{key}[]`")),
+                    "{key} is not in templates/README.md"
+                );
+            }
+        }
+    }
 
     #[test]
     fn the_next_issue_day_is_today_or_later_in_the_week() {

@@ -19,6 +19,8 @@ use crate::store::{
     StoreError,
 };
 
+mod issue;
+
 /// Rows read per page.
 pub const PAGE: usize = 100;
 /// Stale scores re-computed per idle moment: a few milliseconds of work.
@@ -48,6 +50,12 @@ pub enum Mode {
     /// Filing a link under the selected candidate: a URL or a candidate id.
     Link {
         input: String,
+    },
+    /// Typing "EMOJI TITLE" of a section of this issue only, to go after
+    /// `after` (an index into the sections).
+    NewSection {
+        input: String,
+        after: usize,
     },
     Help,
 }
@@ -87,7 +95,8 @@ struct Undo {
 pub struct App {
     store: Store,
     ranking: Ranking,
-    /// Section ids and titles, in the configured order.
+    /// Section ids and titles, in the configured order, then the one-off
+    /// sections of the coming issue.
     pub sections: Vec<(String, String)>,
     kinds: HashMap<SourceId, SourceKind>,
     pub status: Status,
@@ -112,14 +121,21 @@ impl App {
     /// stale rows (the best first), then reads the first page.
     pub fn new(mut store: Store, config: &Config, now: DateTime<Utc>) -> Result<App, StoreError> {
         let ranking = Ranking::adopt(Rules::of(config), &mut store)?;
+        let mut sections: Vec<(String, String)> = config
+            .sections
+            .iter()
+            .map(|s| (s.id.clone(), s.title.clone()))
+            .collect();
+        sections.extend(
+            store
+                .current_one_off_sections()?
+                .into_iter()
+                .map(|s| (s.id, format!("{} {} (this issue)", s.emoji, s.title))),
+        );
         let mut app = App {
             store,
             ranking,
-            sections: config
-                .sections
-                .iter()
-                .map(|s| (s.id.clone(), s.title.clone()))
-                .collect(),
+            sections,
             kinds: config
                 .sources
                 .iter()
@@ -257,6 +273,13 @@ impl App {
                     });
                 }
             }
+            Mode::NewSection { input, after } => {
+                if let Some(input) =
+                    edit_line(key, input, |input| Mode::NewSection { input, after }, self)
+                {
+                    self.accept_into_new_section(&input, after)?;
+                }
+            }
             Mode::Note { input } => {
                 if let Some(input) = edit_line(key, input, |input| Mode::Note { input }, self)
                     && let Some(id) = self.selected().map(|c| c.id)
@@ -306,6 +329,8 @@ impl App {
             KeyCode::Char('r') => self.decide(Status::Rejected, None)?,
             KeyCode::Char('d') => self.decide(Status::Deferred, None)?,
             KeyCode::Char('u') => self.undo()?,
+            KeyCode::Char('K') => self.move_in_section(-1)?,
+            KeyCode::Char('J') => self.move_in_section(1)?,
             KeyCode::Char('n') => {
                 if let Some(candidate) = self.selected() {
                     let note = candidate.note.clone().unwrap_or_default();
@@ -381,6 +406,12 @@ impl App {
                 self.mode = Mode::Section {
                     choice: index.min(last),
                 };
+            }
+            KeyCode::Char('+') => {
+                self.mode = Mode::NewSection {
+                    input: String::new(),
+                    after: choice,
+                }
             }
             KeyCode::Esc | KeyCode::Char('q') => self.message = Some("not accepted".into()),
             _ => self.mode = Mode::Section { choice },

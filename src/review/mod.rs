@@ -7,6 +7,8 @@ pub mod app;
 pub mod ui;
 
 #[cfg(test)]
+mod issue_tests;
+#[cfg(test)]
 mod link_tests;
 #[cfg(test)]
 mod tests;

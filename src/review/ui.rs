@@ -37,10 +37,17 @@ const KEYS: &[(&str, &str)] = &[
 
 const HELP: &[(&str, &str)] = &[
     ("j k ↓ ↑", "move (PgDn/PgUp/space by ten, g to the top)"),
-    ("a", "accept: choose the section (j/k, 1-9), Enter"),
+    (
+        "a",
+        "accept: choose the section (j/k, 1-9), Enter; + makes one for this issue",
+    ),
     ("r", "reject"),
     ("d", "defer"),
     ("u", "undo the last decision or comment"),
+    (
+        "K J",
+        "accepted: move up / down in its section's draft order",
+    ),
     ("n", "comment: $EDITOR, or inline when unset"),
     (
         "l",
@@ -354,7 +361,12 @@ fn draw_message(frame: &mut Frame, app: &App, area: Rect) {
         Mode::Link { input } => {
             format!("link under this one (URL or #id): {input}▏ (Enter links, Esc cancels)")
         }
-        Mode::Section { .. } => "accept into which section? j/k, Enter; Esc cancels".into(),
+        Mode::Section { .. } => {
+            "accept into which section? j/k, Enter; + a new one; Esc cancels".into()
+        }
+        Mode::NewSection { input, .. } => {
+            format!("new section (emoji, title): {input}▏ (Enter accepts, Esc cancels)")
+        }
         _ => app.message.clone().unwrap_or_default(),
     };
     // Keep the end of what is being typed in view.

@@ -35,6 +35,16 @@ fn editor_state(conn: &Connection, id: CandidateId) -> Result<Option<EditorState
         .optional()?)
 }
 
+/// Puts candidate `id` after every other in the editor's order.
+fn place_last(tx: &Transaction, id: CandidateId) -> Result<()> {
+    tx.execute(
+        "UPDATE candidates SET editor_order = (SELECT COALESCE(MAX(editor_order), 0) + 1 FROM candidates)
+         WHERE id = ?1",
+        [id],
+    )?;
+    Ok(())
+}
+
 pub(super) fn next_generation(tx: &Transaction) -> Result<()> {
     tx.execute("UPDATE ranking SET generation = generation + 1", [])?;
     Ok(())
@@ -69,6 +79,12 @@ impl Store {
                  WHERE id = ?1",
                 params![id, status, section, note, now],
             )?;
+            // A newly accepted item (or one moved to another section) goes
+            // after every other; a second accept keeps its place.
+            let moved = section.is_some_and(|s| state.section.as_deref() != Some(s));
+            if status == Status::Accepted && (state.status != Status::Accepted || moved) {
+                place_last(&tx, id)?;
+            }
             before.push(state);
         }
         // The learned model changed: stored scores are now of an older generation.
@@ -100,6 +116,43 @@ impl Store {
         next_generation(&tx)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Moves accepted candidate `id` one place up (`by` < 0) or down in the
+    /// editor's order of its section; returns its place (1-based) and the
+    /// section's accepted count after the move, or `None` when `id` is not
+    /// an accepted candidate with a section.
+    pub fn move_accepted(&mut self, id: CandidateId, by: isize) -> Result<Option<(usize, usize)>> {
+        let tx = self.editor_transaction()?;
+        let section: Option<String> = tx
+            .query_row(
+                "SELECT section FROM candidates WHERE id = ?1 AND status = 'accepted'",
+                [id],
+                |row| row.get(0),
+            )
+            .optional()?
+            .flatten();
+        let Some(section) = section else {
+            return Ok(None);
+        };
+        let mut ids: Vec<CandidateId> = tx
+            .prepare_cached(
+                "SELECT id FROM candidates WHERE status = 'accepted' AND section = ?1
+                 ORDER BY COALESCE(editor_order, 0), decided_at, id",
+            )?
+            .query_map([&section], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let at = ids.iter().position(|i| *i == id).expect("selected above");
+        let to = at.saturating_add_signed(by).min(ids.len() - 1);
+        let item = ids.remove(at);
+        ids.insert(to, item);
+        // The whole section renumbered after every other order, so the
+        // order within it is explicit from here on.
+        for id in &ids {
+            place_last(&tx, *id)?;
+        }
+        tx.commit()?;
+        Ok(Some((to + 1, ids.len())))
     }
 
     /// Sets (or with `None` clears) the editor's comment on a candidate;

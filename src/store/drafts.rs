@@ -37,14 +37,15 @@ pub struct IssueRecord {
 
 impl Store {
     /// Candidates that go into the draft of `issue_date`: every accepted
-    /// one, and those already drafted in that issue; oldest first.
+    /// one, and those already drafted in that issue; in the editor's order
+    /// (as accepted, or as moved since).
     pub fn draft_candidates(&self, issue_date: &str) -> Result<Vec<DraftCandidate>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT c.id, c.title, c.url, c.summary, c.note, c.section, c.source_id, c.published,
                     c.status = 'drafted'
              FROM candidates c LEFT JOIN issues i ON i.id = c.drafted_in
              WHERE c.status = 'accepted' OR (c.status = 'drafted' AND i.issue_date = ?1)
-             ORDER BY c.published, c.id",
+             ORDER BY COALESCE(c.editor_order, 0), c.decided_at, c.id",
         )?;
         let rows = stmt.query_map([issue_date], |row| {
             Ok(DraftCandidate {

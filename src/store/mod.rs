@@ -10,7 +10,7 @@
 //! The rooms: `polls` (what a poll records), `sources` (their health),
 //! `ingest` (entries into candidates), `candidates` (reading them),
 //! `queue` (the ranked queue and its stored scores), `decisions` (the
-//! editor's), `drafts`, `enrichment`, `published` (past issues), `submissions` (links
+//! editor's), `drafts`, `one_off` (sections of one issue), `enrichment`, `published` (past issues), `submissions` (links
 //! added by hand), `related` (links filed under a candidate) and
 //! `backfill` (keys for rows older than a migration).
 
@@ -30,6 +30,7 @@ mod decisions;
 mod drafts;
 mod enrichment;
 mod ingest;
+mod one_off;
 mod polls;
 mod published;
 mod queue;
@@ -43,6 +44,7 @@ pub use decisions::EditorState;
 pub use drafts::{DraftCandidate, IssueRecord};
 pub use enrichment::Enrichment;
 pub use ingest::DedupKeys;
+pub use one_off::{ONE_OFF_PREFIX, OneOffSection, one_off_id};
 pub use polls::{Added, FetchedDocument, PollMemory, PollRecord};
 pub use queue::QueueQuery;
 pub use related::{FileError, Filed, NewRelated, RelatedLink};
@@ -64,7 +66,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0012_candidate_sessions.sql"),
     include_str!("migrations/0013_submissions.sql"),
     include_str!("migrations/0014_related_links.sql"),
-    include_str!("migrations/0015_age_mentions_sections.sql"),
+    include_str!("migrations/0015_editor_order.sql"),
+    include_str!("migrations/0016_one_off_sections.sql"),
+    include_str!("migrations/0017_age_mentions_sections.sql"),
 ];
 
 /// What can go wrong with the database. Each message says what to do; the

@@ -372,12 +372,12 @@ fn stories_already_published_in_past_issues_are_not_queued() {
     };
     assert_eq!(
         reason("Spotlight on SIG Network: Life After kube-proxy").as_deref(),
-        Some("published in 2026/2026-10-28.md (2026-10-28)")
+        Some("published in drafts/2026/2026-10-28.md (2026-10-28)")
     );
     assert_eq!(
         reason("Dynamic Resource Allocation Goes GA: What Cluster Operators Need to Know")
             .as_deref(),
-        Some("published in 2026-11-04.md (2026-11-04)")
+        Some("published in drafts/2026-11-04.md (2026-11-04)")
     );
     assert_eq!(reason("Kubernetes v1.35: Harbor Lights"), None);
     assert_eq!(desk.count("SELECT COUNT(*) FROM candidates"), 3);

@@ -44,10 +44,30 @@ fn init_scaffolds_a_repository_that_checks_ok() {
         "the shipped example, commented, rendering with the scaffold's templates"
     );
     assert!(feeds.contains("database = \"newsdesk.db\""));
-    assert!(dir.join("drafts").is_dir());
-    assert!(dir.join("drafts/.gitkeep").is_file());
+    // A Zenn repository: articles/ at the root, zenn-cli pinned, at the
+    // version the real-client test checks drafts with.
+    assert!(dir.join("articles/.gitkeep").is_file());
+    let package: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("package.json")).unwrap()).unwrap();
+    let tested: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/zenn/package.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(package["name"], "weekly");
+    assert_eq!(
+        package["devDependencies"]["zenn-cli"],
+        tested["devDependencies"]["zenn-cli"]
+    );
     let gitignore = std::fs::read_to_string(dir.join(".gitignore")).unwrap();
-    for name in ["newsdesk.db", "newsdesk.db-wal", "newsdesk.db-shm"] {
+    for name in [
+        "newsdesk.db",
+        "newsdesk.db-wal",
+        "newsdesk.db-shm",
+        "node_modules/",
+    ] {
         assert!(gitignore.lines().any(|l| l == name), "{gitignore}");
     }
     let repository = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -121,7 +141,7 @@ fn init_refuses_to_overwrite_and_writes_nothing() {
         "mine\n"
     );
     assert!(!dir.join("feeds.toml").exists());
-    assert!(!dir.join("drafts").exists());
+    assert!(!dir.join("articles").exists());
     assert!(!dir.join(".git").exists());
 }
 

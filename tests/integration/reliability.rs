@@ -124,10 +124,7 @@ fn sigkill_at_fifty_moments_of_polling_and_drafting_loses_nothing() {
         .map(|i| source(&format!("s{i}"), &server.url(&format!("/f{i}")), "articles"))
         .collect();
     let desk = fast_desk(&sources, "");
-    let draft = desk
-        .dir
-        .path()
-        .join("drafts/articles/test-weekly-2026-12-02.md");
+    let draft = desk.dir.path().join("articles/test-weekly-2026-12-02.md");
     let mut ledger = Ledger::default();
     let mut rng = fastrand::Rng::with_seed(20261125);
     let (mut daemon_kills, mut draft_kills, mut drafts_finished) = (0, 0, 0);

@@ -267,11 +267,11 @@ fn a_story_in_a_past_issue_is_not_queued_unless_forced() {
     assert_eq!(added[0]["id"], Value::Null);
     assert_eq!(
         added[0]["published_in"],
-        "published in 2026-11-04.md (2026-11-04)"
+        "published in drafts/2026-11-04.md (2026-11-04)"
     );
     let out = desk.ok(&["add", &server.url("/story"), "--by", "ivan"]);
     assert!(
-        out.starts_with("published in 2026-11-04.md (2026-11-04); not queued"),
+        out.starts_with("published in drafts/2026-11-04.md (2026-11-04); not queued"),
         "{out}"
     );
     assert_eq!(desk.count("SELECT COUNT(*) FROM candidates"), 0);

@@ -23,7 +23,7 @@ fn commit_puts_only_the_draft_in_a_commit_naming_the_issue() {
     );
     assert_eq!(
         git(repo, &["show", "--name-only", "--format=", "HEAD"]).trim(),
-        "drafts/articles/test-weekly-2026-12-02.md"
+        "articles/test-weekly-2026-12-02.md"
     );
     let status = git(
         repo,
@@ -96,18 +96,23 @@ fn commit_outside_a_git_repository_says_to_run_git_init() {
 #[test]
 fn issue_numbers_continue_from_past_drafts() {
     let (desk, _server) = desk_with(ARTICLES, RELEASES, "first_issue = 10\n");
-    let drafts = desk.dir.path().join("drafts");
-    std::fs::create_dir_all(drafts.join("articles")).unwrap();
-    std::fs::create_dir_all(drafts.join("2026")).unwrap();
+    let repo = desk.dir.path();
+    std::fs::create_dir_all(repo.join("articles")).unwrap();
+    std::fs::create_dir_all(repo.join("books/x")).unwrap();
     for past in [
         "articles/test-weekly-2026-11-11.md",
         "articles/test-weekly-2026-11-18.md",
-        "2026/2026-11-25.md",
-        // Later issues and other files do not count.
+        "articles/test-weekly-2026-11-25.md",
+        // Later issues and other files do not count: an author's own
+        // article with a date in its name and a book's chapter made 第1回
+        // into 第3回.
         "articles/test-weekly-2026-12-09.md",
+        "articles/kubecon-report-2026-11-20.md",
+        "articles/test-weekly-extra-2026-11-21.md",
+        "books/x/2026-01-01.md",
         "README.md",
     ] {
-        std::fs::write(drafts.join(past), "# past\n").unwrap();
+        std::fs::write(repo.join(past), "# past\n").unwrap();
     }
     accept(&desk, "Argo CD v3.0.0", None);
     let draft = desk.ok(&["draft", "--date", DATE, "--dry-run"]);
