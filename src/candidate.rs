@@ -81,6 +81,18 @@ pub struct RankInput<'a> {
     pub seen_in: usize,
     /// RFC 3339.
     pub published: &'a str,
+    /// The link the newsletter would show.
+    pub url: Option<&'a str>,
+    /// How a past issue mentioned it ("mentioned in the 2022-08-05 issue …").
+    pub mention: Option<&'a str>,
+}
+
+/// What ranking makes of a candidate: its score and the section it would
+/// go in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judged {
+    pub total: f64,
+    pub section: Option<String>,
 }
 
 /// A score as candidates carry it (lists, JSON): two decimals.
@@ -88,9 +100,9 @@ pub fn rounded_score(total: f64) -> f64 {
     (total * 100.0).round() / 100.0
 }
 
-/// Anything that gives a candidate its total score.
+/// Anything that gives a candidate its total score and suggested section.
 pub trait CandidateScorer: Sync {
-    fn total_score(&self, candidate: &RankInput) -> f64;
+    fn judge(&self, candidate: &RankInput) -> Judged;
 }
 
 /// Candidates scored on each core from this many.
@@ -107,13 +119,13 @@ pub struct Scoring<'a> {
 }
 
 impl Scoring<'_> {
-    pub fn score(&self, candidate: &RankInput) -> f64 {
-        self.scorer.total_score(candidate)
+    pub fn score(&self, candidate: &RankInput) -> Judged {
+        self.scorer.judge(candidate)
     }
 
     /// The scores of many candidates, in order: on every core when there
     /// are enough to be worth it.
-    pub fn score_all(&self, candidates: &[RankInput]) -> Vec<f64> {
+    pub fn score_all(&self, candidates: &[RankInput]) -> Vec<Judged> {
         if candidates.len() < PARALLEL_FROM {
             return candidates.iter().map(|c| self.score(c)).collect();
         }
@@ -123,7 +135,7 @@ impl Scoring<'_> {
             let parts: Vec<_> = candidates
                 .chunks(chunk)
                 .map(|part| {
-                    scope.spawn(move || part.iter().map(|c| self.score(c)).collect::<Vec<f64>>())
+                    scope.spawn(move || part.iter().map(|c| self.score(c)).collect::<Vec<Judged>>())
                 })
                 .collect();
             parts
@@ -141,10 +153,50 @@ impl Scoring<'_> {
 pub struct RankingState {
     pub generation: i64,
     pub rules_fingerprint: String,
+    /// How many undecided candidates there were, as the learned model's
+    /// background, when the generation began.
+    pub background: i64,
+}
+
+/// Why an example teaches the learned model what it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lesson {
+    /// An item of a past issue in drafts_dir.
+    Published,
+    /// Accepted or drafted.
+    Accepted,
+    Rejected,
+    /// Still new when an issue covering its dates was drafted: a weak no.
+    PassedOver,
+    /// A recent candidate not yet decided: what a typical story looks
+    /// like, against which the editor's picks stand out.
+    Background,
+}
+
+/// Undecided candidates the learned model reads as its background, the
+/// newest first, at most.
+pub const BACKGROUND_SAMPLE: i64 = 3_000;
+
+/// One example the learned model is trained from.
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub lesson: Lesson,
+    pub title: String,
+    /// The summary, or for a past issue's item the editors' comment.
+    pub summary: Option<String>,
+    /// The link, or for a past issue's item the key of its link
+    /// (`github.com/owner/repo`).
+    pub url: Option<String>,
+    pub source: Option<SourceId>,
+    /// Where the editor put it: a section id of the configuration for a
+    /// decision, the heading (emoji left off) for a past issue's item.
+    pub section: Option<String>,
+    /// YYYY-MM-DD of the past issue.
+    pub issue_date: Option<String>,
 }
 
 /// Where ranking's memory is kept (the store): the state of the stored
-/// scores and the decisions the learned model is trained from.
+/// scores and the examples the learned model is trained from.
 pub trait RankingStore {
     type Error;
 
@@ -154,7 +206,15 @@ pub trait RankingStore {
     /// differs from the stored one, stored scores become stale.
     fn adopt_ranking_rules(&mut self, fingerprint: &str) -> Result<(), Self::Error>;
 
-    /// Title and summary of every decided candidate, and whether the
-    /// editor took it (accepted or drafted) or not (rejected).
-    fn decisions(&self) -> Result<Vec<(String, bool)>, Self::Error>;
+    /// The items of past issues, every decided candidate, the candidates
+    /// passed over, and a sample of undecided ones.
+    fn examples(&self) -> Result<Vec<Example>, Self::Error>;
+
+    /// How many undecided candidates there are, counted up to `at_most`,
+    /// as the background the editor's picks stand out from: 0 while there
+    /// are no picks (no past issue's item, nothing accepted).
+    fn background_size(&self, at_most: i64) -> Result<i64, Self::Error>;
+
+    /// Starts a new generation whose background is `background` candidates.
+    fn advance_generation(&self, background: i64) -> Result<(), Self::Error>;
 }

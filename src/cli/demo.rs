@@ -85,6 +85,10 @@ issue_day = "wednesday"
 [defaults]
 timeout = "10s"
 enrich = false
+# The samples are months or years old: the demo takes them as news. A real
+# feeds.toml keeps the default, "30d", which keeps a feed's back catalogue
+# out of the queue (as google-cloud-blog below shows).
+max_age = "36500d"
 
 [github]
 transport = "atom"
@@ -124,6 +128,7 @@ id = "google-cloud-blog"
 kind = "feed"
 url = "{base}/google-cloud/blog.rss"
 section = "articles"
+max_age = "30d"
 
 [[source]]
 id = "argo-cd-releases"
@@ -226,6 +231,13 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         "accepted {accepted} candidates across {} sections",
         config.sections.len()
     )?;
+    let kept_out = store.kept_out_len()?;
+    if kept_out > 0 {
+        writeln!(
+            out,
+            "kept {kept_out} entries out of the queue (too old when first seen, or filtered): `review list --status kept-out` lists them"
+        )?;
+    }
 
     let templates = Templates::load(&config.newsletter).map_err(DraftError::Templates)?;
     let issue = draft::plan(&config.newsletter, None, chrono::Local::now().date_naive());

@@ -74,7 +74,9 @@ struct AcceptArgs {
     #[arg(required = true)]
     ids: Vec<CandidateId>,
     /// The section to put them in (an id from [[sections]], or a one-off
-    /// section's title or id); default: the section of their source.
+    /// section's title or id); default: the suggested one
+    /// (`suggested_section`: where you put similar items, else the section
+    /// of their source).
     #[arg(long, value_name = "S")]
     section: Option<String>,
     /// Make --section a new section of this issue only, titled so.
@@ -99,27 +101,37 @@ struct DecideArgs {
     ids: Vec<CandidateId>,
 }
 
-/// List candidates, best first.
+/// List candidates, best first (equal scores: the newer, then the higher id).
 ///
 /// The score adds: `[ranking] keywords` found in title or summary, the
 /// source's `weight` − 1, ln(number of sources), 2 points halving every
-/// week of age, and — once at least 3 candidates were accepted and 3
-/// rejected — what past decisions say of its words (±4 at most).
+/// week of age, 1 point when a past issue mentioned the story under
+/// another link, and what your past issues (the items under drafts_dir)
+/// and decisions say of its title words and link (±4 at most).
 /// `review show ID` lists the parts.
+///
+/// `--status kept-out` lists the entries stored but kept out of the queue
+/// instead: by a filter rule, by `max_age`, or published in a past issue
+/// (JSON: `entry`, `title`, `url`, `source`, `published`,
+/// `first_seen_at`, `kept_out`).
 ///
 /// With --json, prints one JSON array; each candidate has `id`, `title`,
 /// `url`, `source` (where it was first seen), `section`, `status`,
 /// `seen_in` (every source id that carried it), `published` (RFC 3339),
 /// `summary`, `session` (a conference session's start, end, room, track
-/// and speakers, or null), `note`, `decided_at`, `created_at` and `score`.
+/// and speakers, or null), `note`, `decided_at`, `created_at`, `score`,
+/// `suggested_section`, `mention` (how a past issue mentioned it, or null)
+/// and `dated_ahead` (the feed's date when it lay more than a day after the
+/// fetch; `published` is then the fetch).
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  newsdesk review list\n  newsdesk review list --status new --section releases --json | jq '.[].title'"
+    after_help = "Examples:\n  newsdesk review list\n  newsdesk review list --status new --section releases --json | jq '.[].title'\n  newsdesk review list --status kept-out"
 )]
 struct ListArgs {
-    /// Only candidates in this state.
+    /// Only candidates in this state, or `kept-out`: entries kept out of
+    /// the queue, with the reason.
     #[arg(long, value_parser = status_parser())]
-    status: Option<Status>,
+    status: Option<Listed>,
     /// Only candidates in this section (an id from [[sections]]).
     #[arg(long, value_name = "S")]
     section: Option<String>,
@@ -131,10 +143,24 @@ struct ListArgs {
     json: bool,
 }
 
-/// `--status`: the queue states as the store spells them.
-fn status_parser() -> impl clap::builder::TypedValueParser<Value = Status> {
-    clap::builder::PossibleValuesParser::new(Status::ALL.map(Status::as_str))
-        .map(|word: String| Status::parse(&word).expect("one of the possible values"))
+/// What `--status` lists.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Listed {
+    Candidates(Status),
+    KeptOut,
+}
+
+const KEPT_OUT: &str = "kept-out";
+
+/// `--status`: the queue states as the store spells them, and `kept-out`.
+fn status_parser() -> impl clap::builder::TypedValueParser<Value = Listed> {
+    let words = Status::ALL.map(Status::as_str);
+    clap::builder::PossibleValuesParser::new(words.into_iter().chain([KEPT_OUT])).map(
+        |word: String| match Status::parse(&word) {
+            Some(status) => Listed::Candidates(status),
+            None => Listed::KeptOut,
+        },
+    )
 }
 
 pub fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), CliError> {
@@ -282,6 +308,8 @@ struct Shown {
     seen_at: Vec<crate::store::Sighting>,
     /// What the score is made of.
     score_parts: Vec<crate::rank::Part>,
+    /// Which items of past issues it is like, in words.
+    likeness: Option<String>,
 }
 
 /// The database for `review list` and `review show`, read-only when this
@@ -305,14 +333,16 @@ fn run_show(cli: &Cli, args: &ShowArgs) -> Result<(), CliError> {
     let Some(mut candidate) = store.candidate(args.id)? else {
         return Err(CliError::NoCandidate(args.id));
     };
-    let score = ranking
-        .ranker(&store, chrono::Utc::now())?
-        .score(&candidate.rank_input());
+    let ranker = ranking.ranker(&store, chrono::Utc::now())?;
+    let score = ranker.score(&candidate.rank_input());
+    let likeness = ranker.likeness(&candidate.rank_input());
+    candidate.suggested_section = ranker.suggest_section(&candidate.rank_input());
     candidate.score = rounded_score(score.total);
     let shown = Shown {
         seen_at: store.sightings(args.id)?,
         candidate,
         score_parts: score.parts,
+        likeness,
     };
     if args.json {
         return print_json(&shown);
@@ -331,7 +361,19 @@ fn run_show(cli: &Cli, args: &ShowArgs) -> Result<(), CliError> {
             .unwrap_or_default()
     )?;
     writeln!(out, "  section:   {}", c.section.as_deref().unwrap_or("-"))?;
+    if let Some(suggested) = &c.suggested_section {
+        writeln!(out, "  suggested: {suggested}")?;
+    }
     writeln!(out, "  published: {}", c.published)?;
+    if let Some(dated) = &c.dated_ahead {
+        writeln!(
+            out,
+            "             (the feed dates it {dated}, after it was fetched: taken as published when fetched)"
+        )?;
+    }
+    if let Some(mention) = &c.mention {
+        writeln!(out, "  mentioned: {mention}")?;
+    }
     if let Some(note) = &c.note {
         writeln!(out, "  note:      {note}")?;
     }
@@ -347,6 +389,9 @@ fn run_show(cli: &Cli, args: &ShowArgs) -> Result<(), CliError> {
     writeln!(out, "  score:     {:.2}", c.score)?;
     for part in &shown.score_parts {
         writeln!(out, "    {:+6.2}  {}", part.points, part.reason)?;
+    }
+    if let Some(likeness) = &shown.likeness {
+        writeln!(out, "  why:       {likeness}")?;
     }
     if !c.related.is_empty() {
         writeln!(out, "  related:")?;
@@ -377,7 +422,12 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
         known_section(&config, section)?;
     }
     let mut store = store_for_reading(cli, &config)?;
-    let candidates = list(&mut store, &config, args)?;
+    let status = match args.status {
+        Some(Listed::KeptOut) => return list_kept_out(&store, args),
+        Some(Listed::Candidates(status)) => Some(status),
+        None => None,
+    };
+    let candidates = list(&mut store, &config, status, args)?;
     if args.json {
         return print_json(&candidates);
     }
@@ -410,7 +460,7 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
     }
     let total = match args.limit {
         Some(limit) if candidates.len() == limit => store.queue_len(&QueueQuery {
-            status: args.status,
+            status,
             section: args.section.clone(),
             text: None,
             limit: None,
@@ -419,6 +469,43 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
         _ => candidates.len(),
     };
     writeln!(out, "{}", count_line(candidates.len(), total))?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The entries kept out of the queue, the most recently seen first.
+fn list_kept_out(store: &Store, args: &ListArgs) -> Result<(), CliError> {
+    let kept_out = store.kept_out(args.limit)?;
+    if args.json {
+        return print_json(&kept_out);
+    }
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    writeln!(
+        out,
+        "{:>6}  {:<18}  {:<10}  TITLE — WHY KEPT OUT",
+        "ENTRY", "SOURCE", "PUBLISHED"
+    )?;
+    for e in &kept_out {
+        let published = e.published.as_deref().unwrap_or("-");
+        writeln!(
+            out,
+            "{:>6}  {:<18}  {:<10}  {} — {}",
+            e.entry,
+            e.source,
+            published.get(..10).unwrap_or(published),
+            e.title,
+            e.kept_out
+        )?;
+    }
+    let total = match args.limit {
+        Some(limit) if kept_out.len() == limit => store.kept_out_len()?,
+        _ => kept_out.len(),
+    };
+    let noun = if total == 1 { "entry" } else { "entries" };
+    match kept_out.len() == total {
+        true => writeln!(out, "{total} {noun} kept out")?,
+        false => writeln!(out, "{} of {total} {noun} kept out", kept_out.len())?,
+    }
     out.flush()?;
     Ok(())
 }
@@ -442,16 +529,17 @@ fn count_line(shown: usize, total: usize) -> String {
 fn list(
     store: &mut Store,
     config: &crate::config::Config,
+    status: Option<Status>,
     args: &ListArgs,
 ) -> Result<Vec<crate::store::CandidateView>, CliError> {
     let mut ranking = Ranking::adopt(Rules::of(config), store)?;
     let started = std::time::Instant::now();
     let scoring = ranking.scoring(&*store, chrono::Utc::now())?;
-    let rescored = store.rescore_stale(&scoring, args.status, None)?;
+    let rescored = store.rescore_stale(&scoring, status, None)?;
     tracing::debug!(rescored, took = ?started.elapsed(), "stale scores");
     let started = std::time::Instant::now();
     let listed = store.queue(&QueueQuery {
-        status: args.status,
+        status,
         section: args.section.clone(),
         text: None,
         limit: args.limit,

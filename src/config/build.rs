@@ -12,7 +12,7 @@ use super::problems::Problems;
 use super::raw::{RawConfig, RawDaemon, RawDedup, RawDefaults, RawGithub, RawHost, RawSection};
 use super::sources::{filters, sources, valid_id};
 use super::{
-    Config, DEFAULT_MAX_ENTRIES, DEFAULT_SECTION_EMOJI, DEFAULT_TITLE_SIMILARITY,
+    Config, DEFAULT_MAX_AGE, DEFAULT_MAX_ENTRIES, DEFAULT_SECTION_EMOJI, DEFAULT_TITLE_SIMILARITY,
     DEFAULT_USER_AGENT, Daemon, Dedup, Defaults, Github, GithubTransport, HostRule, Rate, Section,
 };
 
@@ -103,6 +103,9 @@ fn defaults(problems: &mut Problems, d: &RawDefaults) -> Defaults {
         max_entries: problems
             .count(&d.max_entries, "max_entries", 1)
             .unwrap_or(DEFAULT_MAX_ENTRIES),
+        max_age: problems
+            .age(&d.max_age, "max_age")
+            .unwrap_or(DEFAULT_MAX_AGE),
         concurrency: problems
             .count(&d.concurrency, "concurrency", 1)
             .unwrap_or(16),

@@ -179,6 +179,11 @@ impl DraftFormat {
 /// otherwise: more than any real feed or schedule carries.
 pub const DEFAULT_MAX_ENTRIES: usize = 2_000;
 
+/// An entry older than this when first seen is kept out of the queue
+/// unless `[defaults]` or the source says otherwise: a first poll brings a
+/// feed's back catalogue, which is not news.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(30 * 86_400);
+
 #[derive(Debug, Clone)]
 pub struct Defaults {
     pub interval: Duration,
@@ -201,6 +206,8 @@ pub struct Defaults {
     /// Entries read from one document at most (the first ones: feeds list
     /// the newest first); a feed of 100,000 entries is cut, with a warning.
     pub max_entries: usize,
+    /// Entries older than this when first seen are stored but kept out.
+    pub max_age: Duration,
     /// Whether a source on a public address may be redirected to a
     /// loopback, private or link-local one (off: that is how a feed would
     /// reach into the network newsdesk runs in).
@@ -247,6 +254,10 @@ pub struct Source {
     pub priority: i64,
     /// Ranking: stories from this source score `weight - 1` more.
     pub weight: f64,
+    /// An entry published longer than this before it was first seen is
+    /// stored and kept out ("older than 30d when first seen"); `None`
+    /// keeps every entry (links added by hand).
+    pub max_age: Option<Duration>,
     pub options: SourceOptions,
     pub filters: Filters,
 }
@@ -280,7 +291,8 @@ impl Source {
             ),
         };
         format!(
-            "{options}|{}|{}",
+            "{options}|{:?}|{}|{}",
+            self.max_age,
             self.filters.fingerprint(),
             global.fingerprint()
         )

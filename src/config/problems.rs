@@ -62,6 +62,10 @@ pub enum ConfigError {
 /// the slowest schedule that means anything, and every duration stays far
 /// from the ends of the calendar when added to a date.
 pub(super) const LONGEST: Duration = Duration::from_secs(366 * 24 * 3600);
+/// The longest age `max_age` takes: a century keeps every entry of any
+/// feed ("36500d" is how tests and the demo read old fixtures), and a
+/// date that far back is still far from the calendar's end.
+pub(super) const LONGEST_AGE: Duration = Duration::from_secs(36_525 * 24 * 3600);
 /// The largest size any key takes (a body held in memory).
 pub(super) const LARGEST: u64 = 1 << 30;
 
@@ -119,6 +123,20 @@ impl<'a> Problems<'a> {
         value: &Option<Spanned<String>>,
         key: &str,
     ) -> Option<Duration> {
+        self.duration_up_to(value, key, LONGEST)
+    }
+
+    /// An age (`max_age`): a duration up to [`LONGEST_AGE`].
+    pub(super) fn age(&mut self, value: &Option<Spanned<String>>, key: &str) -> Option<Duration> {
+        self.duration_up_to(value, key, LONGEST_AGE)
+    }
+
+    fn duration_up_to(
+        &mut self,
+        value: &Option<Spanned<String>>,
+        key: &str,
+        longest: Duration,
+    ) -> Option<Duration> {
         let value = value.as_ref()?;
         match humantime::parse_duration(value.get_ref()) {
             Ok(d) if d.is_zero() => {
@@ -129,13 +147,13 @@ impl<'a> Problems<'a> {
                 );
                 None
             }
-            Ok(d) if d > LONGEST => {
+            Ok(d) if d > longest => {
                 self.add(
                     value.span(),
                     format!("`{key}` = \"{}\" is too long", value.get_ref()),
                     Some(format!(
-                        "durations go from above zero up to {}d",
-                        LONGEST.as_secs() / 86_400
+                        "`{key}` goes from above zero up to {}d",
+                        longest.as_secs() / 86_400
                     )),
                 );
                 None

@@ -72,6 +72,7 @@ pub(super) struct RawDefaults {
     pub(super) backoff_max: Option<Spanned<String>>,
     pub(super) enrich: Option<bool>,
     pub(super) max_entries: Option<Spanned<i64>>,
+    pub(super) max_age: Option<Spanned<String>>,
     pub(super) allow_private_redirects: Option<bool>,
 }
 
@@ -135,6 +136,7 @@ pub(super) struct RawSource {
     pub(super) enrich: Option<bool>,
     pub(super) priority: Option<i64>,
     pub(super) weight: Option<f64>,
+    pub(super) max_age: Option<Spanned<String>>,
     // github-releases
     pub(super) repo: Option<Spanned<String>>,
     pub(super) display_name: Option<Spanned<String>>,

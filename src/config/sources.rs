@@ -89,6 +89,10 @@ pub(super) fn sources(
         } else {
             Some(defaults.interval)
         };
+        let max_age = match &s.max_age {
+            Some(_) => problems.age(&s.max_age, "max_age"),
+            None => Some(defaults.max_age),
+        };
         let filters = filters(problems, &s.filters());
         let (true, Some(url), Some(options), Some(interval)) = (ok, url, options, interval) else {
             continue;
@@ -116,6 +120,7 @@ pub(super) fn sources(
             enrich: s.enrich.unwrap_or(defaults.enrich),
             priority: s.priority.unwrap_or(0),
             weight: s.weight.unwrap_or(1.0),
+            max_age,
             options,
             filters,
         });

@@ -308,9 +308,15 @@ impl App {
             KeyCode::Home | KeyCode::Char('g') => self.selected = 0,
             KeyCode::Char('a') => {
                 if let Some(candidate) = self.selected() {
-                    let choice = candidate
-                        .section
-                        .as_ref()
+                    // The suggested section first, unless the editor already chose one.
+                    let preselected = match candidate.status {
+                        Status::Accepted => candidate.section.as_ref(),
+                        _ => candidate
+                            .suggested_section
+                            .as_ref()
+                            .or(candidate.section.as_ref()),
+                    };
+                    let choice = preselected
                         .and_then(|s| self.sections.iter().position(|(id, _)| id == s))
                         .unwrap_or(0);
                     if self.sections.is_empty() {

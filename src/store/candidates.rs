@@ -35,6 +35,15 @@ pub struct CandidateView {
     pub submitted_by: Vec<String>,
     /// Links filed under it, first first.
     pub related: Vec<super::RelatedLink>,
+    /// The date its feed gave it, when that lay more than a day after the
+    /// fetch: `published` is then when it was fetched.
+    pub dated_ahead: Option<String>,
+    /// How a past issue mentioned it without carrying its link as an item
+    /// ("mentioned in the 2022-08-05 issue: same title as “…”").
+    pub mention: Option<String>,
+    /// The section ranking suggests, from where the editor put similar
+    /// items (else its source's section).
+    pub suggested_section: Option<String>,
 }
 
 impl CandidateView {
@@ -46,6 +55,8 @@ impl CandidateView {
             source: &self.source,
             seen_in: self.seen_in.len(),
             published: &self.published,
+            url: self.url.as_deref(),
+            mention: self.mention.as_deref(),
         }
     }
 }
@@ -77,7 +88,54 @@ pub struct Sighting {
     pub reason: Option<String>,
 }
 
+/// An entry stored but kept out of the queue: by a rule, by age, or
+/// because a past issue carried it (`review list --status kept-out`).
+#[derive(Debug, Clone, Serialize)]
+pub struct KeptOut {
+    /// The entry's row (entries have no candidate id).
+    pub entry: i64,
+    pub title: String,
+    pub url: Option<String>,
+    pub source: SourceId,
+    pub published: Option<String>,
+    pub first_seen_at: String,
+    /// Why ("older than 30d when first seen (published 2019-08-01)").
+    pub kept_out: String,
+}
+
 impl Store {
+    /// Entries kept out of the queue, the most recently seen first, at
+    /// most `limit`.
+    pub fn kept_out(&self, limit: Option<usize>) -> Result<Vec<KeptOut>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, title, url, source_id, published, first_seen_at, filtered_reason FROM entries
+             WHERE candidate_id IS NULL AND filtered_reason IS NOT NULL
+             ORDER BY first_seen_at DESC, id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit.map_or(-1, |l| l as i64)], |row| {
+            Ok(KeptOut {
+                entry: row.get(0)?,
+                title: row.get(1)?,
+                url: row.get(2)?,
+                source: row.get(3)?,
+                published: row.get(4)?,
+                first_seen_at: row.get(5)?,
+                kept_out: row.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// How many entries are kept out of the queue.
+    pub fn kept_out_len(&self) -> Result<usize> {
+        let count: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM entries WHERE candidate_id IS NULL AND filtered_reason IS NOT NULL",
+            [],
+            |row| row.get(0),
+        )?;
+        Ok(count as usize)
+    }
+
     /// One candidate, `None` when there is no such id.
     pub fn candidate(&self, id: CandidateId) -> Result<Option<CandidateView>> {
         Ok(select_candidates(&self.conn, "WHERE c.id = ?1", [id])?
@@ -121,7 +179,8 @@ pub(super) fn select_candidates(
 ) -> Result<Vec<CandidateView>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT c.id, c.title, c.url, c.source_id, c.section, c.status, c.published, c.summary,
-                c.note, c.decided_at, c.created_at, c.score, c.session
+                c.note, c.decided_at, c.created_at, c.score, c.session, c.dated_ahead, c.mention,
+                c.suggested_section
          FROM candidates c
          {tail}"
     ))?;
@@ -143,6 +202,9 @@ pub(super) fn select_candidates(
             session: row.get(12)?,
             submitted_by: Vec::new(),
             related: Vec::new(),
+            dated_ahead: row.get(13)?,
+            mention: row.get(14)?,
+            suggested_section: row.get(15)?,
         })
     })?;
     let mut candidates: Vec<CandidateView> = rows.collect::<Result<_, _>>()?;

@@ -53,6 +53,8 @@ pub(super) fn next_generation(tx: &Transaction) -> Result<()> {
 impl Store {
     /// Sets `status` (and for accepts the section and note) on every id, in
     /// one transaction: an unknown id or a drafted candidate changes nothing.
+    /// An accept without a section takes the suggested one (ranking's,
+    /// else the source's).
     /// Returns what each candidate was before, for [`Store::restore`].
     pub fn decide(
         &mut self,
@@ -72,7 +74,8 @@ impl Store {
                 return Err(StoreError::AlreadyDrafted(id));
             }
             tx.execute(
-                "UPDATE candidates SET status = ?2, section = COALESCE(?3, section), note = COALESCE(?4, note), decided_at = ?5
+                "UPDATE candidates SET status = ?2, note = COALESCE(?4, note), decided_at = ?5,
+                        section = COALESCE(?3, CASE WHEN ?2 = 'accepted' AND status != 'accepted' THEN suggested_section END, section)
                  WHERE id = ?1",
                 params![id, status, section, note, now],
             )?;

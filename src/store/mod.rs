@@ -39,7 +39,7 @@ mod sources;
 mod submissions;
 
 pub use crate::candidate::Status;
-pub use candidates::{CandidateView, Sighting};
+pub use candidates::{CandidateView, KeptOut, Sighting};
 pub use decisions::EditorState;
 pub use drafts::{DraftCandidate, Drafting, IssueRecord};
 pub use enrichment::Enrichment;
@@ -68,6 +68,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0014_related_links.sql"),
     include_str!("migrations/0015_editor_order.sql"),
     include_str!("migrations/0016_one_off_sections.sql"),
+    include_str!("migrations/0017_age_mentions_sections.sql"),
 ];
 
 /// What can go wrong with the database. Each message says what to do; the

@@ -15,6 +15,8 @@ impl Store {
     pub fn replace_published(&mut self, links: &[PublishedLink]) -> Result<()> {
         let tx = self.conn.transaction()?;
         replace(&tx, links)?;
+        // The learned model is trained from past issues too.
+        super::decisions::next_generation(&tx)?;
         tx.commit()?;
         Ok(())
     }
@@ -26,13 +28,16 @@ fn replace(tx: &Transaction, links: &[PublishedLink]) -> Result<()> {
     for link in links {
         let canonical = crate::normalize::canonical_url(&link.url, None);
         tx.prepare_cached(
-            "INSERT INTO published (url_key, title, file, issue_date) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO published (url_key, title, file, issue_date, item, section, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
         .execute(params![
             canonical.as_ref().map(dedup::url_key),
             link.title,
             link.file,
-            link.issue_date
+            link.issue_date,
+            link.item,
+            link.section,
+            link.comment
         ])?;
         let id = tx.last_insert_rowid();
         if let Some(title) = &link.title {
@@ -103,14 +108,27 @@ pub(super) fn insert_published_bands(tx: &Transaction, id: i64, title: &str) -> 
     Ok(())
 }
 
-/// The past issue (file, issue date) that published a link with URL key
-/// `key`.
-pub(super) fn issue_with_url_key(
-    tx: &Transaction,
-    key: &str,
-) -> Result<Option<(String, Option<String>)>> {
+/// A past issue's link with a given URL key.
+pub(super) struct PublishedAt {
+    pub(super) file: String,
+    pub(super) issue_date: Option<String>,
+    /// An item's own link, not a related one or one in the prose.
+    pub(super) item: bool,
+}
+
+/// The past issue that published a link with URL key `key`: one where it
+/// was an item's own link when there is one.
+pub(super) fn issue_with_url_key(tx: &Transaction, key: &str) -> Result<Option<PublishedAt>> {
     Ok(tx
-        .prepare_cached("SELECT file, issue_date FROM published WHERE url_key = ?1 LIMIT 1")?
-        .query_row([key], |row| Ok((row.get(0)?, row.get(1)?)))
+        .prepare_cached(
+            "SELECT file, issue_date, item FROM published WHERE url_key = ?1 ORDER BY item DESC, id LIMIT 1",
+        )?
+        .query_row([key], |row| {
+            Ok(PublishedAt {
+                file: row.get(0)?,
+                issue_date: row.get(1)?,
+                item: row.get(2)?,
+            })
+        })
         .optional()?)
 }

@@ -17,7 +17,7 @@ use rusqlite::{Transaction, params};
 use super::candidates::{SEEN_IN_ONE_BY_ONE, select_candidates};
 use super::decisions::next_generation;
 use super::{CandidateView, Result, Status, Store, StoreError, timestamp};
-use crate::candidate::{RankInput, RankingState, RankingStore, Scoring};
+use crate::candidate::{Example, Lesson, RankInput, RankingState, RankingStore, Scoring};
 use crate::ids::CandidateId;
 
 /// A stored score older than this is recomputed.
@@ -116,11 +116,17 @@ fn store_scores(tx: &Transaction, candidates: &[CandidateView], scoring: &Scorin
     let inputs: Vec<RankInput> = candidates.iter().map(CandidateView::rank_input).collect();
     let scores = scoring.score_all(&inputs);
     let mut update = tx.prepare_cached(
-        "UPDATE candidates SET score = ?2, scored_at = ?3, scored_generation = ?4 WHERE id = ?1",
+        "UPDATE candidates SET score = ?2, scored_at = ?3, scored_generation = ?4, suggested_section = ?5 WHERE id = ?1",
     )?;
     let at = timestamp(scoring.at);
-    for (candidate, score) in candidates.iter().zip(scores) {
-        update.execute(params![candidate.id, score, at, scoring.generation])?;
+    for (candidate, judged) in candidates.iter().zip(scores) {
+        update.execute(params![
+            candidate.id,
+            judged.total,
+            at,
+            scoring.generation,
+            judged.section
+        ])?;
     }
     Ok(())
 }
@@ -129,14 +135,17 @@ impl RankingStore for Store {
     type Error = StoreError;
 
     fn ranking_state(&self) -> Result<RankingState> {
-        Ok(self
-            .conn
-            .query_row("SELECT generation, rules FROM ranking", [], |row| {
+        Ok(self.conn.query_row(
+            "SELECT generation, rules, background FROM ranking",
+            [],
+            |row| {
                 Ok(RankingState {
                     generation: row.get(0)?,
                     rules_fingerprint: row.get(1)?,
+                    background: row.get(2)?,
                 })
-            })?)
+            },
+        )?)
     }
 
     fn adopt_ranking_rules(&mut self, fingerprint: &str) -> Result<()> {
@@ -150,14 +159,86 @@ impl RankingStore for Store {
         Ok(())
     }
 
-    fn decisions(&self) -> Result<Vec<(String, bool)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT title || char(10) || COALESCE(summary, ''), status != 'rejected' FROM candidates
-             WHERE status IN ('accepted', 'drafted', 'rejected')
-               AND id NOT IN (SELECT folded_id FROM related_links WHERE folded_id IS NOT NULL)",
+    fn background_size(&self, at_most: i64) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM published WHERE item = 1)
+                          OR EXISTS (SELECT 1 FROM candidates WHERE status IN ('accepted', 'drafted'))
+                     THEN (SELECT COUNT(*) FROM (SELECT 1 FROM candidates WHERE status = 'new' LIMIT ?1))
+                     ELSE 0 END",
+            [at_most],
+            |row| row.get(0),
+        )?)
+    }
+
+    fn advance_generation(&self, background: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE ranking SET generation = generation + 1, background = ?1",
+            [background],
         )?;
-        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(())
+    }
+
+    fn examples(&self) -> Result<Vec<Example>> {
+        let mut examples = Vec::new();
+        let mut items = self.conn.prepare_cached(
+            "SELECT title, MIN(url_key), section, issue_date, MAX(comment) FROM published
+             WHERE item = 1 AND title IS NOT NULL GROUP BY file, title",
+        )?;
+        for row in items.query_map([], |row| {
+            Ok(Example {
+                lesson: Lesson::Published,
+                title: row.get(0)?,
+                summary: row.get(4)?,
+                url: row.get(1)?,
+                source: None,
+                section: row.get(2)?,
+                issue_date: row.get(3)?,
+            })
+        })? {
+            examples.push(row?);
+        }
+        // Decided candidates; those still new when the latest past issue
+        // was drafted, published before it (passed over); and the newest
+        // others, as the background the editor's picks stand out from.
+        let latest_issue: Option<String> = self.conn.query_row(
+            "SELECT MAX(issue_date) FROM published WHERE item = 1",
+            [],
+            |row| row.get(0),
+        )?;
+        let cut = latest_issue.map(|d| format!("{d}T23:59:59Z"));
+        let mut candidates = self.conn.prepare_cached(
+            "SELECT title, summary, url, source_id, section, status,
+                    status = 'new' AND ?1 IS NOT NULL AND created_at <= ?1 AND published <= ?1
+             FROM candidates WHERE status IN ('accepted', 'drafted', 'rejected')
+               AND id NOT IN (SELECT folded_id FROM related_links WHERE folded_id IS NOT NULL)
+             UNION ALL
+             SELECT * FROM (SELECT title, summary, url, source_id, section, status,
+                    ?1 IS NOT NULL AND created_at <= ?1 AND published <= ?1
+                    FROM candidates WHERE status = 'new' ORDER BY id DESC LIMIT ?2)",
+        )?;
+        let rows =
+            candidates.query_map(params![cut, crate::candidate::BACKGROUND_SAMPLE], |row| {
+                let status: Status = row.get(5)?;
+                let passed_over: bool = row.get(6)?;
+                Ok(Example {
+                    lesson: match status {
+                        Status::Rejected => Lesson::Rejected,
+                        Status::Accepted | Status::Drafted => Lesson::Accepted,
+                        _ if passed_over => Lesson::PassedOver,
+                        _ => Lesson::Background,
+                    },
+                    title: row.get(0)?,
+                    summary: row.get(1)?,
+                    url: row.get(2)?,
+                    source: row.get(3)?,
+                    section: row.get(4)?,
+                    issue_date: None,
+                })
+            })?;
+        for row in rows {
+            examples.push(row?);
+        }
+        Ok(examples)
     }
 }
 

@@ -43,6 +43,8 @@ pub fn submissions_source(section: Option<String>) -> Source {
         enrich: true,
         priority: i64::MIN,
         weight: 1.0,
+        // A link added by hand is news to whoever added it, however old.
+        max_age: None,
         options: SourceOptions::Feed,
         filters: Default::default(),
     }

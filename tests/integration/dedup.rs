@@ -543,7 +543,7 @@ fn the_queue_ranks_what_the_editor_takes_above_what_they_turn_away() {
         &id_of(&desk, "Another enterprise webinar next week"),
     ]);
     assert!(
-        explained.contains("past decisions (") && explained.contains("webinar -"),
+        explained.contains("like what you published and took (") && explained.contains("webinar -"),
         "{explained}"
     );
     let explained = desk.ok(&[

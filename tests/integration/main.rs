@@ -2,6 +2,7 @@
 //! on 127.0.0.1, a real SQLite file in a temp dir. Never the internet.
 
 mod add;
+mod age;
 mod architecture;
 mod chaos;
 mod cli;
@@ -12,6 +13,7 @@ mod dedup;
 mod dedup_quality;
 mod draft;
 mod golden;
+mod history;
 mod init;
 mod kinds;
 mod opml;
@@ -33,6 +35,9 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+/// A `max_age` that keeps out nothing a fixture holds.
+pub const ANY_AGE: &str = "36500d";
+
 /// A temp dir holding feeds.toml and the database.
 pub struct Desk {
     pub dir: tempfile::TempDir,
@@ -40,10 +45,13 @@ pub struct Desk {
 
 impl Desk {
     /// A desk whose feeds.toml has the usual sections, `extra` appended.
+    /// Its `max_age` takes entries of any age: the fixtures are real feeds
+    /// of 2015–2026, news to these tests (tests of `max_age` set it per
+    /// source).
     pub fn new(extra: &str) -> Desk {
         let dir = tempfile::tempdir().unwrap();
         let text = format!(
-            "[newsletter]\ntitle = \"Test Weekly\"\n\n[defaults]\ntimeout = \"3s\"\nenrich = false\n\n\
+            "[newsletter]\ntitle = \"Test Weekly\"\n\n[defaults]\ntimeout = \"3s\"\nenrich = false\nmax_age = \"{ANY_AGE}\"\n\
              [[sections]]\nid = \"articles\"\ntitle = \"Notable Articles\"\n\n\
              [[sections]]\nid = \"releases\"\ntitle = \"Releases\"\n\n{extra}"
         );

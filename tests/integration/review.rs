@@ -120,8 +120,10 @@ fn review_list_json_is_stable_best_first_and_limited() {
         keys,
         [
             "created_at",
+            "dated_ahead",
             "decided_at",
             "id",
+            "mention",
             "note",
             "published",
             "related",
@@ -132,6 +134,7 @@ fn review_list_json_is_stable_best_first_and_limited() {
             "source",
             "status",
             "submitted_by",
+            "suggested_section",
             "summary",
             "title",
             "url"

@@ -9,6 +9,7 @@
 //! (the layers), [`title_index`] (recent titles in memory) with its
 //! [`band_table`], and [`sketch`] (a title's stored form).
 
+mod age;
 mod band_table;
 mod placement;
 mod sketch;
@@ -23,6 +24,7 @@ use crate::config::Source;
 use crate::dedup::{self, TitleKey};
 use crate::ids::CandidateId;
 use crate::source::IncomingEntry;
+use age::{Dating, date_entry};
 use placement::{Placement, PlacementContext, place};
 pub(super) use sketch::store_sketch;
 use title_index::TitleIndex;
@@ -58,22 +60,12 @@ pub(super) fn url_key_of(canonical: Option<&str>) -> Option<String> {
         .map(|u| dedup::url_key(&u))
 }
 
-/// How far after its fetch an entry's date may be: a time zone's worth,
-/// and a day's slack for a post scheduled for tomorrow.
-const AHEAD_ALLOWED: chrono::TimeDelta = chrono::TimeDelta::days(1);
-
-/// `published`, or the fetch time `now` (RFC 3339) when the date is more
-/// than [`AHEAD_ALLOWED`] after it: an entry dated 2999 would otherwise
-/// keep full recency for ever, and be a day of its own for the title
-/// window (the same story dated today elsewhere would not join it).
-pub(super) fn not_ahead_of(
-    published: chrono::DateTime<chrono::Utc>,
-    now: &str,
-) -> chrono::DateTime<chrono::Utc> {
-    match chrono::DateTime::parse_from_rfc3339(now) {
-        Ok(fetched) if published > fetched.to_utc() + AHEAD_ALLOWED => fetched.to_utc(),
-        _ => published,
-    }
+/// A stored RFC 3339 time (the epoch for one that is not: it was written
+/// by this program, so never).
+fn parse_time(time: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(time)
+        .map(|t| t.to_utc())
+        .unwrap_or_default()
 }
 
 /// Days since 1970 of an RFC 3339 time.
@@ -164,23 +156,21 @@ fn place_and_merge(
     context: &PlacementContext,
     entry: &IncomingEntry,
     keys: &DedupKeys,
-    published: Option<&str>,
+    dating: &Dating,
     added: &mut Added,
     cache: &mut IngestCache,
 ) -> Result<(Option<CandidateId>, Option<String>, Option<String>)> {
-    Ok(
-        match place(context, entry, keys, published, added, cache)? {
-            Placement::Existing { id, reason } => {
-                merge_into(context.tx, id, context.source, entry)?;
-                cache.touched.push(id);
-                (Some(id), Some(reason), None)
-            }
-            // Scored as it was stored, or (without a scoring) stored with
-            // generation 0: stale until a reader scores it.
-            Placement::New(id) => (Some(id), None, None),
-            Placement::Published(reason) => (None, None, Some(reason)),
-        },
-    )
+    Ok(match place(context, entry, keys, dating, added, cache)? {
+        Placement::Existing { id, reason } => {
+            merge_into(context.tx, id, context.source, entry)?;
+            cache.touched.push(id);
+            (Some(id), Some(reason), None)
+        }
+        // Scored as it was stored, or (without a scoring) stored with
+        // generation 0: stale until a reader scores it.
+        Placement::New(id) => (Some(id), None, None),
+        Placement::Published(reason) => (None, None, Some(reason)),
+    })
 }
 
 /// Inserts the entries a source has not shown before and places each (see
@@ -218,59 +208,61 @@ pub(super) fn insert_entries(
                 &keys_here
             }
         };
-        let published = entry.published.map(timestamp);
-        // What recency and the title window go by; the entry keeps the
-        // source's own date.
-        let placed_at = entry.published.map(|at| timestamp(not_ahead_of(at, now)));
+        let entry_published = entry.published.map(timestamp);
         let updated = entry.updated.map(timestamp);
         let known = tx
             .prepare_cached(
-                "SELECT id, candidate_id FROM entries WHERE source_id = ?1 AND entry_key = ?2",
+                "SELECT id, candidate_id, first_seen_at FROM entries WHERE source_id = ?1 AND entry_key = ?2",
             )?
             .query_row(params![source.id, entry.key], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, Option<CandidateId>>(1)?))
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, Option<CandidateId>>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
             })
             .optional()?;
-        if let Some((entry_id, candidate)) = known {
+        let first_seen = known.as_ref().map_or(now, |k| k.2.as_str());
+        let dating = date_entry(entry, parse_time(first_seen), source.max_age);
+        // A queued story stays queued: age keeps out only what has no
+        // candidate (a later, shorter max_age does not take stories back).
+        let kept_out = match known {
+            Some((_, Some(_), _)) => entry.filtered.clone(),
+            _ => entry.filtered.clone().or_else(|| dating.too_old.clone()),
+        };
+        if let Some((entry_id, candidate, _)) = &known {
             tx.prepare_cached(
                 "UPDATE entries SET title = ?2, summary = ?3, updated = ?4, published = ?5, filtered_reason = ?6
                  WHERE id = ?1 AND (title IS NOT ?2 OR summary IS NOT ?3 OR updated IS NOT ?4 OR published IS NOT ?5
                                     OR filtered_reason IS NOT ?6)",
             )?
-            .execute(params![entry_id, entry.title, entry.summary, updated, published, entry.filtered])?;
+            .execute(params![entry_id, entry.title, entry.summary, updated, entry_published, kept_out])?;
             // A candidate still waiting for a decision follows its own
             // source's changes (a moved session, an edited release).
             if let Some(candidate) = candidate {
                 let changed = tx.prepare_cached(
                     "UPDATE candidates SET title = ?3, summary = COALESCE(?4, summary), published = COALESCE(?5, published),
-                                           session = COALESCE(?6, session)
+                                           session = COALESCE(?6, session), dated_ahead = ?7
                      WHERE id = ?1 AND source_id = ?2 AND status = 'new'
                        AND (title IS NOT ?3 OR summary IS NOT COALESCE(?4, summary) OR published IS NOT COALESCE(?5, published)
-                            OR session IS NOT COALESCE(?6, session))",
+                            OR session IS NOT COALESCE(?6, session) OR dated_ahead IS NOT ?7)",
                 )?
-                .execute(params![candidate, source.id, entry.title, entry.summary, placed_at, entry.session])?;
+                .execute(params![candidate, source.id, entry.title, entry.summary, dating.published, entry.session, dating.dated_ahead])?;
                 if changed > 0 {
-                    cache.touched.push(candidate);
+                    cache.touched.push(*candidate);
                 }
                 continue;
             }
-            if entry.filtered.is_some() {
+            if kept_out.is_some() {
                 continue;
             }
         }
-        let (candidate, reason, filtered) = match &entry.filtered {
+        let (candidate, reason, filtered) = match &kept_out {
             Some(rule) => (None, None, Some(rule.clone())),
-            None => place_and_merge(
-                &context,
-                entry,
-                keys,
-                placed_at.as_deref(),
-                &mut added,
-                cache,
-            )?,
+            None => place_and_merge(&context, entry, keys, &dating, &mut added, cache)?,
         };
         // A known entry kept out until now: placed like a new one.
-        if let Some((entry_id, _)) = known {
+        if let Some((entry_id, _, _)) = known {
             tx.prepare_cached(
                 "UPDATE entries SET candidate_id = ?2, dedup_reason = ?3, filtered_reason = ?4, url_key = ?5 WHERE id = ?1",
             )?
@@ -289,7 +281,7 @@ pub(super) fn insert_entries(
             entry.canonical_url,
             entry.title,
             entry.summary,
-            published,
+            entry_published,
             updated,
             now,
             candidate,

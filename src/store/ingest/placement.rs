@@ -4,7 +4,7 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::sketch::store_sketch;
-use super::{DedupKeys, IngestCache, day_of};
+use super::{Dating, DedupKeys, IngestCache, day_of};
 use crate::candidate::{RankInput, Scoring};
 use crate::config::Source;
 use crate::ids::CandidateId;
@@ -41,7 +41,7 @@ pub(super) fn place(
     context: &PlacementContext,
     entry: &IncomingEntry,
     keys: &DedupKeys,
-    published: Option<&str>,
+    dating: &Dating,
     added: &mut Added,
     cache: &mut IngestCache,
 ) -> Result<Placement> {
@@ -87,7 +87,7 @@ pub(super) fn place(
             reason: format!("same release ({release}) as #{id}"),
         });
     }
-    let when = published.unwrap_or(now);
+    let when = dating.published.as_deref().unwrap_or(now);
     let day = day_of(when);
     let index = cache.titles(tx)?;
     let source_number = index.source_number_of(&source.id.0);
@@ -101,25 +101,43 @@ pub(super) fn place(
             reason: format!("same title as #{id} (similarity {similarity:.2})"),
         });
     }
-    let issue = |file: String, date: Option<String>| match date {
+    let issue = |file: &str, date: &Option<String>| match date {
         Some(date) => format!("published in {file} ({date})"),
         None => format!("published in {file}"),
     };
-    let published_before = keep_out_published && cache.any_published(tx)?;
-    if published_before
-        && let Some(key) = url_key
-        && let Some((file, date)) = issue_with_url_key(tx, key)?
-    {
-        return Ok(Placement::Published(issue(file, date)));
-    }
-    if published_before
-        && let Some((_, similarity, file, date, other)) = best_published_match(tx, title, bands)?
-        && similarity >= threshold
-    {
-        return Ok(Placement::Published(format!(
-            "{}: same title as “{other}”",
-            issue(file, date)
-        )));
+    let mentioned = |file: &str, date: &Option<String>| match date {
+        Some(date) => format!("mentioned in the {date} issue"),
+        None => format!("mentioned in {file}"),
+    };
+    // A story whose own link was an item of a past issue stays out; one a
+    // past issue only mentioned (a related link, the same title under
+    // another link: August's schedule highlight, November's report) is
+    // queued with the mention shown.
+    let mut mention = None;
+    if cache.any_published(tx)? {
+        if let Some(key) = url_key
+            && let Some(at) = issue_with_url_key(tx, key)?
+        {
+            if at.item && keep_out_published {
+                return Ok(Placement::Published(issue(&at.file, &at.issue_date)));
+            }
+            let how = if at.item {
+                "as an item"
+            } else {
+                "as a related link"
+            };
+            mention = Some(format!("{} ({how})", mentioned(&at.file, &at.issue_date)));
+        }
+        if mention.is_none()
+            && let Some((_, similarity, file, date, other)) =
+                best_published_match(tx, title, bands)?
+            && similarity >= threshold
+        {
+            mention = Some(format!(
+                "{}: same title as “{other}”",
+                mentioned(&file, &date)
+            ));
+        }
     }
     // Scored here, from what is at hand, rather than read back at the end
     // of the batch (a new candidate is seen in its own source only).
@@ -130,6 +148,8 @@ pub(super) fn place(
             source: &source.id,
             seen_in: 1,
             published: when,
+            url: entry.canonical_url.as_deref().or(entry.url.as_deref()),
+            mention: mention.as_deref(),
         };
         (
             scoring.score(&input),
@@ -139,8 +159,9 @@ pub(super) fn place(
     });
     tx.prepare_cached(
         "INSERT INTO candidates (source_id, canonical_url, url, title, summary, published, section, created_at,
-                                 release_key, priority, score, scored_at, scored_generation, session)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, COALESCE(?11, 0), ?12, COALESCE(?13, 0), ?14)",
+                                 release_key, priority, score, scored_at, scored_generation, session,
+                                 dated_ahead, mention, suggested_section)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, COALESCE(?11, 0), ?12, COALESCE(?13, 0), ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         source.id,
@@ -154,10 +175,13 @@ pub(super) fn place(
         now,
         title.release,
         source.priority,
-        score.as_ref().map(|s| s.0),
+        score.as_ref().map(|s| s.0.total),
         score.as_ref().map(|s| &s.1),
         score.as_ref().map(|s| s.2),
         entry.session,
+        dating.dated_ahead,
+        mention,
+        score.as_ref().and_then(|s| s.0.section.clone()),
     ])?;
     let id = tx.last_insert_rowid();
     store_sketch(tx, id, day, title, bands)?;

@@ -1,0 +1,258 @@
+//! The editor's past issues in drafts_dir (issue 17): a story a past issue
+//! only mentioned is queued with the mention; the items rank the queue
+//! from the first poll, and say where a new candidate would go.
+
+use serde_json::Value;
+
+use crate::server::{Reply, TestServer};
+use crate::{Desk, source};
+
+fn rss(items: &[(&str, &str, &str)]) -> String {
+    let items: String = items
+        .iter()
+        .map(|(guid, title, link)| {
+            format!("<item><guid isPermaLink=\"false\">{guid}</guid><title>{title}</title><link>{link}</link><description>About {title}, at some length so that no page needs fetching.</description></item>")
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>"
+    )
+}
+
+fn by_title<'a>(list: &'a Value, title: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == title)
+        .unwrap_or_else(|| panic!("no {title:?} in {list:#}"))
+}
+
+/// A desk with a tools section, past issues `issues` (file name, text) in
+/// drafts_dir, and one feed serving `items`.
+fn desk_with_history(issues: &[(&str, &str)], items: &[(&str, &str, &str)]) -> (Desk, TestServer) {
+    let body = rss(items);
+    let server = TestServer::start(move |_| Reply::ok(body.clone(), "application/rss+xml"));
+    let desk = Desk::new(
+        &("[[sections]]\nid = \"tools\"\ntitle = \"Tools\"\n\n[[sections]]\nid = \"events\"\ntitle = \"Events\"\n\n".to_owned()
+            + &source("feed", &server.url("/feed"), "articles")),
+    );
+    let drafts = desk.dir.path().join("drafts");
+    std::fs::create_dir_all(&drafts).unwrap();
+    for (name, text) in issues {
+        std::fs::write(drafts.join(name), text).unwrap();
+    }
+    (desk, server)
+}
+
+const AUGUST: &str = "---\ntitle: \"Neco Weekly (2022-08-05号)\"\n---\n\n\
+    ## 🤝 Events\n\n### KubeCon NA 2022 のスケジュールが公開されました\n\nhttps://kccncna2022.sched.com/\n\n\
+    注目のセッションを紹介します。\n\n\
+    - [Scaling GitOps Across a Thousand Clusters with Argo CD](https://kccncna2022.sched.com/event/182GX)\n\
+    - [Hubble Observability Deep Dive](https://kccncna2022.sched.com/event/182H1)\n\n\
+    ## 👀 Notable Articles\n\n### Kubernetes の Pod Security Admission を試す\n\nhttps://blog.example/psa\n\n\
+    Pod Security Policy の後継です。\n";
+
+#[test]
+fn a_story_a_past_issue_only_mentioned_is_queued_with_the_mention() {
+    let (desk, _server) = desk_with_history(
+        &[("2022-08-05.md", AUGUST)],
+        &[
+            (
+                "own",
+                "Trying Pod Security Admission",
+                "https://blog.example/psa",
+            ),
+            (
+                "report",
+                "Scaling GitOps Across a Thousand Clusters with Argo CD",
+                "https://blog.example/kubecon-report-gitops",
+            ),
+            (
+                "recording",
+                "Session recording is up",
+                "https://kccncna2022.sched.com/event/182H1",
+            ),
+            (
+                "other",
+                "Unrelated storage news",
+                "https://blog.example/storage",
+            ),
+        ],
+    );
+    desk.ok(&["poll"]);
+    let queue = desk.json(&["review", "list", "--json"]);
+    assert_eq!(queue.as_array().unwrap().len(), 3, "{queue:#}");
+    let kept_out = desk.json(&["review", "list", "--status", "kept-out", "--json"]);
+    assert_eq!(
+        kept_out[0]["title"], "Trying Pod Security Admission",
+        "{kept_out:#}"
+    );
+    assert_eq!(
+        kept_out[0]["kept_out"],
+        "published in 2022-08-05.md (2022-08-05)"
+    );
+
+    let report = by_title(
+        &queue,
+        "Scaling GitOps Across a Thousand Clusters with Argo CD",
+    );
+    assert_eq!(
+        report["mention"],
+        "mentioned in the 2022-08-05 issue: same title as “Scaling GitOps Across a Thousand Clusters with Argo CD”"
+    );
+    let recording = by_title(&queue, "Session recording is up");
+    assert_eq!(
+        recording["mention"],
+        "mentioned in the 2022-08-05 issue (as a related link)"
+    );
+    assert_eq!(
+        by_title(&queue, "Unrelated storage news")["mention"],
+        Value::Null
+    );
+
+    let shown = desk.ok(&["review", "show", &report["id"].to_string()]);
+    assert!(
+        shown.contains("mentioned: mentioned in the 2022-08-05 issue")
+            && shown.contains("+1.00  mentioned in the 2022-08-05 issue"),
+        "{shown}"
+    );
+}
+
+/// Two past issues: cloud-native networking and GitHub tools are what
+/// this editor publishes.
+const ISSUES: [(&str, &str); 2] = [
+    (
+        "2026-11-04.md",
+        "## 👀 Notable Articles\n\n### Cilium の eBPF ネットワーキング\n\nhttps://isovalent.example/cilium-ebpf-networking\n\n解説です。\n\n\
+         ### eBPF で Kubernetes のネットワークを観測する Hubble\n\nhttps://blog.example/hubble-ebpf-observability\n\n解説です。\n\n\
+         ## 🛠️ Tools, Frameworks, Libraries\n\n### kyverno/kyverno\n\nhttps://github.com/kyverno/kyverno\n\nポリシーエンジン。\n\n\
+         ### kube-vip\n\nhttps://github.com/kube-vip/kube-vip\n\nVIP を提供します。\n",
+    ),
+    (
+        "2026-11-11.md",
+        "## 👀 Notable Articles\n\n### Cilium Service Mesh without sidecars, with eBPF\n\nhttps://blog.example/cilium-mesh\n\n解説です。\n\n\
+         ### Gateway API and eBPF networking in Kubernetes\n\nhttps://kubernetes.example/gateway-ebpf\n\n解説です。\n\n\
+         ## 🛠️ Tools, Frameworks, Libraries\n\n### stern\n\nhttps://github.com/stern/stern\n\n複数 Pod のログ。\n\n\
+         ### k9s\n\nhttps://github.com/derailed/k9s\n\nTUI です。\n",
+    ),
+];
+
+#[test]
+fn past_issues_rank_the_first_poll_explain_it_and_suggest_sections() {
+    let (desk, _server) = desk_with_history(
+        &ISSUES,
+        &[
+            (
+                "w1",
+                "Join our enterprise webinar on cost savings",
+                "https://vendor.example/webinar",
+            ),
+            (
+                "w2",
+                "Quarterly earnings and partner news",
+                "https://vendor.example/earnings",
+            ),
+            (
+                "e1",
+                "Debugging Cilium eBPF networking in production",
+                "https://blog.example/debug-cilium-ebpf",
+            ),
+            (
+                "w3",
+                "Our new office opens downtown",
+                "https://vendor.example/office",
+            ),
+            (
+                "t1",
+                "kubectl-tree",
+                "https://github.com/ahmetb/kubectl-tree",
+            ),
+            (
+                "w4",
+                "Customer story: a retailer moves to our cloud",
+                "https://vendor.example/retail",
+            ),
+            (
+                "w5",
+                "Five tips for a better sales pipeline",
+                "https://vendor.example/sales",
+            ),
+            (
+                "w6",
+                "Announcing our partner program",
+                "https://vendor.example/partners",
+            ),
+            (
+                "w7",
+                "Meet the team behind our support desk",
+                "https://vendor.example/support",
+            ),
+            (
+                "w8",
+                "Holiday hours for our offices",
+                "https://vendor.example/holidays",
+            ),
+            (
+                "w9",
+                "Register for the customer summit",
+                "https://vendor.example/summit",
+            ),
+            (
+                "w10",
+                "A new pricing plan for teams",
+                "https://vendor.example/pricing",
+            ),
+        ],
+    );
+    desk.ok(&["poll"]);
+    let queue = desk.json(&["review", "list", "--json"]);
+    let titles: Vec<&str> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["title"].as_str().unwrap())
+        .collect();
+    let mut top = titles[..2].to_vec();
+    top.sort();
+    assert_eq!(
+        top,
+        [
+            "Debugging Cilium eBPF networking in production",
+            "kubectl-tree"
+        ],
+        "no decision yet: the past issues rank the queue\n{queue:#}"
+    );
+    crate::assert_best_first(&queue);
+
+    let cilium = by_title(&queue, "Debugging Cilium eBPF networking in production");
+    let shown = desk.ok(&["review", "show", &cilium["id"].to_string()]);
+    assert!(
+        shown.contains("why:       like ") && shown.contains(" items you published, e.g. “"),
+        "{shown}"
+    );
+    let shown: Value = desk.json(&["review", "show", &cilium["id"].to_string(), "--json"]);
+    assert!(
+        shown["likeness"]
+            .as_str()
+            .unwrap()
+            .contains(" items you published, e.g. “"),
+        "{shown:#}"
+    );
+
+    // Where the editor put GitHub repositories before.
+    let tree = by_title(&queue, "kubectl-tree");
+    assert_eq!(tree["suggested_section"], "tools", "{tree:#}");
+    assert_eq!(cilium["suggested_section"], "articles");
+    let webinar = by_title(&queue, "Our new office opens downtown");
+    assert_eq!(
+        webinar["suggested_section"], "articles",
+        "like nothing placed before: the source's section"
+    );
+    // Accepted without a section: the suggested one, and the draft uses it.
+    desk.ok(&["review", "accept", &tree["id"].to_string()]);
+    let accepted = desk.json(&["review", "show", &tree["id"].to_string(), "--json"]);
+    assert_eq!(accepted["section"], "tools");
+    let draft = desk.ok(&["draft", "--dry-run"]);
+    let tools = draft.find("<!-- newsdesk:section tools -->").expect(&draft);
+    assert!(draft[tools..].contains("kubectl-tree"), "{draft}");
+}
