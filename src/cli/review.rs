@@ -311,6 +311,14 @@ fn run_show(cli: &Cli, args: &ShowArgs) -> Result<(), CliError> {
     )?;
     writeln!(out, "  section:   {}", c.section.as_deref().unwrap_or("-"))?;
     writeln!(out, "  published: {}", c.published)?;
+    for s in shown.seen_at.iter().filter(|s| s.unread_date.is_some()) {
+        writeln!(
+            out,
+            "             (first seen: {} dates it {:?}, which could not be read)",
+            s.source,
+            s.unread_date.as_deref().unwrap_or_default()
+        )?;
+    }
     if let Some(note) = &c.note {
         writeln!(out, "  note:      {note}")?;
     }

@@ -68,6 +68,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0014_related_links.sql"),
     include_str!("migrations/0015_editor_order.sql"),
     include_str!("migrations/0016_one_off_sections.sql"),
+    include_str!("migrations/0017_unread_dates.sql"),
 ];
 
 /// What can go wrong with the database. Each message says what to do; the

@@ -69,14 +69,14 @@ pub fn read(expression: &str) -> Expectations {
     for conjunct in split_and(&tokens) {
         let text = render(conjunct);
         match map_conjunct(strip_parens(conjunct)) {
-            Some(checks) => found.checks.extend(checks.into_iter().map(|(entry, field, value)| {
-                Check {
+            Some(checks) => found
+                .checks
+                .extend(checks.into_iter().map(|(entry, field, value)| Check {
                     entry,
                     field,
                     value,
                     source: text.clone(),
-                }
-            })),
+                })),
             None => found.unmapped += 1,
         }
     }
@@ -112,7 +112,9 @@ fn tokenize(text: &str) -> Option<Vec<Token>> {
             let (text, next) = python_string(&chars, i, raw)?;
             tokens.push(Token::Str(text));
             i = next;
-        } else if c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) {
+        } else if c.is_ascii_digit()
+            || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+        {
             let start = i;
             i += 1;
             while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
@@ -135,9 +137,11 @@ fn tokenize(text: &str) -> Option<Vec<Token>> {
                 .into_iter()
                 .find(|p| *p == two)
                 .or_else(|| {
-                    ["[", "]", "(", ")", ".", ",", "+", "{", "}", ":", "<", ">", "-", "*", "%"]
-                        .into_iter()
-                        .find(|p| p.starts_with(c))
+                    [
+                        "[", "]", "(", ")", ".", ",", "+", "{", "}", ":", "<", ">", "-", "*", "%",
+                    ]
+                    .into_iter()
+                    .find(|p| p.starts_with(c))
                 })?;
             i += punct.len();
             tokens.push(Token::Punct(punct));
@@ -276,7 +280,9 @@ fn map_conjunct(tokens: &[Token]) -> Option<Vec<(usize, Field, Value)>> {
         match op {
             Operand::Entry(i, field) => checks.push((*i, *field, value.clone())),
             Operand::Ord(i, field) => {
-                let Value::Number(code) = value else { return None };
+                let Value::Number(code) = value else {
+                    return None;
+                };
                 let c = char::from_u32(u32::try_from(*code).ok()?)?;
                 checks.push((*i, *field, Value::Text(c.to_string())));
             }
@@ -298,20 +304,28 @@ fn map_conjunct(tokens: &[Token]) -> Option<Vec<(usize, Field, Value)>> {
 
 fn operand(tokens: &[Token]) -> Option<Operand> {
     match tokens {
-        [Token::Name(f), Token::Punct("("), inner @ .., Token::Punct(")")] if f == "ord" => {
-            match operand(inner)? {
-                Operand::Entry(i, field) => Some(Operand::Ord(i, field)),
-                _ => None,
-            }
-        }
-        [Token::Name(f), Token::Punct("("), Token::Name(e), Token::Punct(")")]
-            if f == "len" && e == "entries" =>
-        {
-            Some(Operand::Count)
-        }
-        [Token::Name(e), Token::Punct("["), Token::Int(i), Token::Punct("]"), rest @ ..]
-            if e == "entries" =>
-        {
+        [
+            Token::Name(f),
+            Token::Punct("("),
+            inner @ ..,
+            Token::Punct(")"),
+        ] if f == "ord" => match operand(inner)? {
+            Operand::Entry(i, field) => Some(Operand::Ord(i, field)),
+            _ => None,
+        },
+        [
+            Token::Name(f),
+            Token::Punct("("),
+            Token::Name(e),
+            Token::Punct(")"),
+        ] if f == "len" && e == "entries" => Some(Operand::Count),
+        [
+            Token::Name(e),
+            Token::Punct("["),
+            Token::Int(i),
+            Token::Punct("]"),
+            rest @ ..,
+        ] if e == "entries" => {
             let field = entry_field(&path_keys(rest)?)?;
             Some(Operand::Entry(usize::try_from(*i).ok()?, field))
         }
@@ -347,11 +361,21 @@ fn path_keys(mut tokens: &[Token]) -> Option<Vec<String>> {
     let mut keys = Vec::new();
     while !tokens.is_empty() {
         match tokens {
-            [Token::Punct("["), Token::Str(key), Token::Punct("]"), rest @ ..] => {
+            [
+                Token::Punct("["),
+                Token::Str(key),
+                Token::Punct("]"),
+                rest @ ..,
+            ] => {
                 keys.push(key.clone());
                 tokens = rest;
             }
-            [Token::Punct("["), Token::Int(i), Token::Punct("]"), rest @ ..] => {
+            [
+                Token::Punct("["),
+                Token::Int(i),
+                Token::Punct("]"),
+                rest @ ..,
+            ] => {
                 keys.push(i.to_string());
                 tokens = rest;
             }

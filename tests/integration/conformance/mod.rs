@@ -121,8 +121,14 @@ fn decoded(body: &[u8]) -> String {
         [0xFF, 0xFE, 0, 0, rest @ ..] => utf32(false, rest),
         [0, 0, 0, b'<', ..] => utf32(true, body),
         [b'<', 0, 0, 0, ..] => utf32(false, body),
-        [0, b'<', ..] => encoding_rs::UTF_16BE.decode_without_bom_handling(body).0.into(),
-        [b'<', 0, ..] => encoding_rs::UTF_16LE.decode_without_bom_handling(body).0.into(),
+        [0, b'<', ..] => encoding_rs::UTF_16BE
+            .decode_without_bom_handling(body)
+            .0
+            .into(),
+        [b'<', 0, ..] => encoding_rs::UTF_16LE
+            .decode_without_bom_handling(body)
+            .0
+            .into(),
         _ => encoding_rs::UTF_8.decode(body).0.into(),
     }
 }
@@ -151,7 +157,11 @@ fn load() -> Vec<Document> {
                     expectation = Some(rest.trim().trim_end_matches('"').trim().to_owned());
                 }
             }
-            let path = file.strip_prefix(&root).unwrap().to_string_lossy().into_owned();
+            let path = file
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             Document {
                 expectations: expect::read(&expectation.unwrap_or_default()),
                 path,
@@ -304,9 +314,11 @@ fn holds(check: &Check, entries: &[Stored], document_url: &url::Url, base: &str)
             let expected = expected.replace(FEEDPARSER_BASE, base);
             match field {
                 Field::Title => same_text(&entry.title, &expected, usize::MAX),
-                Field::Summary | Field::Content => {
-                    same_text(entry.summary.as_deref().unwrap_or(""), &expected, SUMMARY_CHARS)
-                }
+                Field::Summary | Field::Content => same_text(
+                    entry.summary.as_deref().unwrap_or(""),
+                    &expected,
+                    SUMMARY_CHARS,
+                ),
                 Field::Link => {
                     let want = canonical_url(&expected, Some(document_url)).map(String::from);
                     entry.canonical_url == want
@@ -344,9 +356,7 @@ fn feedparser_suite_expectations_hold_for_what_newsdesk_stores() {
     for (i, document) in documents.iter().enumerate() {
         unmapped += document.expectations.unmapped;
         let url = url::Url::parse(&server.url(&format!("/{}", document.path))).unwrap();
-        let entries = stored
-            .get(&source_id(i))
-            .map_or(&[][..], Vec::as_slice);
+        let entries = stored.get(&source_id(i)).map_or(&[][..], Vec::as_slice);
         for check in &document.expectations.checks {
             let category = by_category.entry(category(&document.path)).or_default();
             let field = by_field.entry(check.field).or_default();
@@ -373,7 +383,10 @@ fn feedparser_suite_expectations_hold_for_what_newsdesk_stores() {
                 || format!("{} entries", entries.len()),
                 |e| format!("{e:?}"),
             );
-            failures.push(format!("{}: {}\n      stored {got}", document.path, check.source));
+            failures.push(format!(
+                "{}: {}\n      stored {got}",
+                document.path, check.source
+            ));
         }
     }
 
