@@ -79,6 +79,7 @@ fn vocabulary(resolved: &ResolveResult) -> Ns {
             | "http://purl.org/atom/ns#"
             | "http://purl.org/rss/1.0"
             | "http://my.netscape.com/rdf/simple/0.9"
+            | "http://channel.netscape.com/rdf/simple/0.9"
             | "http://backend.userland.com/rss2"
             | "http://backend.userland.com/rss"
             | "http://blogs.law.harvard.edu/tech/rss"

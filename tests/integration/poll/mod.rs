@@ -1,6 +1,7 @@
 //! `newsdesk poll`, `sources` and `review list` against a loopback server.
 
 mod formats;
+mod peers;
 mod politeness;
 mod second_reading;
 
