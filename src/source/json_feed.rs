@@ -50,8 +50,6 @@ fn is_version_1(version: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn loose_versions_and_missing_titles_are_accepted() {
         let url = url::Url::parse("https://example.org/feed.json").unwrap();

@@ -107,11 +107,8 @@ pub(crate) fn read(xml: &str, feed_url: &Url) -> Vec<RawEntry> {
     reader.config_mut().check_end_names = false;
     let mut bases: Vec<Url> = vec![feed_url.clone()];
     let mut entries = Vec::new();
-    loop {
-        let (ns, event) = match reader.read_resolved_event() {
-            Ok((resolved, event)) => (vocabulary(&resolved), event),
-            Err(_) => break,
-        };
+    while let Ok((resolved, event)) = reader.read_resolved_event() {
+        let ns = vocabulary(&resolved);
         match event {
             Event::Start(start) => {
                 let base = with_base(&start, &bases[bases.len() - 1]);

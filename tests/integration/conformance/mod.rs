@@ -184,9 +184,12 @@ fn category(path: &str) -> String {
     parts[1..depth.min(parts.len() - 1)].join("/")
 }
 
+/// A response: the body and the `Header:` lines, by request path.
+type Routes = HashMap<String, (Vec<u8>, Vec<(String, String)>)>;
+
 /// Serves every document at `/<path>` with its `Header:` lines.
 fn serve(documents: &[Document]) -> TestServer {
-    let table: HashMap<String, (Vec<u8>, Vec<(String, String)>)> = documents
+    let table: Routes = documents
         .iter()
         .map(|d| (format!("/{}", d.path), (d.body.clone(), d.headers.clone())))
         .collect();
