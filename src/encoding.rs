@@ -1,7 +1,8 @@
 //! Bytes in, UTF-8 out: feeds declare their encoding in the HTTP header or
 //! the XML prolog, and quite often lie. The rule, in order:
 //!
-//! 1. a byte-order mark wins;
+//! 1. a byte-order mark wins, then the byte pattern of a leading `<` in
+//!    UTF-16 or UTF-32;
 //! 2. bytes that are valid UTF-8 and contain non-ASCII text are UTF-8,
 //!    whatever the prolog says (legacy encodings almost never form valid
 //!    UTF-8 by accident, while "UTF-8 body, ISO-8859-1 prolog" is common);
@@ -60,9 +61,24 @@ fn decode<'a>(
     content_type: Option<&str>,
     in_document: Option<&'static Encoding>,
 ) -> (Cow<'a, [u8]>, &'static Encoding) {
+    if let Some(text) = utf32(body) {
+        return (with_utf8_prolog(text), UTF_8);
+    }
     if let Some((encoding, bom_len)) = Encoding::for_bom(body) {
         let (text, _) = encoding.decode_without_bom_handling(&body[bom_len..]);
         return (with_utf8_prolog(text.into_owned()), encoding);
+    }
+    // UTF-16 without a byte-order mark: `<` then a zero byte, or after one.
+    match body {
+        [b'<', 0, c, 0, ..] if *c != 0 => {
+            let (text, _) = encoding_rs::UTF_16LE.decode_without_bom_handling(body);
+            return (with_utf8_prolog(text.into_owned()), encoding_rs::UTF_16LE);
+        }
+        [0, b'<', 0, c, ..] if *c != 0 => {
+            let (text, _) = encoding_rs::UTF_16BE.decode_without_bom_handling(body);
+            return (with_utf8_prolog(text.into_owned()), encoding_rs::UTF_16BE);
+        }
+        _ => {}
     }
     let declared = content_type
         .and_then(charset_from_content_type)
@@ -84,6 +100,31 @@ fn decode<'a>(
     }
     let (text, _) = encoding.decode_without_bom_handling(body);
     (with_utf8_prolog(text.into_owned()), encoding)
+}
+
+/// UTF-32 (encoding_rs has none), by its byte-order mark or the pattern
+/// of a leading `<`; invalid code points are replaced.
+fn utf32(body: &[u8]) -> Option<String> {
+    let (big_endian, rest) = match body {
+        [0, 0, 0xFE, 0xFF, rest @ ..] => (true, rest),
+        [0xFF, 0xFE, 0, 0, rest @ ..] => (false, rest),
+        [0, 0, 0, b'<', ..] => (true, body),
+        [b'<', 0, 0, 0, ..] => (false, body),
+        _ => return None,
+    };
+    Some(
+        rest.chunks_exact(4)
+            .map(|c| {
+                let bytes = [c[0], c[1], c[2], c[3]];
+                let code = if big_endian {
+                    u32::from_be_bytes(bytes)
+                } else {
+                    u32::from_le_bytes(bytes)
+                };
+                char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER)
+            })
+            .collect(),
+    )
 }
 
 fn sniff(body: &[u8]) -> &'static Encoding {
@@ -194,6 +235,26 @@ mod tests {
                 .unwrap()
                 .contains("Café")
         );
+    }
+
+    #[test]
+    fn utf16_and_utf32_are_read_with_or_without_a_byte_order_mark() {
+        let xml = "<t>Iñtërnâtiônàlizætiøn</t>";
+        let utf16le: Vec<u8> = xml.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let utf16be: Vec<u8> = xml.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let utf32le: Vec<u8> = xml
+            .chars()
+            .flat_map(|c| u32::from(c).to_le_bytes())
+            .collect();
+        let utf32be: Vec<u8> = xml
+            .chars()
+            .flat_map(|c| u32::from(c).to_be_bytes())
+            .collect();
+        for body in [&utf16le, &utf16be, &utf32le, &utf32be] {
+            assert_eq!(utf8(body, None), xml);
+        }
+        let with_bom = [&[0xFF, 0xFE, 0, 0][..], &utf32le].concat();
+        assert_eq!(utf8(&with_bom, None), xml);
     }
 
     #[test]

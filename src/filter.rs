@@ -89,6 +89,7 @@ mod tests {
             summary: Some("About Kubernetes networking".into()),
             published: None,
             updated: None,
+            unread_date: None,
             categories: Vec::new(),
             filtered: None,
             session: None,

@@ -193,6 +193,7 @@ pub async fn read_page(
         summary: meta.description.or(meta.first_paragraph),
         published: meta.published,
         updated: None,
+        unread_date: None,
         categories: meta.site_name.into_iter().collect(),
         filtered: None,
         session: None,

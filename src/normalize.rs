@@ -201,11 +201,12 @@ pub fn plain_text(text: &str) -> String {
 }
 
 /// Collapses every run of whitespace (including non-breaking spaces and
-/// control characters) to one space and trims the ends.
+/// control characters) to one space and trims the ends; C1 controls are
+/// read as windows-1252 first.
 pub fn fold_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
-    for c in text.chars() {
+    for c in text.chars().map(windows_1252_control) {
         if c.is_whitespace() || c.is_control() {
             pending_space = !out.is_empty();
         } else {
@@ -217,6 +218,20 @@ pub fn fold_whitespace(text: &str) -> String {
         }
     }
     out
+}
+
+/// The character windows-1252 has at a C1 control code point: HTML5 reads
+/// `&#147;` as `“`, and so do feeds' authors; a C1 control is never text.
+fn windows_1252_control(c: char) -> char {
+    const C1: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    match u32::from(c) {
+        code @ 0x80..=0x9f => C1[(code - 0x80) as usize],
+        _ => c,
+    }
 }
 
 /// Cuts `text` to at most `max_chars` characters at a word boundary when

@@ -374,6 +374,14 @@ fn run_show(cli: &Cli, args: &ShowArgs) -> Result<(), CliError> {
     if let Some(mention) = &c.mention {
         writeln!(out, "  mentioned: {mention}")?;
     }
+    for s in shown.seen_at.iter().filter(|s| s.unread_date.is_some()) {
+        writeln!(
+            out,
+            "             (first seen: {} dates it {:?}, which could not be read)",
+            s.source,
+            s.unread_date.as_deref().unwrap_or_default()
+        )?;
+    }
     if let Some(note) = &c.note {
         writeln!(out, "  note:      {note}")?;
     }

@@ -164,12 +164,16 @@ impl Poller {
                             from_github_api: from_api,
                         };
                         let mut parsed = crate::source::parse(&options, &document)?;
-                        let warning = (parsed.entries.len() > max_entries).then(|| {
+                        let too_many = (parsed.entries.len() > max_entries).then(|| {
                             format!(
                                 "the document has {} entries; kept the first {max_entries} (raise [defaults] max_entries if that is really one feed)",
                                 parsed.entries.len()
                             )
                         });
+                        let warning = match (parsed.warning.take(), too_many) {
+                            (Some(unread), Some(too_many)) => Some(format!("{unread}; {too_many}")),
+                            (unread, too_many) => unread.or(too_many),
+                        };
                         parsed.entries.truncate(max_entries);
                         for entry in &mut parsed.entries {
                             if entry.filtered.is_none() {

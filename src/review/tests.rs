@@ -77,6 +77,7 @@ pub(super) fn entry(key: &str, title: &str, summary: &str, hours_ago: i64) -> In
         summary: Some(summary.into()),
         published: Some(now() - chrono::Duration::hours(hours_ago)),
         updated: None,
+        unread_date: None,
         categories: Vec::new(),
         filtered: None,
         session: None,

@@ -276,6 +276,7 @@ pub fn from_atom(
     Ok(ParsedSource {
         title: model.title.map(|t| t.content),
         ttl: None,
+        warning: None,
         entries: releases.map(|r| entry_of(r, options)).collect(),
     })
 }
@@ -300,6 +301,7 @@ pub fn from_api(body: &[u8], options: &ReleaseOptions) -> Result<ParsedSource, P
     Ok(ParsedSource {
         title: Some(format!("{} releases", options.repo)),
         ttl: None,
+        warning: None,
         entries: releases
             .into_iter()
             .map(|r| {
@@ -396,6 +398,7 @@ fn entry_of(release: Release, options: &ReleaseOptions) -> IncomingEntry {
         summary: Some(truncate_chars(summary.trim(), NOTES_CHARS)).filter(|s| !s.is_empty()),
         published: release.published,
         updated: release.published,
+        unread_date: None,
         categories: if prerelease {
             vec!["pre-release".to_owned()]
         } else {

@@ -89,6 +89,7 @@ pub fn parse(
             summary,
             published,
             updated: None,
+            unread_date: None,
             categories: Vec::new(),
             filtered: None,
             session: None,
@@ -109,6 +110,7 @@ pub fn parse(
     Ok(ParsedSource {
         title,
         ttl: None,
+        warning: None,
         entries,
     })
 }

@@ -67,6 +67,7 @@ pub fn parse(
     Ok(ParsedSource {
         title: calendar.get_name().map(plain_text),
         ttl: None,
+        warning: None,
         entries,
     })
 }
@@ -165,6 +166,7 @@ fn event_entry(event: &icalendar::Event, calendar_url: &Url, is_sched: bool) -> 
         summary: description.map(|d| truncate_chars(&d, SUMMARY_CHARS)),
         published: start,
         updated: event.get_last_modified().or_else(|| event.get_timestamp()),
+        unread_date: None,
         categories: event.get_categories().unwrap_or_default(),
         filtered: None,
         session: Some(session).filter(|s| *s != Session::default()),

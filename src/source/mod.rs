@@ -7,10 +7,15 @@
 //! read documents the same way. Data flows one way: the configuration
 //! builds these options; nothing here knows about `feeds.toml`.
 
+pub mod dates;
 pub mod feed;
+mod fields;
 pub mod github;
 pub mod html;
 pub mod ical;
+mod json_feed;
+mod lenient;
+mod repair;
 
 use std::fmt;
 
@@ -175,6 +180,10 @@ pub struct IncomingEntry {
     pub summary: Option<String>,
     pub published: Option<DateTime<Utc>>,
     pub updated: Option<DateTime<Utc>>,
+    /// The date the entry gives when it could not be read (then
+    /// `published` is unknown, and the store dates the entry by first
+    /// sight, saying so).
+    pub unread_date: Option<String>,
     /// Categories, tags or tracks the source gave it.
     pub categories: Vec<String>,
     /// Why a rule turned it away (kept as an entry, not queued).
@@ -190,6 +199,9 @@ pub struct ParsedSource {
     /// RSS `<ttl>`: how long the feed may be cached.
     pub ttl: Option<std::time::Duration>,
     pub entries: Vec<IncomingEntry>,
+    /// What could not be read of a document that was read
+    /// ("3 of 12 <item>/<entry> elements could not be read …").
+    pub warning: Option<String>,
 }
 
 /// Why a document could not be read.

@@ -86,6 +86,9 @@ pub struct Sighting {
     /// Why this entry joined the candidate ("same URL as #12", …); `None`
     /// for the entry that created it.
     pub reason: Option<String>,
+    /// The date this source gives the story, when it could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unread_date: Option<String>,
 }
 
 /// An entry stored but kept out of the queue: by a rule, by age, or
@@ -146,7 +149,8 @@ impl Store {
     /// Every place a candidate was seen, first first.
     pub fn sightings(&self, id: CandidateId) -> Result<Vec<Sighting>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT source_id, url, title, first_seen_at, dedup_reason FROM entries WHERE candidate_id = ?1 ORDER BY id",
+            "SELECT source_id, url, title, first_seen_at, dedup_reason, unread_date FROM entries
+             WHERE candidate_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([id], |row| {
             Ok(Sighting {
@@ -155,6 +159,7 @@ impl Store {
                 title: row.get(2)?,
                 first_seen_at: row.get(3)?,
                 reason: row.get(4)?,
+                unread_date: row.get(5)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

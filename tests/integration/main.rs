@@ -8,6 +8,7 @@ mod chaos;
 mod cli;
 mod clock;
 mod config;
+mod conformance;
 mod daemon;
 mod dedup;
 mod dedup_quality;

@@ -232,11 +232,13 @@ pub(super) fn insert_entries(
         };
         if let Some((entry_id, candidate, _)) = &known {
             tx.prepare_cached(
-                "UPDATE entries SET title = ?2, summary = ?3, updated = ?4, published = ?5, filtered_reason = ?6
+                "UPDATE entries SET title = ?2, summary = ?3, updated = ?4, published = ?5, filtered_reason = ?6,
+                                    unread_date = ?7
                  WHERE id = ?1 AND (title IS NOT ?2 OR summary IS NOT ?3 OR updated IS NOT ?4 OR published IS NOT ?5
-                                    OR filtered_reason IS NOT ?6)",
+                                    OR filtered_reason IS NOT ?6 OR unread_date IS NOT ?7)",
             )?
-            .execute(params![entry_id, entry.title, entry.summary, updated, entry_published, kept_out])?;
+            .execute(params![entry_id, entry.title, entry.summary, updated, entry_published, kept_out,
+                             entry.unread_date])?;
             // A candidate still waiting for a decision follows its own
             // source's changes (a moved session, an edited release).
             if let Some(candidate) = candidate {
@@ -271,8 +273,8 @@ pub(super) fn insert_entries(
         }
         tx.prepare_cached(
             "INSERT INTO entries (source_id, entry_key, url, canonical_url, title, summary, published, updated,
-                                  first_seen_at, candidate_id, filtered_reason, dedup_reason, url_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                  first_seen_at, candidate_id, filtered_reason, dedup_reason, url_key, unread_date)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?
         .execute(params![
             source.id,
@@ -287,7 +289,8 @@ pub(super) fn insert_entries(
             candidate,
             filtered,
             reason,
-            keys.url_key
+            keys.url_key,
+            entry.unread_date
         ])?;
         added.entries += 1;
     }

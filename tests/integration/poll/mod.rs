@@ -1,7 +1,9 @@
 //! `newsdesk poll`, `sources` and `review list` against a loopback server.
 
 mod formats;
+mod peers;
 mod politeness;
+mod second_reading;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -136,7 +138,12 @@ fn failing_sources_store_their_error_and_never_stop_the_others() {
         "/500" => Reply::status(500),
         "/404" => Reply::status(404),
         "/slow" => Reply::ok(good.clone(), "application/rss+xml").delayed(Duration::from_secs(6)),
-        "/malformed" => Reply::ok(truncated.clone(), "application/rss+xml"),
+        "/cut" => Reply::ok(truncated.clone(), "application/rss+xml"),
+        // Broken inside its first item: nothing to read.
+        "/malformed" => Reply::ok(
+            "<rss version=\"2.0\"><channel><title>t</title><item><title>One</ti",
+            "application/rss+xml",
+        ),
         "/html" => Reply::ok(
             "<!doctype html><html><body>Not a feed</body></html>",
             "text/html",
@@ -151,6 +158,7 @@ fn failing_sources_store_their_error_and_never_stop_the_others() {
     let mut config = String::new();
     for (id, path) in [
         ("good", "/good.xml"),
+        ("cut", "/cut"),
         ("server-error", "/500"),
         ("missing", "/404"),
         ("slow", "/slow"),
@@ -176,9 +184,11 @@ fn failing_sources_store_their_error_and_never_stop_the_others() {
         "a poll with failing sources still exits 0"
     );
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(stdout.contains("fetched             1"), "{stdout}");
+    assert!(stdout.contains("fetched             2"), "{stdout}");
     assert!(stdout.contains("failed              7"), "{stdout}");
     assert_eq!(titles_of(&desk, "good").len(), 5);
+    // A document cut inside an item keeps the items before it, and says so.
+    assert_eq!(titles_of(&desk, "cut").len(), 2);
 
     let sources = desk.json(&["sources", "--json"]);
     let by_id: HashMap<&str, &Value> = sources
@@ -190,6 +200,12 @@ fn failing_sources_store_their_error_and_never_stop_the_others() {
     let error = |id: &str| by_id[id]["last_error"].as_str().unwrap_or("").to_owned();
     assert_eq!(by_id["good"]["consecutive_failures"], 0);
     assert!(by_id["good"]["last_error"].is_null());
+    assert_eq!(by_id["cut"]["consecutive_failures"], 0);
+    assert!(
+        error("cut").contains("1 of 3 <item>/<entry> elements could not be read"),
+        "{}",
+        error("cut")
+    );
     assert!(
         error("server-error").contains("HTTP 500"),
         "{}",
