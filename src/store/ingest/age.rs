@@ -84,6 +84,7 @@ mod tests {
             categories: Vec::new(),
             filtered: None,
             session: None,
+            unread_date: None,
         }
     }
 
