@@ -20,18 +20,23 @@ use crate::store::{
 };
 
 mod issue;
+use super::line::{LineInput, LineKey};
 
 /// Rows read per page.
 pub const PAGE: usize = 100;
 /// Stale scores re-computed per idle moment: a few milliseconds of work.
 const RESCORE_BATCH: usize = 500;
 /// Statuses `s` cycles through.
-const STATUS_CYCLE: [Status; 4] = [
+const STATUS_CYCLE: [Status; 5] = [
     Status::New,
     Status::Accepted,
+    Status::Drafted,
     Status::Deferred,
     Status::Rejected,
 ];
+/// Rows a page key moves (PgDn, Space, Ctrl-F); Ctrl-D and Ctrl-U move
+/// half as many, as in less.
+const PAGE_KEY: isize = 10;
 
 /// What the screen is showing on top of the queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,19 +47,19 @@ pub enum Mode {
         choice: usize,
     },
     Filter {
-        input: String,
+        input: LineInput,
     },
     Note {
-        input: String,
+        input: LineInput,
     },
     /// Filing a link under the selected candidate: a URL or a candidate id.
     Link {
-        input: String,
+        input: LineInput,
     },
     /// Typing "EMOJI TITLE" of a section of this issue only, to go after
     /// `after` (an index into the sections).
     NewSection {
-        input: String,
+        input: LineInput,
         after: usize,
     },
     Help,
@@ -89,6 +94,7 @@ pub struct Detail {
 
 struct Undo {
     before: Vec<EditorState>,
+    /// What the undo takes back, as a noun: "defer of #96".
     what: String,
 }
 
@@ -242,11 +248,13 @@ impl App {
         self.detail.as_ref()
     }
 
-    /// Applies one key; store errors become the message line.
+    /// Applies one key; store errors become the message line. The message
+    /// of the key before goes: it was read, or is stale.
     pub fn handle_key(&mut self, key: KeyEvent) -> Effect {
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
             return Effect::Quit;
         }
+        self.message = None;
         match self.key(key) {
             Ok(effect) => effect,
             Err(err) => {
@@ -263,6 +271,7 @@ impl App {
             Mode::Section { choice } => self.section_key(key, choice)?,
             Mode::Filter { input } => {
                 if let Some(input) = edit_line(key, input, |input| Mode::Filter { input }, self) {
+                    // Empty clears: the prompt starts empty.
                     self.text = Some(input).filter(|t| !t.trim().is_empty());
                     self.selected = 0;
                     self.rows.clear();
@@ -299,13 +308,26 @@ impl App {
     }
 
     fn normal_key(&mut self, key: KeyEvent) -> Result<Effect, StoreError> {
+        // Ctrl chords page as in less and never decide: a pager's Ctrl-D
+        // must not defer.
+        if key.modifiers.contains(KeyModifiers::CONTROL) {
+            match key.code {
+                KeyCode::Char('d') => self.move_by(PAGE_KEY / 2)?,
+                KeyCode::Char('u') => self.move_by(-PAGE_KEY / 2)?,
+                KeyCode::Char('f') => self.move_by(PAGE_KEY)?,
+                KeyCode::Char('b') => self.move_by(-PAGE_KEY)?,
+                _ => {}
+            }
+            return Ok(Effect::None);
+        }
         match key.code {
             KeyCode::Char('q') | KeyCode::Esc => return Ok(Effect::Quit),
             KeyCode::Char('j') | KeyCode::Down => self.move_by(1)?,
             KeyCode::Char('k') | KeyCode::Up => self.move_by(-1)?,
-            KeyCode::PageDown | KeyCode::Char(' ') => self.move_by(10)?,
-            KeyCode::PageUp => self.move_by(-10)?,
+            KeyCode::PageDown | KeyCode::Char(' ') => self.move_by(PAGE_KEY)?,
+            KeyCode::PageUp => self.move_by(-PAGE_KEY)?,
             KeyCode::Home | KeyCode::Char('g') => self.selected = 0,
+            KeyCode::End | KeyCode::Char('G') => self.select_last()?,
             KeyCode::Char('a') => {
                 if let Some(candidate) = self.selected() {
                     let choice = candidate
@@ -334,7 +356,9 @@ impl App {
                             note,
                         });
                     }
-                    self.mode = Mode::Note { input: note };
+                    self.mode = Mode::Note {
+                        input: LineInput::new(&note),
+                    };
                 }
             }
             KeyCode::Char('o') => {
@@ -347,7 +371,7 @@ impl App {
             }
             KeyCode::Char('/') => {
                 self.mode = Mode::Filter {
-                    input: self.text.clone().unwrap_or_default(),
+                    input: LineInput::default(),
                 }
             }
             KeyCode::Char('s') => {
@@ -369,7 +393,7 @@ impl App {
             }
             KeyCode::Char('l') if self.selected().is_some() => {
                 self.mode = Mode::Link {
-                    input: String::new(),
+                    input: LineInput::default(),
                 };
             }
             KeyCode::Char('?') => self.mode = Mode::Help,
@@ -403,13 +427,29 @@ impl App {
             }
             KeyCode::Char('+') => {
                 self.mode = Mode::NewSection {
-                    input: String::new(),
+                    input: LineInput::default(),
                     after: choice,
                 }
             }
             KeyCode::Esc | KeyCode::Char('q') => self.message = Some("not accepted".into()),
             _ => self.mode = Mode::Section { choice },
         }
+        Ok(())
+    }
+
+    /// Selects the last row, reading the pages not read yet.
+    fn select_last(&mut self) -> Result<(), StoreError> {
+        if self.rows.len() < self.total {
+            let rest = self
+                .store
+                .queue(&self.query(self.total - self.rows.len(), self.rows.len()))?;
+            for candidate in rest {
+                if !self.rows.iter().any(|c| c.id == candidate.id) {
+                    self.rows.push(candidate);
+                }
+            }
+        }
+        self.selected = self.rows.len().saturating_sub(1);
         Ok(())
     }
 
@@ -426,11 +466,17 @@ impl App {
         };
         let id = candidate.id;
         let before = self.store.decide(&[id], status, section, None)?;
-        let what = match section {
-            Some(section) => format!("#{id} {status} in {section}"),
-            None => format!("#{id} {status}"),
+        let (done, what) = match section {
+            Some(section) => (
+                format!("#{id} {status} in {section}"),
+                format!("{} of #{id} into {section}", decision(status)),
+            ),
+            None => (
+                format!("#{id} {status}"),
+                format!("{} of #{id}", decision(status)),
+            ),
         };
-        self.message = Some(format!("{what} (u undoes)"));
+        self.message = Some(format!("{done} (u undoes)"));
         self.undo.push(Undo { before, what });
         self.fresh = false;
         self.refresh_row(id)
@@ -478,7 +524,7 @@ impl App {
             self.selected = position;
         }
         self.detail = None;
-        self.message = Some(format!("undone: {}", last.what));
+        self.message = Some(format!("undid {}", last.what));
         Ok(())
     }
 
@@ -541,6 +587,27 @@ impl App {
         self.refresh_row(under)
     }
 
+    /// Tells how opening `url` in the browser ended; on a failure the URL
+    /// is shown whole at the end of the line, to copy by hand.
+    pub fn opened(&mut self, url: &str, ended: std::io::Result<std::process::ExitStatus>) {
+        let why = match ended {
+            Ok(status) if status.success() => {
+                self.message = Some(format!("opened {url}"));
+                return;
+            }
+            // xdg-open's documented code for "no browser or opener found".
+            Ok(status) if status.code() == Some(3) => {
+                "xdg-open found no browser (set BROWSER)".to_owned()
+            }
+            Ok(status) => format!("xdg-open failed ({status})"),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                "xdg-open missing (install xdg-utils)".to_owned()
+            }
+            Err(err) => format!("cannot run xdg-open: {err}"),
+        };
+        self.message = Some(format!("not opened: {why}; the URL: {url}"));
+    }
+
     /// Saves the comment of candidate `id` (empty clears it); undoable.
     pub fn save_note(&mut self, id: CandidateId, note: &str) -> Result<(), StoreError> {
         let note = note.trim();
@@ -557,27 +624,34 @@ impl App {
     }
 }
 
-/// One key of a single-line editor: `Some(text)` on Enter; Esc cancels;
-/// otherwise the mode continues with the edited text.
+/// The decision that gives `status`, as a noun ("undid defer of #96").
+fn decision(status: Status) -> &'static str {
+    match status {
+        Status::New => "reopening",
+        Status::Accepted => "accept",
+        Status::Deferred => "defer",
+        Status::Rejected => "reject",
+        Status::Drafted => "draft",
+    }
+}
+
+/// One key of a prompt: `Some(text)` on Enter; Esc cancels; otherwise
+/// the mode continues with the edited line.
 fn edit_line(
     key: KeyEvent,
-    mut input: String,
-    again: impl FnOnce(String) -> Mode,
+    mut input: LineInput,
+    again: impl FnOnce(LineInput) -> Mode,
     app: &mut App,
 ) -> Option<String> {
-    match key.code {
-        KeyCode::Enter => return Some(input),
-        KeyCode::Esc => {
+    match input.key(key) {
+        LineKey::Submit(text) => Some(text),
+        LineKey::Cancel => {
             app.message = Some("cancelled".into());
-            return None;
+            None
         }
-        KeyCode::Backspace => {
-            input.pop();
+        LineKey::Editing => {
+            app.mode = again(input);
+            None
         }
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => input.clear(),
-        KeyCode::Char(c) => input.push(c),
-        _ => {}
     }
-    app.mode = again(input);
-    None
 }

@@ -4,6 +4,7 @@
 //! every exit path including a panic, suspended while $EDITOR runs.
 
 pub mod app;
+pub mod line;
 pub mod ui;
 
 #[cfg(test)]
@@ -14,7 +15,8 @@ mod link_tests;
 mod tests;
 
 use std::io::{self, Write};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -96,7 +98,15 @@ fn event_loop(
     reader: &mut LinkReader,
     options: Options,
 ) -> Result<(), TuiError> {
+    // The browser being started: how xdg-open ended is told when it ends.
+    let mut opening: Option<(String, mpsc::Receiver<io::Result<ExitStatus>>)> = None;
     loop {
+        if let Some((url, ended)) = &opening
+            && let Ok(result) = ended.try_recv()
+        {
+            app.opened(url, result);
+            opening = None;
+        }
         terminal.draw(|frame| ui::draw(frame, app))?;
         if options.exit_after_first_frame {
             return Ok(());
@@ -143,13 +153,13 @@ fn event_loop(
                         app.message = Some(format!("not linked: {url}: {err}"));
                     }
                 }
-                Effect::Open(url) => {
-                    if let Err(err) = open(&url) {
-                        app.message = Some(format!("cannot open {url}: {err}"));
-                    } else {
-                        app.message = Some(format!("opened {url}"));
+                Effect::Open(url) => match open(&url) {
+                    Ok(ended) => {
+                        app.message = Some(format!("opening {url} …"));
+                        opening = Some((url, ended));
                     }
-                }
+                    Err(err) => app.opened(&url, Err(err)),
+                },
             },
             // Resizes redraw on the next turn of the loop.
             _ => {}
@@ -216,14 +226,18 @@ fn edit_in_editor(id: crate::ids::CandidateId, note: &str) -> io::Result<Option<
     Ok((text.trim() != note.trim()).then_some(text))
 }
 
-/// Opens `url` with xdg-open, detached: its output would garble the screen.
-fn open(url: &str) -> io::Result<()> {
+/// Opens `url` with xdg-open, detached: its output would garble the
+/// screen. How it ended arrives on the channel (it exits 3 when it finds
+/// no browser, which only its exit status says).
+fn open(url: &str) -> io::Result<mpsc::Receiver<io::Result<ExitStatus>>> {
     let mut child = Command::new("xdg-open")
         .arg(url)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;
-    std::thread::spawn(move || child.wait());
-    io::stdout().flush()
+    let (tell, ended) = mpsc::channel();
+    std::thread::spawn(move || tell.send(child.wait()));
+    io::stdout().flush()?;
+    Ok(ended)
 }
