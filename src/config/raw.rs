@@ -124,7 +124,9 @@ pub(super) struct RawSection {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSource {
     pub(super) id: Spanned<String>,
-    pub(super) kind: Spanned<SourceKind>,
+    /// Optional here only so that a source with a refused `kind` is still
+    /// checked; `sources` reports one missing.
+    pub(super) kind: Option<Spanned<SourceKind>>,
     pub(super) url: Option<Spanned<String>>,
     pub(super) section: Option<Spanned<String>>,
     pub(super) interval: Option<Spanned<String>>,
