@@ -55,9 +55,7 @@ pub(super) fn read<T: DeserializeOwned>(text: &str, problems: &mut Problems) -> 
         if !already {
             problems.add_toml_error(&err, taken.as_ref().map(|t| t.key.as_str()));
         }
-        let Some(taken) = taken else {
-            return None;
-        };
+        let taken = taken?;
         problems.refused.push((taken.table, taken.key));
         let value = toml::de::ValueDeserializer::from(Spanned::new(
             document.span(),
