@@ -83,6 +83,7 @@ fn contributors(
 const SECOND: Duration = Duration::from_secs(1);
 const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(60 * 60);
+const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
 fn defaults(problems: &mut Problems, d: &RawDefaults) -> Defaults {
     let defaults = Defaults {
@@ -90,6 +91,9 @@ fn defaults(problems: &mut Problems, d: &RawDefaults) -> Defaults {
         timeout: problems
             .duration(&d.timeout, "timeout")
             .unwrap_or(30 * SECOND),
+        connect_timeout: problems
+            .duration(&d.connect_timeout, "connect_timeout")
+            .unwrap_or(15 * SECOND),
         max_body_size: problems
             .size(&d.max_body_size, "max_body_size")
             .unwrap_or(10_000_000),
@@ -121,6 +125,9 @@ fn defaults(problems: &mut Problems, d: &RawDefaults) -> Defaults {
             .unwrap_or(24 * HOUR),
         enrich: d.enrich.unwrap_or(true),
         allow_private_redirects: d.allow_private_redirects.unwrap_or(false),
+        quiet_after: problems
+            .duration(&d.quiet_after, "quiet_after")
+            .unwrap_or(30 * DAY),
     };
     if defaults.min_interval > defaults.max_interval {
         // Pointed at whichever of the two was written (min if both).

@@ -183,6 +183,8 @@ pub const DEFAULT_MAX_ENTRIES: usize = 2_000;
 pub struct Defaults {
     pub interval: Duration,
     pub timeout: Duration,
+    /// How long to wait for a connection (within `timeout`).
+    pub connect_timeout: Duration,
     pub max_body_size: u64,
     pub user_agent: String,
     pub max_redirects: usize,
@@ -205,6 +207,8 @@ pub struct Defaults {
     /// loopback, private or link-local one (off: that is how a feed would
     /// reach into the network newsdesk runs in).
     pub allow_private_redirects: bool,
+    /// A source answering with nothing new for this long is flagged quiet.
+    pub quiet_after: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -247,6 +251,9 @@ pub struct Source {
     pub priority: i64,
     /// Ranking: stories from this source score `weight - 1` more.
     pub weight: f64,
+    /// Nothing new for this long (while answering 200/304): quiet, as a
+    /// moved or abandoned blog looks.
+    pub quiet_after: Duration,
     pub options: SourceOptions,
     pub filters: Filters,
 }

@@ -61,6 +61,7 @@ pub(super) struct RawNewsletter {
 pub(super) struct RawDefaults {
     pub(super) interval: Option<Spanned<String>>,
     pub(super) timeout: Option<Spanned<String>>,
+    pub(super) connect_timeout: Option<Spanned<String>>,
     pub(super) max_body_size: Option<Spanned<String>>,
     pub(super) user_agent: Option<Spanned<String>>,
     pub(super) max_redirects: Option<Spanned<i64>>,
@@ -73,6 +74,7 @@ pub(super) struct RawDefaults {
     pub(super) enrich: Option<bool>,
     pub(super) max_entries: Option<Spanned<i64>>,
     pub(super) allow_private_redirects: Option<bool>,
+    pub(super) quiet_after: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -130,6 +132,7 @@ pub(super) struct RawSource {
     pub(super) url: Option<Spanned<String>>,
     pub(super) section: Option<Spanned<String>>,
     pub(super) interval: Option<Spanned<String>>,
+    pub(super) quiet_after: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) tags: Vec<Spanned<String>>,
     #[serde(default = "yes")]

@@ -104,6 +104,9 @@ pub(super) fn sources(
         } else {
             Some(defaults.interval)
         };
+        let quiet_after = problems
+            .duration(&s.quiet_after, "quiet_after")
+            .unwrap_or(defaults.quiet_after);
         let filters = filters(problems, &s.filters());
         let (true, Some(kind), Some(url), Some(options), Some(interval)) =
             (ok, kind, url, options, interval)
@@ -133,6 +136,7 @@ pub(super) fn sources(
             enrich: s.enrich.unwrap_or(defaults.enrich),
             priority: s.priority.unwrap_or(0),
             weight: s.weight.unwrap_or(1.0),
+            quiet_after,
             options,
             filters,
         });

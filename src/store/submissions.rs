@@ -43,6 +43,7 @@ pub fn submissions_source(section: Option<String>) -> Source {
         enrich: true,
         priority: i64::MIN,
         weight: 1.0,
+        quiet_after: Duration::MAX,
         options: SourceOptions::Feed,
         filters: Default::default(),
     }
