@@ -66,7 +66,7 @@ impl InFlight {
             .iter()
             .map(|(host, n)| (host.clone(), *n))
             .collect();
-        hosts.sort_by(|a, b| b.1.cmp(&a.1));
+        hosts.sort_by_key(|h| std::cmp::Reverse(h.1));
         hosts
     }
 
