@@ -46,7 +46,11 @@ impl fmt::Display for ConfigProblem {
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {}\n  help: create it (see the example feeds.toml in the newsdesk repository) or pass --config FILE", path.display())]
+    #[error("cannot read {}{}", path.display(), if source.kind() == std::io::ErrorKind::NotFound {
+        "\n  help: `newsdesk init` writes a starting feeds.toml here (or copy the one in the newsdesk repository), or pass --config FILE"
+    } else {
+        "\n  help: check the file's permissions, or pass --config FILE"
+    })]
     Read {
         path: PathBuf,
         source: std::io::Error,

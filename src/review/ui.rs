@@ -246,7 +246,7 @@ fn draw_list(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if app.rows.is_empty() {
         let empty = match &app.text {
             Some(_) => "nothing matches the filter (/ then Enter on empty clears it)",
-            None => "nothing here: R refreshes, s shows another status",
+            None => "nothing here: R refreshes, s shows another status; newsdesk poll fetches",
         };
         frame.render_widget(Paragraph::new(empty).style(theme.dim()), area);
         return;
