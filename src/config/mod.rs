@@ -74,4 +74,14 @@ impl Config {
     pub fn source(&self, id: &str) -> Option<&Source> {
         self.sources.iter().find(|s| s.id.0 == id)
     }
+
+    /// Each enabled source with its `quiet_after` (for
+    /// `Store::quiet_sources`).
+    pub fn quiet_rules(&self) -> Vec<(SourceId, std::time::Duration)> {
+        self.sources
+            .iter()
+            .filter(|s| s.enabled)
+            .map(|s| (s.id.clone(), s.quiet_after))
+            .collect()
+    }
 }

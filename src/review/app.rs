@@ -110,6 +110,8 @@ pub struct App {
     pub rows: Vec<CandidateView>,
     /// Rows matching the filters over all pages.
     pub total: usize,
+    /// Sources answering with nothing new for their `quiet_after`.
+    pub quiet_sources: usize,
     pub selected: usize,
     pub mode: Mode,
     /// The last thing that happened, or went wrong.
@@ -138,6 +140,7 @@ impl App {
                 .into_iter()
                 .map(|s| (s.id, format!("{} {} (this issue)", s.emoji, s.title))),
         );
+        let quiet_sources = store.quiet_sources(&config.quiet_rules(), now)?.len();
         let mut app = App {
             store,
             ranking,
@@ -151,6 +154,7 @@ impl App {
             text: None,
             rows: Vec::new(),
             total: 0,
+            quiet_sources,
             selected: 0,
             mode: Mode::Normal,
             message: None,

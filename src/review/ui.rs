@@ -190,6 +190,11 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     if let Some(filter) = &app.text {
         text.push_str(&format!(" · filter \"{filter}\""));
     }
+    match app.quiet_sources {
+        0 => {}
+        1 => text.push_str(" · 1 source quiet (newsdesk sources)"),
+        n => text.push_str(&format!(" · {n} sources quiet (newsdesk sources)")),
+    }
     let text = fit(&text, area.width as usize);
     frame.render_widget(
         Paragraph::new(text).style(Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)),

@@ -18,6 +18,7 @@ mod opml;
 mod package;
 mod past_issues;
 mod poll;
+mod quiet;
 mod reliability;
 mod review;
 mod review_tui;

@@ -177,3 +177,21 @@ fn a_browser_that_fails_is_told_with_the_url_to_copy() {
         Some("opened https://example.org/z1")
     );
 }
+
+#[test]
+fn the_header_counts_sources_gone_quiet() {
+    let desk = Desk::new();
+    let mut app = desk.app();
+    assert_eq!(app.quiet_sources, 0);
+    assert!(!screen(&mut app, 100, 24).contains("quiet"));
+    // Sixty days on, with the default quiet_after of 30 days, every polled
+    // source has brought nothing new for too long.
+    let later = super::now() + chrono::Duration::days(60);
+    let mut app = super::App::new(desk.store(), &desk.config, later).unwrap();
+    assert_eq!(app.quiet_sources, 4);
+    assert!(
+        screen(&mut app, 100, 24).contains("· 4 sources quiet (newsdesk sources)"),
+        "{}",
+        screen(&mut app, 100, 24)
+    );
+}
