@@ -462,7 +462,13 @@ mod tests {
         drop(listener);
         let url = Url::parse(&format!("http://127.0.0.1:{port}/feed")).unwrap();
         let report = fetcher()
-            .fetch(&url, &Validators::default(), &HeaderMap::new(), 1024)
+            .fetch(
+                &url,
+                &Validators::default(),
+                &HeaderMap::new(),
+                1024,
+                Origin::Source,
+            )
             .await;
         let Err(FetchError::Transport(message)) = report.result else {
             panic!("{:?}", report.result);
