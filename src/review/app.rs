@@ -20,7 +20,7 @@ use crate::store::{
 };
 
 mod issue;
-use super::line::{LineInput, LineKey};
+use super::line::{LineInput, edit_line};
 
 /// Rows read per page.
 pub const PAGE: usize = 100;
@@ -591,27 +591,6 @@ impl App {
         self.refresh_row(under)
     }
 
-    /// Tells how opening `url` in the browser ended; on a failure the URL
-    /// is shown whole at the end of the line, to copy by hand.
-    pub fn opened(&mut self, url: &str, ended: std::io::Result<std::process::ExitStatus>) {
-        let why = match ended {
-            Ok(status) if status.success() => {
-                self.message = Some(format!("opened {url}"));
-                return;
-            }
-            // xdg-open's documented code for "no browser or opener found".
-            Ok(status) if status.code() == Some(3) => {
-                "xdg-open found no browser (set BROWSER)".to_owned()
-            }
-            Ok(status) => format!("xdg-open failed ({status})"),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                "xdg-open missing (install xdg-utils)".to_owned()
-            }
-            Err(err) => format!("cannot run xdg-open: {err}"),
-        };
-        self.message = Some(format!("not opened: {why}; the URL: {url}"));
-    }
-
     /// Saves the comment of candidate `id` (empty clears it); undoable.
     pub fn save_note(&mut self, id: CandidateId, note: &str) -> Result<(), StoreError> {
         let note = note.trim();
@@ -636,26 +615,5 @@ fn decision(status: Status) -> &'static str {
         Status::Deferred => "defer",
         Status::Rejected => "reject",
         Status::Drafted => "draft",
-    }
-}
-
-/// One key of a prompt: `Some(text)` on Enter; Esc cancels; otherwise
-/// the mode continues with the edited line.
-fn edit_line(
-    key: KeyEvent,
-    mut input: LineInput,
-    again: impl FnOnce(LineInput) -> Mode,
-    app: &mut App,
-) -> Option<String> {
-    match input.key(key) {
-        LineKey::Submit(text) => Some(text),
-        LineKey::Cancel => {
-            app.message = Some("cancelled".into());
-            None
-        }
-        LineKey::Editing => {
-            app.mode = again(input);
-            None
-        }
     }
 }

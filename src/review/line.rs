@@ -5,6 +5,8 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::app::{App, Mode};
+
 /// The text being typed and the cursor in it (a char index).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineInput {
@@ -95,6 +97,27 @@ impl LineInput {
     fn delete(&mut self) {
         if self.cursor < self.chars.len() {
             self.chars.remove(self.cursor);
+        }
+    }
+}
+
+/// One key of a prompt: `Some(text)` on Enter; Esc cancels; otherwise
+/// the mode continues with the edited line.
+pub(super) fn edit_line(
+    key: KeyEvent,
+    mut input: LineInput,
+    again: impl FnOnce(LineInput) -> Mode,
+    app: &mut App,
+) -> Option<String> {
+    match input.key(key) {
+        LineKey::Submit(text) => Some(text),
+        LineKey::Cancel => {
+            app.message = Some("cancelled".into());
+            None
+        }
+        LineKey::Editing => {
+            app.mode = again(input);
+            None
         }
     }
 }

@@ -1,9 +1,11 @@
 //! `newsdesk review` on a terminal: the queue as a TUI (ratatui over
-//! crossterm). The state and keys are in [`app`], drawing in [`ui`]; this
+//! crossterm). The state and keys are in [`app`] (prompts in [`line`]),
+//! drawing in [`ui`], the browser in `browser`; this
 //! module owns the terminal: raw mode and the alternate screen, restored on
 //! every exit path including a panic, suspended while $EDITOR runs.
 
 pub mod app;
+mod browser;
 pub mod line;
 pub mod ui;
 
@@ -14,8 +16,8 @@ mod link_tests;
 #[cfg(test)]
 mod tests;
 
-use std::io::{self, Write};
-use std::process::{Command, ExitStatus, Stdio};
+use std::io;
+use std::process::{Command, ExitStatus};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -153,7 +155,7 @@ fn event_loop(
                         app.message = Some(format!("not linked: {url}: {err}"));
                     }
                 }
-                Effect::Open(url) => match open(&url) {
+                Effect::Open(url) => match browser::open(&url) {
                     Ok(ended) => {
                         app.message = Some(format!("opening {url} …"));
                         opening = Some((url, ended));
@@ -224,20 +226,4 @@ fn edit_in_editor(id: crate::ids::CandidateId, note: &str) -> io::Result<Option<
     }
     let text = text?;
     Ok((text.trim() != note.trim()).then_some(text))
-}
-
-/// Opens `url` with xdg-open, detached: its output would garble the
-/// screen. How it ended arrives on the channel (it exits 3 when it finds
-/// no browser, which only its exit status says).
-fn open(url: &str) -> io::Result<mpsc::Receiver<io::Result<ExitStatus>>> {
-    let mut child = Command::new("xdg-open")
-        .arg(url)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let (tell, ended) = mpsc::channel();
-    std::thread::spawn(move || tell.send(child.wait()));
-    io::stdout().flush()?;
-    Ok(ended)
 }
