@@ -20,6 +20,7 @@ use crate::store::{
 };
 
 mod issue;
+mod paging;
 use super::line::{LineInput, edit_line};
 
 /// Rows read per page.
@@ -206,24 +207,6 @@ impl App {
                 self.store
                     .rescore_stale(&scoring, Some(self.status), Some(RESCORE_BATCH))?;
             self.fresh = done < RESCORE_BATCH;
-        }
-        Ok(())
-    }
-
-    fn clamp(&mut self) {
-        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
-    }
-
-    /// Reads the next page when the selection nears the end of the rows.
-    fn load_more(&mut self) -> Result<(), StoreError> {
-        if self.selected + 10 < self.rows.len() || self.rows.len() >= self.total {
-            return Ok(());
-        }
-        let more = self.store.queue(&self.query(PAGE, self.rows.len()))?;
-        for candidate in more {
-            if !self.rows.iter().any(|c| c.id == candidate.id) {
-                self.rows.push(candidate);
-            }
         }
         Ok(())
     }
@@ -438,29 +421,6 @@ impl App {
             KeyCode::Esc | KeyCode::Char('q') => self.message = Some("not accepted".into()),
             _ => self.mode = Mode::Section { choice },
         }
-        Ok(())
-    }
-
-    /// Selects the last row, reading the pages not read yet.
-    fn select_last(&mut self) -> Result<(), StoreError> {
-        if self.rows.len() < self.total {
-            let rest = self
-                .store
-                .queue(&self.query(self.total - self.rows.len(), self.rows.len()))?;
-            for candidate in rest {
-                if !self.rows.iter().any(|c| c.id == candidate.id) {
-                    self.rows.push(candidate);
-                }
-            }
-        }
-        self.selected = self.rows.len().saturating_sub(1);
-        Ok(())
-    }
-
-    fn move_by(&mut self, delta: isize) -> Result<(), StoreError> {
-        self.selected = self.selected.saturating_add_signed(delta);
-        self.load_more()?;
-        self.clamp();
         Ok(())
     }
 
