@@ -49,7 +49,10 @@ pub fn run_man(args: &ManArgs) -> Result<(), CliError> {
         }
         None => {
             let mut out = io::stdout().lock();
-            clap_mangen::Man::new(super::command()).render(&mut out)?;
+            // As generate_to does for --dir: the help subcommand has no
+            // page, so the page must not list newsdesk-help(1).
+            let command = super::command().disable_help_subcommand(true);
+            clap_mangen::Man::new(command).render(&mut out)?;
             out.flush()?;
             Ok(())
         }

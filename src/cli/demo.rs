@@ -137,6 +137,8 @@ repo = "argoproj/argo-cd"
 display_name = "Argo CD"
 url = "{base}/argoproj/argo-cd/releases.atom"
 section = "releases"
+# Version tags only: the nightly builds are not news.
+tag_pattern = "^v[0-9]"
 
 [[source]]
 id = "s3-manager-releases"
@@ -251,9 +253,14 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         report.issue.path.display()
     )?;
     let config_arg = shell_word(&config.path);
+    let newsdesk = this_binary();
     writeln!(out, "Next, try:")?;
     for (command, what) in [
-        ("review list", "the queue, best first"),
+        (
+            "review",
+            "the queue in the terminal: a accepts, r rejects, ? shows the keys",
+        ),
+        ("review list", "the queue, best first, as text"),
         (
             "review accept ID --section articles --note \"…\"",
             "take one more",
@@ -264,7 +271,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
     ] {
         writeln!(
             out,
-            "  newsdesk --config {config_arg} {command}\n      {what}"
+            "  {newsdesk} --config {config_arg} {command}\n      {what}"
         )?;
     }
     writeln!(
@@ -315,6 +322,25 @@ fn demo_dir(dir: Option<&Path>) -> Result<PathBuf, CliError> {
 }
 
 /// A path as one shell word.
+/// How to run this newsdesk again: `newsdesk` when that is the one on
+/// PATH, else the path of the running binary (after `cargo run` newsdesk
+/// is in target/, not on PATH).
+fn this_binary() -> String {
+    let Ok(running) = std::env::current_exe().and_then(std::fs::canonicalize) else {
+        return "cargo run --release --".to_owned();
+    };
+    let on_path = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            std::fs::canonicalize(dir.join("newsdesk")).is_ok_and(|found| found == running)
+        })
+    });
+    if on_path {
+        "newsdesk".to_owned()
+    } else {
+        shell_word(&running)
+    }
+}
+
 fn shell_word(path: &Path) -> String {
     let text = path.display().to_string();
     if text

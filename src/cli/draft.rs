@@ -103,8 +103,18 @@ pub fn run(cli: &Cli, args: &DraftArgs) -> Result<(), CliError> {
         io::stdout().write_all(report.markdown.as_bytes())?;
         return Ok(());
     }
-    if args.commit {
-        draft::commit(&mut report, &config.newsletter.title)?;
+    if args.commit
+        && let Err(err) = draft::commit(&mut report, &config.newsletter.title)
+    {
+        // The draft is on disk and its items drafted whatever git says:
+        // the editor must not think nothing happened.
+        print_report(&report)?;
+        writeln!(
+            io::stderr(),
+            "the draft was written to {} and its items marked drafted, but committing it failed:",
+            report.issue.path.display()
+        )?;
+        return Err(err.into());
     }
     print_report(&report)
 }

@@ -214,12 +214,17 @@ fn read_input(file: &Path) -> Result<Vec<u8>, CliError> {
 
 /// Which feeds become sources (with their ids) and which are skipped.
 fn plan(config: &Config, feeds: Vec<OpmlFeed>) -> (Vec<NewSource>, Vec<Skipped>) {
+    // Keys of the configured URLs made as those of the file's below (the
+    // canonical form, then the key): a URL with tracking parameters
+    // written by the last import must match itself.
+    let key_of =
+        |url: &Url| url_key(&canonical_url(url.as_str(), None).unwrap_or_else(|| url.clone()));
     let mut present: HashMap<String, String> = HashMap::new();
     for source in &config.sources {
-        present.insert(url_key(&source.url), source.id.0.clone());
+        present.insert(key_of(&source.url), source.id.0.clone());
         if let SourceOptions::GithubReleases(github) = &source.options {
             present.insert(
-                url_key(&releases_atom_url(&github.repo)),
+                key_of(&releases_atom_url(&github.repo)),
                 source.id.0.clone(),
             );
         }

@@ -10,7 +10,7 @@ use super::{Cli, CliError, human_bytes};
 use crate::enrich::{Enriched, enrich_pending};
 use crate::fetch::PoliteClient;
 use crate::outcome::Outcome;
-use crate::poll::{PollError, Progress, SourceResult, poll_once};
+use crate::poll::{InFlight, PollError, Progress, SourceResult, poll_once};
 
 /// Article pages fetched after one `poll --enrich` at most; the rest wait
 /// for the next one (the daemon works through them as it goes).
@@ -166,10 +166,44 @@ impl Progress for BarProgress {
             if result.outcome == Outcome::Failed || result.moved_to.is_some() {
                 bar.println(describe(result));
             }
-            bar.set_message(result.id.to_string());
             bar.inc(1);
         }
     }
+
+    /// The message says which hosts the bar waits on, refreshed as they
+    /// change: "0/10" alone for 15 s says nothing.
+    fn watch(&mut self, in_flight: std::sync::Arc<InFlight>) {
+        let Some(bar) = self.bar.clone() else {
+            return;
+        };
+        std::thread::spawn(move || {
+            while !bar.is_finished() {
+                bar.set_message(waiting_on(&in_flight.hosts()));
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        });
+    }
+}
+
+/// "waiting on go.dev, github.com ×3 and 4 more hosts".
+fn waiting_on(hosts: &[(String, usize)]) -> String {
+    if hosts.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<String> = hosts
+        .iter()
+        .take(3)
+        .map(|(host, n)| match n {
+            1 => host.clone(),
+            n => format!("{host} ×{n}"),
+        })
+        .collect();
+    let more = match hosts.len().saturating_sub(3) {
+        0 => String::new(),
+        1 => " and 1 more host".to_owned(),
+        n => format!(" and {n} more hosts"),
+    };
+    format!("waiting on {}{more}", shown.join(", "))
 }
 
 impl Drop for BarProgress {
@@ -226,4 +260,29 @@ fn print_summary(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_bar_names_the_hosts_it_waits_on() {
+        let hosts = |list: &[(&str, usize)]| -> Vec<(String, usize)> {
+            list.iter().map(|(h, n)| (h.to_string(), *n)).collect()
+        };
+        assert_eq!(super::waiting_on(&[]), "");
+        assert_eq!(
+            super::waiting_on(&hosts(&[("github.com", 3), ("go.dev", 1)])),
+            "waiting on github.com ×3, go.dev"
+        );
+        assert_eq!(
+            super::waiting_on(&hosts(&[
+                ("a.dev", 2),
+                ("b.dev", 1),
+                ("c.dev", 1),
+                ("d.dev", 1),
+                ("e.dev", 1)
+            ])),
+            "waiting on a.dev ×2, b.dev, c.dev and 2 more hosts"
+        );
+    }
 }

@@ -440,25 +440,40 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
         return print_json(&candidates);
     }
     let mut out = io::BufWriter::new(io::stdout().lock());
+    let seen_in = |c: &crate::store::CandidateView| {
+        c.seen_in
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    // Columns as wide as their widest cell (ids are ASCII), so a story
+    // seen in many feeds does not push its title out of line.
+    let width = |header: &str, cell: &dyn Fn(&crate::store::CandidateView) -> usize| {
+        candidates
+            .iter()
+            .map(cell)
+            .max()
+            .unwrap_or(0)
+            .max(header.len())
+    };
+    let section_width = width("SECTION", &|c| c.section.as_deref().unwrap_or("-").len());
+    let seen_width = width("SEEN IN", &|c| seen_in(c).len());
     writeln!(
         out,
-        "{:>6}  {:>6}  {:<9}  {:<10}  {:<10}  {:<18}  TITLE",
+        "{:>6}  {:>6}  {:<9}  {:<section_width$}  {:<10}  {:<seen_width$}  TITLE",
         "ID", "SCORE", "STATUS", "SECTION", "PUBLISHED", "SEEN IN"
     )?;
     for c in &candidates {
         writeln!(
             out,
-            "{:>6}  {:>6.2}  {:<9}  {:<10}  {:<10}  {:<18}  {}{}",
+            "{:>6}  {:>6.2}  {:<9}  {:<section_width$}  {:<10}  {:<seen_width$}  {}{}",
             c.id,
             c.score,
             c.status,
             c.section.as_deref().unwrap_or("-"),
             c.published.get(..10).unwrap_or(&c.published),
-            c.seen_in
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
+            seen_in(c),
             c.title,
             match c.submitted_by.as_slice() {
                 [] => String::new(),
@@ -477,6 +492,12 @@ fn run_list(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
         _ => candidates.len(),
     };
     writeln!(out, "{}", count_line(candidates.len(), total))?;
+    if total == 0 && store.queue_len(&QueueQuery::default())? == 0 {
+        writeln!(
+            out,
+            "  help: nothing has been fetched yet: `newsdesk poll` fetches the sources once, `newsdesk daemon` keeps polling"
+        )?;
+    }
     out.flush()?;
     Ok(())
 }

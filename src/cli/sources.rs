@@ -27,6 +27,8 @@ struct SourceRow {
     health: SourceHealth,
     enabled: bool,
     tags: Vec<String>,
+    /// Answering but with nothing new since then, for `quiet_after`.
+    quiet_since: Option<String>,
 }
 
 pub fn run(cli: &Cli, args: &SourcesArgs) -> Result<(), CliError> {
@@ -37,6 +39,11 @@ pub fn run(cli: &Cli, args: &SourcesArgs) -> Result<(), CliError> {
         store.sync_sources(&config)?;
     }
     let ids: Vec<SourceId> = config.sources.iter().map(|s| s.id.clone()).collect();
+    let now = Utc::now();
+    let quiet: std::collections::HashMap<SourceId, String> = store
+        .quiet_sources(&config.quiet_rules(), now)?
+        .into_iter()
+        .collect();
     let rows: Vec<SourceRow> = store
         .source_health(&ids)?
         .into_iter()
@@ -45,12 +52,12 @@ pub fn run(cli: &Cli, args: &SourcesArgs) -> Result<(), CliError> {
             health,
             enabled: source.enabled,
             tags: source.tags.clone(),
+            quiet_since: quiet.get(&source.id).cloned(),
         })
         .collect();
     if args.json {
         return print_json(&rows);
     }
-    let now = Utc::now();
     let mut out = io::stdout().lock();
     let width = rows
         .iter()
@@ -71,6 +78,8 @@ pub fn run(cli: &Cli, args: &SourcesArgs) -> Result<(), CliError> {
             format!("FAILING x{}", h.consecutive_failures)
         } else if h.last_attempt_at.is_none() {
             "never polled".to_owned()
+        } else if row.quiet_since.is_some() {
+            "quiet".to_owned()
         } else {
             "ok".to_owned()
         };
@@ -106,6 +115,15 @@ pub fn run(cli: &Cli, args: &SourcesArgs) -> Result<(), CliError> {
             && let Some(warning) = &h.last_error
         {
             writeln!(out, "{:width$}  warning: {warning}", "")?;
+        }
+        if let Some(since) = &row.quiet_since {
+            writeln!(
+                out,
+                "{:width$}  quiet since {} ({}): answers, but nothing new; moved or abandoned? (quiet_after)",
+                "",
+                since.get(..10).unwrap_or(since),
+                ago(Some(since), now)
+            )?;
         }
         if let Some(to) = &h.moved_to {
             writeln!(

@@ -83,13 +83,17 @@ fn contributors(
 const SECOND: Duration = Duration::from_secs(1);
 const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(60 * 60);
+const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
 fn defaults(problems: &mut Problems, d: &RawDefaults) -> Defaults {
-    Defaults {
+    let defaults = Defaults {
         interval: problems.duration(&d.interval, "interval").unwrap_or(HOUR),
         timeout: problems
             .duration(&d.timeout, "timeout")
             .unwrap_or(30 * SECOND),
+        connect_timeout: problems
+            .duration(&d.connect_timeout, "connect_timeout")
+            .unwrap_or(15 * SECOND),
         max_body_size: problems
             .size(&d.max_body_size, "max_body_size")
             .unwrap_or(10_000_000),
@@ -124,7 +128,24 @@ fn defaults(problems: &mut Problems, d: &RawDefaults) -> Defaults {
             .unwrap_or(24 * HOUR),
         enrich: d.enrich.unwrap_or(true),
         allow_private_redirects: d.allow_private_redirects.unwrap_or(false),
+        quiet_after: problems
+            .duration(&d.quiet_after, "quiet_after")
+            .unwrap_or(30 * DAY),
+    };
+    if defaults.min_interval > defaults.max_interval {
+        // Pointed at whichever of the two was written (min if both).
+        let at = d.min_interval.as_ref().or(d.max_interval.as_ref());
+        problems.add(
+            at.map_or(0..0, |v| v.span()),
+            format!(
+                "`min_interval` ({}) is longer than `max_interval` ({})",
+                humantime::format_duration(defaults.min_interval),
+                humantime::format_duration(defaults.max_interval)
+            ),
+            Some("the schedule polls each source between the two: make min_interval the shorter (defaults 15m and 6h)".into()),
+        );
     }
+    defaults
 }
 
 fn daemon(problems: &mut Problems, raw: &RawDaemon, base_dir: &Path) -> Daemon {

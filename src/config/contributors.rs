@@ -137,7 +137,7 @@ pub fn parse_contributors(path: &Path, text: &str) -> Result<Vec<Contributor>, C
     let found = match toml::from_str::<RawContributorsFile>(text) {
         Ok(raw) => contributors(&mut problems, &raw.contributors),
         Err(err) => {
-            problems.add_toml_error(&err);
+            problems.add_toml_error(&err, None);
             Vec::new()
         }
     };

@@ -6,7 +6,8 @@
 //!
 //! The rooms: `model` is the validated configuration the rest of newsdesk
 //! reads; `raw` is the file as serde reads it; `problems` collects what is
-//! wrong and parses the human-written values; `build` turns the raw file
+//! wrong and parses the human-written values; `recover` reads the raw file
+//! past the keys serde refuses, so that each is reported; `build` turns it
 //! into the model one section at a time, with `newsletter` and `sources`
 //! checking the two largest ones. The options of each kind of source are
 //! the adapters' own types (`crate::source`): data flows from here to
@@ -21,6 +22,7 @@ mod model;
 mod newsletter;
 mod problems;
 mod raw;
+mod recover;
 mod sources;
 #[cfg(test)]
 mod tests;
@@ -52,27 +54,36 @@ impl Config {
     /// resolved against the directory of `path`).
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let mut problems = Problems::new(path, text);
-        let config = match toml::from_str(text) {
-            Ok(raw) => {
-                let base_dir = path.parent().unwrap_or(Path::new("."));
-                Some(build::build(raw, base_dir, path, &mut problems))
-            }
-            Err(err) => {
-                problems.add_toml_error(&err);
-                None
-            }
-        };
+        let config = recover::read(text, &mut problems).map(|raw| {
+            let base_dir = path.parent().unwrap_or(Path::new("."));
+            build::build(raw, base_dir, path, &mut problems)
+        });
         match config {
             Some(config) if problems.found.is_empty() => Ok(config),
-            _ => Err(ConfigError::Invalid {
-                path: path.to_path_buf(),
-                problems: problems.found,
-            }),
+            _ => {
+                // In the order of the file, as the reader goes through it.
+                let mut found = problems.found;
+                found.sort_by_key(|p| (p.line, p.column));
+                Err(ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    problems: found,
+                })
+            }
         }
     }
 
     pub fn source(&self, id: &str) -> Option<&Source> {
         self.sources.iter().find(|s| s.id.0 == id)
+    }
+
+    /// Each enabled source with its `quiet_after` (for
+    /// `Store::quiet_sources`).
+    pub fn quiet_rules(&self) -> Vec<(SourceId, std::time::Duration)> {
+        self.sources
+            .iter()
+            .filter(|s| s.enabled)
+            .map(|s| (s.id.clone(), s.quiet_after))
+            .collect()
     }
 }
 

@@ -188,6 +188,8 @@ pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(30 * 86_400);
 pub struct Defaults {
     pub interval: Duration,
     pub timeout: Duration,
+    /// How long to wait for a connection (within `timeout`).
+    pub connect_timeout: Duration,
     pub max_body_size: u64,
     pub user_agent: String,
     pub max_redirects: usize,
@@ -212,6 +214,8 @@ pub struct Defaults {
     /// loopback, private or link-local one (off: that is how a feed would
     /// reach into the network newsdesk runs in).
     pub allow_private_redirects: bool,
+    /// A source answering with nothing new for this long is flagged quiet.
+    pub quiet_after: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -258,6 +262,9 @@ pub struct Source {
     /// stored and kept out ("older than 30d when first seen"); `None`
     /// keeps every entry (links added by hand).
     pub max_age: Option<Duration>,
+    /// Nothing new for this long (while answering 200/304): quiet, as a
+    /// moved or abandoned blog looks.
+    pub quiet_after: Duration,
     pub options: SourceOptions,
     pub filters: Filters,
 }

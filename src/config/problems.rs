@@ -46,7 +46,11 @@ impl fmt::Display for ConfigProblem {
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {}\n  help: create it (see the example feeds.toml in the newsdesk repository) or pass --config FILE", path.display())]
+    #[error("cannot read {}{}", path.display(), if source.kind() == std::io::ErrorKind::NotFound {
+        "\n  help: `newsdesk init` writes a starting feeds.toml here (or copy the one in the newsdesk repository), or pass --config FILE"
+    } else {
+        "\n  help: check the file's permissions, or pass --config FILE"
+    })]
     Read {
         path: PathBuf,
         source: std::io::Error,
@@ -74,6 +78,9 @@ pub(super) struct Problems<'a> {
     file: &'a Path,
     pub(super) text: &'a str,
     pub(super) found: Vec<ConfigProblem>,
+    /// Keys serde refused and `recover` took out, each with the span of
+    /// its table: already reported, so not reported missing.
+    pub(super) refused: Vec<(Range<usize>, String)>,
 }
 
 impl<'a> Problems<'a> {
@@ -82,6 +89,7 @@ impl<'a> Problems<'a> {
             file,
             text,
             found: Vec::new(),
+            refused: Vec::new(),
         }
     }
 
@@ -101,15 +109,22 @@ impl<'a> Problems<'a> {
         });
     }
 
+    /// Whether `key` of the table holding byte `offset` was refused.
+    pub(super) fn refused(&self, offset: usize, key: &str) -> bool {
+        self.refused
+            .iter()
+            .any(|(table, refused)| refused == key && table.contains(&offset))
+    }
+
     /// The line of a byte offset, for "already used on line N".
     pub(super) fn line_of(&self, offset: usize) -> usize {
         line_column(self.text, offset).0
     }
 
-    /// A TOML syntax error, or a key or value serde refused.
-    pub(super) fn add_toml_error(&mut self, err: &toml::de::Error) {
+    /// A TOML syntax error, or a value serde refused (of `key`, when one).
+    pub(super) fn add_toml_error(&mut self, err: &toml::de::Error, key: Option<&str>) {
         let message = err.message().trim().to_owned();
-        let help = syntax_help(&message);
+        let help = syntax_help(&message, key);
         self.add(err.span().unwrap_or(0..0), message, help);
     }
 
@@ -165,7 +180,7 @@ impl<'a> Problems<'a> {
                 self.add(
                     value.span(),
                     format!("`{key}` = \"{}\" is not a duration", value.get_ref()),
-                    Some("write durations like \"30s\", \"45m\", \"2h\" or \"1h 30m\"".into()),
+                    Some(DURATION_HELP.into()),
                 );
                 None
             }
@@ -280,6 +295,7 @@ impl<'a> Problems<'a> {
                     .last()
                     .unwrap_or_default()
                     .trim()
+                    .trim_start_matches("error: ")
                     .to_owned();
                 self.add(
                     pattern.span(),
@@ -301,8 +317,33 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
-fn syntax_help(message: &str) -> Option<String> {
-    if message.starts_with("unknown field") {
+/// The keys whose values are durations, written as strings.
+const DURATION_KEYS: &[&str] = &[
+    "interval",
+    "timeout",
+    "connect_timeout",
+    "min_interval",
+    "max_interval",
+    "backoff_start",
+    "backoff_max",
+    "grace_period",
+    "writer_give_up_after",
+    "quiet_after",
+];
+
+const DURATION_HELP: &str = "write durations like \"30s\", \"45m\", \"2h\" or \"1h 30m\"";
+
+fn syntax_help(message: &str, key: Option<&str>) -> Option<String> {
+    if message.starts_with("invalid type") && key.is_some_and(|k| DURATION_KEYS.contains(&k)) {
+        Some(format!(
+            "{DURATION_HELP}, in quotes: {} = \"1h\"",
+            key.unwrap_or_default()
+        ))
+    } else if message.starts_with("invalid type") && message.ends_with("expected a sequence") {
+        Some("write a list in brackets, e.g. [\"kubernetes\", \"ebpf\"]".into())
+    } else if message.starts_with("invalid type") && message.ends_with("expected a string") {
+        Some("write the value in quotes".into())
+    } else if message.starts_with("unknown field") {
         Some(
             "remove the key or fix its spelling (the accepted keys are listed after \"expected\")"
                 .into(),

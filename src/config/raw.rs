@@ -61,6 +61,7 @@ pub(super) struct RawNewsletter {
 pub(super) struct RawDefaults {
     pub(super) interval: Option<Spanned<String>>,
     pub(super) timeout: Option<Spanned<String>>,
+    pub(super) connect_timeout: Option<Spanned<String>>,
     pub(super) max_body_size: Option<Spanned<String>>,
     pub(super) user_agent: Option<Spanned<String>>,
     pub(super) max_redirects: Option<Spanned<i64>>,
@@ -74,6 +75,7 @@ pub(super) struct RawDefaults {
     pub(super) max_entries: Option<Spanned<i64>>,
     pub(super) max_age: Option<Spanned<String>>,
     pub(super) allow_private_redirects: Option<bool>,
+    pub(super) quiet_after: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -125,10 +127,13 @@ pub(super) struct RawSection {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSource {
     pub(super) id: Spanned<String>,
-    pub(super) kind: Spanned<SourceKind>,
+    /// Optional here only so that a source with a refused `kind` is still
+    /// checked; `sources` reports one missing.
+    pub(super) kind: Option<Spanned<SourceKind>>,
     pub(super) url: Option<Spanned<String>>,
     pub(super) section: Option<Spanned<String>>,
     pub(super) interval: Option<Spanned<String>>,
+    pub(super) quiet_after: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) tags: Vec<Spanned<String>>,
     #[serde(default = "yes")]

@@ -59,8 +59,23 @@ pub(super) fn sources(
         } else {
             first_offsets.insert(id.clone(), s.id.span().start);
         }
-        let kind = *s.kind.get_ref();
-        let (url, options) = url_and_options(problems, s, &id, kind);
+        let kind = s.kind.as_ref().map(|k| *k.get_ref());
+        let (url, options) = match kind {
+            Some(kind) => url_and_options(problems, s, &id, kind),
+            None => {
+                if !problems.refused(s.id.span().start, "kind") {
+                    problems.add(
+                        s.id.span(),
+                        format!("source \"{id}\" has no `kind`"),
+                        Some(
+                            "add kind = \"feed\" (or \"github-releases\", \"ical\", \"html\")"
+                                .into(),
+                        ),
+                    );
+                }
+                (None, None)
+            }
+        };
         let section = s
             .section
             .as_ref()
@@ -93,8 +108,13 @@ pub(super) fn sources(
             Some(_) => problems.age(&s.max_age, "max_age"),
             None => Some(defaults.max_age),
         };
+        let quiet_after = problems
+            .duration(&s.quiet_after, "quiet_after")
+            .unwrap_or(defaults.quiet_after);
         let filters = filters(problems, &s.filters());
-        let (true, Some(url), Some(options), Some(interval)) = (ok, url, options, interval) else {
+        let (true, Some(kind), Some(url), Some(options), Some(interval)) =
+            (ok, kind, url, options, interval)
+        else {
             continue;
         };
         sources.push(Source {
@@ -121,6 +141,7 @@ pub(super) fn sources(
             priority: s.priority.unwrap_or(0),
             weight: s.weight.unwrap_or(1.0),
             max_age,
+            quiet_after,
             options,
             filters,
         });
@@ -363,10 +384,37 @@ fn field_selector(
         Err(err) => {
             problems.add(
                 value.span(),
-                format!("selector `{key}` = \"{text}\" is not valid CSS: {err}"),
+                format!(
+                    "selector `{key}` = \"{text}\" is not valid CSS: {}",
+                    selector_problem(&err)
+                ),
                 Some("write a CSS selector such as \"article h2 a\", with @attr to read an attribute (\"a@href\")".into()),
             );
             None
         }
+    }
+}
+
+/// What is wrong with a selector, in words: the parser's own text for
+/// most mistakes is "Unexpected error occurred. Please report this to the
+/// developer" and the name of a variant.
+fn selector_problem(err: &scraper::error::SelectorErrorKind) -> String {
+    use scraper::error::SelectorErrorKind as Kind;
+    let inner = match err {
+        Kind::UnexpectedToken => return "a character there cannot start or continue a selector (check quotes, brackets and commas)".into(),
+        Kind::EndOfLine => return "it ends too early (an unclosed bracket or parenthesis?)".into(),
+        Kind::ExpectedColonOnPseudoElement | Kind::ExpectedIdentityOnPseudoElement => {
+            return "a pseudo-element after \"::\" needs a name".into();
+        }
+        Kind::UnexpectedSelectorParseError(inner) => format!("{inner:?}"),
+        other => return other.to_string().to_lowercase(),
+    };
+    match inner.as_str() {
+        "DanglingCombinator" => "it ends with a combinator (>, + or ~) with nothing after it: name the element it leads to, e.g. \"article > h2\"".into(),
+        "EmptySelector" => "it is empty, or has an empty part between commas".into(),
+        "ClassNeedsIdent" => "a \".\" must be followed by a class name".into(),
+        "NoIdentForPseudo" | "UnsupportedPseudoClassOrElement" | "UnexpectedIdent" => "it uses a pseudo-class this parser does not know (\":hover\" and the like cannot match a fetched page)".into(),
+        "NoQualifiedNameInAttributeSelector" | "UnexpectedTokenInAttributeSelector" | "ExpectedBarInAttr" | "BadValueInAttr" | "InvalidQualNameInAttr" => "an attribute selector is malformed: write it like [rel=\"bookmark\"]".into(),
+        _ => "it is not a selector this parser understands".into(),
     }
 }

@@ -282,3 +282,47 @@ fn the_built_in_source_id_is_reserved() {
     );
     assert_eq!(found[0].line, 10);
 }
+
+#[test]
+fn a_refused_key_hides_no_other_problem() {
+    let messages = |text: &str| -> Vec<String> {
+        problems(text)
+            .into_iter()
+            .map(|p| format!("{}: {}", p.line, p.message))
+            .collect()
+    };
+    // No kind at all, and a bad interval in the same source.
+    let found = messages(&format!(
+        "{MINIMAL}\n[[source]]\nid = \"blog\"\nurl = \"https://example.org/feed\"\ninterval = \"soon\"\n"
+    ));
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found[0].contains("source \"blog\" has no `kind`"),
+        "{found:?}"
+    );
+    assert!(found[1].contains("\"soon\" is not a duration"), "{found:?}");
+    // Two refused keys in one table, a missing required key, an unknown
+    // kind: each once, and the file read on past them (the URL of a
+    // source of unknown kind is left unchecked: what it may be depends on
+    // the kind).
+    let found = messages(&format!(
+        "{MINIMAL}\n[defaults]\ntimeout = 30\nmax_entries = \"many\"\n\n[[sections]]\nid = \"x\"\n\n[[source]]\nid = \"gh\"\nkind = \"github\"\nurl = \"ftp://example.org\"\n"
+    ));
+    assert_eq!(found.len(), 4, "{found:?}");
+    assert!(
+        found[0].starts_with("16: invalid type: integer `30`"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].starts_with("17: invalid type: string \"many\""),
+        "{found:?}"
+    );
+    assert!(
+        found[2].starts_with("19: missing field `title`"),
+        "{found:?}"
+    );
+    assert!(
+        found[3].starts_with("24: unknown variant `github`"),
+        "{found:?}"
+    );
+}

@@ -161,6 +161,12 @@ impl HealthMonitor {
         }
         let scheduler = self.scheduler.borrow().clone();
         self.metrics.set_sources(scheduler.sources);
+        if let Ok(quiet) = self
+            .store
+            .quiet_sources(&scheduler.quiet_rules, chrono::Utc::now())
+        {
+            self.metrics.set_quiet_sources(quiet.len());
+        }
         let failing = self.store.failing_sources().map(|f| f.len()).unwrap_or(0);
         let queued = counts
             .and_then(|counts| {

@@ -38,6 +38,7 @@ pub struct Metrics {
     queue: Family<StatusLabel, Gauge>,
     failures: Family<SourceLabel, Gauge>,
     sources: Gauge,
+    quiet_sources: Gauge,
 }
 
 impl Default for Metrics {
@@ -79,6 +80,12 @@ impl Default for Metrics {
         );
         let sources = Gauge::default();
         registry.register("sources", "Configured, enabled sources", sources.clone());
+        let quiet_sources = Gauge::default();
+        registry.register(
+            "quiet_sources",
+            "Sources answering but with nothing new for their quiet_after",
+            quiet_sources.clone(),
+        );
         Metrics {
             registry: std::sync::Arc::new(registry),
             fetches,
@@ -89,6 +96,7 @@ impl Default for Metrics {
             queue,
             failures,
             sources,
+            quiet_sources,
         }
     }
 }
@@ -127,6 +135,10 @@ impl Metrics {
 
     pub fn set_sources(&self, enabled: usize) {
         self.sources.set(enabled as i64);
+    }
+
+    pub fn set_quiet_sources(&self, quiet: usize) {
+        self.quiet_sources.set(quiet as i64);
     }
 
     /// Forgets the failure gauge of sources no longer configured.

@@ -211,6 +211,7 @@ async fn run_async(paths: Paths) -> Result<(), DaemonError> {
     let (status_tx, status) = watch::channel(SchedulerStatus {
         sources,
         in_flight: Vec::new(),
+        quiet_rules: running.borrow().config.quiet_rules(),
     });
     let candidates_added = Arc::new(Notify::new());
     let (reload_tx, reloads) = mpsc::channel::<scheduler::ReloadDone>(1);

@@ -130,6 +130,8 @@ impl Schedule {
 pub(super) struct SchedulerStatus {
     pub(super) sources: usize,
     pub(super) in_flight: Vec<SourceId>,
+    /// Each source's `quiet_after`, for the quiet-sources gauge.
+    pub(super) quiet_rules: Vec<(SourceId, std::time::Duration)>,
 }
 
 /// The configuration in force, with the client made for it; shared with
@@ -284,6 +286,7 @@ impl Scheduler {
         self.status.send_replace(SchedulerStatus {
             sources: schedule.sources.len(),
             in_flight,
+            quiet_rules: self.running.borrow().config.quiet_rules(),
         });
     }
 

@@ -78,7 +78,7 @@ impl Fetcher {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let settings = ClientSettings {
             user_agent: defaults.user_agent.clone(),
-            connect_timeout: defaults.timeout.min(Duration::from_secs(15)),
+            connect_timeout: defaults.connect_timeout.min(defaults.timeout),
             overrides: resolve_overrides(),
         };
         Ok(Fetcher {
@@ -189,9 +189,9 @@ impl Fetcher {
                         kind: name.kind,
                         redirected: hop > 0,
                     },
-                    None => transport_error(err),
+                    None => transport_error(err, &current, self.settings.connect_timeout),
                 },
-                Origin::Source => transport_error(err),
+                Origin::Source => transport_error(err, &current, self.settings.connect_timeout),
             })?;
             let status = response.status();
             facts.status = Some(status.as_u16());
@@ -260,8 +260,8 @@ impl Fetcher {
             // A link added by hand is read for its head's metadata: the
             // start of a huge page is enough (and never more than the cap).
             let body = match origin {
-                Origin::Submitted(_) => read_head(response, body_limit).await?,
-                Origin::Source => read_capped(response, body_limit).await?,
+                Origin::Submitted(_) => read_head(response, body_limit, &current).await?,
+                Origin::Source => read_capped(response, body_limit, &current).await?,
             };
             return Ok(Fetched::Body {
                 body,
@@ -275,13 +275,21 @@ impl Fetcher {
 
 /// Reads the (decompressed) body, failing as soon as it passes the cap:
 /// a huge or endless body never sits in memory.
-async fn read_capped(mut response: reqwest::Response, limit: u64) -> Result<Vec<u8>, FetchError> {
+async fn read_capped(
+    mut response: reqwest::Response,
+    limit: u64,
+    url: &Url,
+) -> Result<Vec<u8>, FetchError> {
     if response.content_length().is_some_and(|len| len > limit) {
         return Err(FetchError::TooLarge { limit });
     }
     let mut body =
         Vec::with_capacity(response.content_length().unwrap_or(16 * 1024).min(limit) as usize);
-    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| transport_error(e, url, Duration::ZERO))?
+    {
         if body.len() as u64 + chunk.len() as u64 > limit {
             return Err(FetchError::TooLarge { limit });
         }
@@ -292,7 +300,11 @@ async fn read_capped(mut response: reqwest::Response, limit: u64) -> Result<Vec<
 
 /// The first `limit` bytes of the (decompressed) body, and no more: the
 /// rest is never read.
-async fn read_head(mut response: reqwest::Response, limit: u64) -> Result<Vec<u8>, FetchError> {
+async fn read_head(
+    mut response: reqwest::Response,
+    limit: u64,
+    url: &Url,
+) -> Result<Vec<u8>, FetchError> {
     let limit = limit as usize;
     let mut body = Vec::with_capacity(
         response
@@ -301,7 +313,10 @@ async fn read_head(mut response: reqwest::Response, limit: u64) -> Result<Vec<u8
             .min(limit),
     );
     while body.len() < limit
-        && let Some(chunk) = response.chunk().await.map_err(transport_error)?
+        && let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| transport_error(e, url, Duration::ZERO))?
     {
         let room = limit - body.len();
         body.extend_from_slice(&chunk[..chunk.len().min(room)]);
@@ -317,22 +332,45 @@ struct ExchangeFacts {
     hints: Hints,
 }
 
-/// reqwest's errors nest the useful part (refused, reset, DNS) a few
-/// sources deep; show the whole chain in one line.
-fn transport_error(err: reqwest::Error) -> FetchError {
-    let mut message = if err.is_connect() {
-        "cannot connect".to_owned()
-    } else if err.is_body() || err.is_decode() {
-        "the connection broke while reading the body".to_owned()
-    } else {
-        "request failed".to_owned()
-    };
+/// One line naming the host and the cause. reqwest's errors nest the
+/// useful part (refused, reset, DNS) a few sources deep, each layer
+/// repeating the one below ("client error (Connect): dns error: error
+/// resolving DNS: failed to lookup …"): the innermost says it.
+fn transport_error(err: reqwest::Error, url: &Url, connect_timeout: Duration) -> FetchError {
+    let host = url.host_str().unwrap_or("?");
+    let mut causes = Vec::new();
     let mut source = std::error::Error::source(&err);
     while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
+        causes.push(cause);
         source = cause.source();
     }
+    let innermost = causes
+        .last()
+        .map_or_else(|| err.to_string(), |c| c.to_string());
+    let io_kind = causes
+        .iter()
+        .find_map(|c| c.downcast_ref::<std::io::Error>())
+        .map(std::io::Error::kind);
+    let dns = causes
+        .iter()
+        .any(|c| c.to_string().starts_with("dns error"));
+    let message = if err.is_connect() && err.is_timeout() {
+        format!(
+            "cannot connect to {host}: no answer within {} s ([defaults] connect_timeout)",
+            connect_timeout.as_secs_f32()
+        )
+    } else if err.is_connect() && dns {
+        format!("cannot connect to {host}: the name does not resolve ({innermost})")
+    } else if err.is_connect() && io_kind == Some(std::io::ErrorKind::ConnectionRefused) {
+        let port = url.port_or_known_default().unwrap_or(0);
+        format!("cannot connect to {host}: connection refused (nothing listens on port {port})")
+    } else if err.is_connect() {
+        format!("cannot connect to {host}: {innermost}")
+    } else if err.is_body() || err.is_decode() {
+        format!("the connection to {host} broke while reading the body: {innermost}")
+    } else {
+        format!("the request to {host} failed: {innermost}")
+    };
     FetchError::Transport(message)
 }
 
@@ -407,9 +445,39 @@ mod tests {
         // name is refused, not added as unreachable.
         let name = private_name_in(&err).expect("the resolver's refusal in the chain");
         assert_eq!((name.host.as_str(), name.kind), ("localhost", "loopback"));
-        let FetchError::Transport(message) = transport_error(err) else {
+        let FetchError::Transport(message) =
+            transport_error(err, &Url::parse(&url).unwrap(), Duration::ZERO)
+        else {
             panic!("a transport error");
         };
         assert!(message.contains("resolves only to loopback addresses, refused after a redirect from a public address"), "{message}");
+    }
+
+    /// A refused connection is one line naming the host and the port,
+    /// not the chain of wrappers reqwest and hyper put around it.
+    #[tokio::test]
+    async fn a_refused_connection_names_the_host_in_one_clear_line() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let url = Url::parse(&format!("http://127.0.0.1:{port}/feed")).unwrap();
+        let report = fetcher()
+            .fetch(
+                &url,
+                &Validators::default(),
+                &HeaderMap::new(),
+                1024,
+                Origin::Source,
+            )
+            .await;
+        let Err(FetchError::Transport(message)) = report.result else {
+            panic!("{:?}", report.result);
+        };
+        assert_eq!(
+            message,
+            format!(
+                "cannot connect to 127.0.0.1: connection refused (nothing listens on port {port})"
+            )
+        );
     }
 }

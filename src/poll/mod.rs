@@ -47,6 +47,59 @@ pub struct SourceResult {
 pub trait Progress: Send {
     fn start(&mut self, total: usize);
     fn finished(&mut self, result: &SourceResult);
+    /// The hosts being fetched from, as they change: for a progress line
+    /// that says what it waits on.
+    fn watch(&mut self, _in_flight: Arc<InFlight>) {}
+}
+
+/// The hosts whose fetches are under way, with how many each.
+#[derive(Debug, Default)]
+pub struct InFlight(Mutex<std::collections::BTreeMap<String, usize>>);
+
+impl InFlight {
+    /// The hosts, most fetches first.
+    pub fn hosts(&self) -> Vec<(String, usize)> {
+        let mut hosts: Vec<(String, usize)> = self
+            .0
+            .lock()
+            .expect("in-flight lock")
+            .iter()
+            .map(|(host, n)| (host.clone(), *n))
+            .collect();
+        hosts.sort_by_key(|h| std::cmp::Reverse(h.1));
+        hosts
+    }
+
+    /// Counts a fetch from `host` until the guard is dropped.
+    fn enter(self: &Arc<Self>, host: String) -> InFlightGuard {
+        *self
+            .0
+            .lock()
+            .expect("in-flight lock")
+            .entry(host.clone())
+            .or_default() += 1;
+        InFlightGuard {
+            in_flight: self.clone(),
+            host,
+        }
+    }
+}
+
+struct InFlightGuard {
+    in_flight: Arc<InFlight>,
+    host: String,
+}
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        let mut hosts = self.in_flight.0.lock().expect("in-flight lock");
+        if let Some(n) = hosts.get_mut(&self.host) {
+            *n -= 1;
+            if *n == 0 {
+                hosts.remove(&self.host);
+            }
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +141,8 @@ pub async fn poll_once(
     let memory = store.poll_memory()?;
     let poller = Poller::new(config, client.clone());
     progress.start(sources.len());
+    let in_flight = Arc::new(InFlight::default());
+    progress.watch(in_flight.clone());
     let results = Arc::new(Mutex::new(Vec::with_capacity(sources.len())));
     let collected = results.clone();
     let writer = spawn_writer(store, ranking, POLL_WRITE_GIVE_UP, move |result| {
@@ -112,13 +167,16 @@ pub async fn poll_once(
     for queue in hosts {
         let poller = poller.clone();
         let polls = writer.polls.clone();
+        let in_flight = in_flight.clone();
         tasks.spawn(async move {
             let mut running = tokio::task::JoinSet::new();
             for (source, memory, request) in queue {
                 let admission = poller.admit(&request.url).await;
                 let poller = poller.clone();
                 let polls = polls.clone();
+                let fetching = in_flight.enter(request.url.host_str().unwrap_or("?").to_owned());
                 running.spawn(async move {
+                    let _fetching = fetching;
                     poller
                         .poll_admitted(source, memory, request, admission, &polls)
                         .await

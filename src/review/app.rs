@@ -20,18 +20,24 @@ use crate::store::{
 };
 
 mod issue;
+mod paging;
+use super::line::{LineInput, edit_line};
 
 /// Rows read per page.
 pub const PAGE: usize = 100;
 /// Stale scores re-computed per idle moment: a few milliseconds of work.
 const RESCORE_BATCH: usize = 500;
 /// Statuses `s` cycles through.
-const STATUS_CYCLE: [Status; 4] = [
+const STATUS_CYCLE: [Status; 5] = [
     Status::New,
     Status::Accepted,
+    Status::Drafted,
     Status::Deferred,
     Status::Rejected,
 ];
+/// Rows a page key moves (PgDn, Space, Ctrl-F); Ctrl-D and Ctrl-U move
+/// half as many, as in less.
+const PAGE_KEY: isize = 10;
 
 /// What the screen is showing on top of the queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,19 +48,19 @@ pub enum Mode {
         choice: usize,
     },
     Filter {
-        input: String,
+        input: LineInput,
     },
     Note {
-        input: String,
+        input: LineInput,
     },
     /// Filing a link under the selected candidate: a URL or a candidate id.
     Link {
-        input: String,
+        input: LineInput,
     },
     /// Typing "EMOJI TITLE" of a section of this issue only, to go after
     /// `after` (an index into the sections).
     NewSection {
-        input: String,
+        input: LineInput,
         after: usize,
     },
     Help,
@@ -89,6 +95,7 @@ pub struct Detail {
 
 struct Undo {
     before: Vec<EditorState>,
+    /// What the undo takes back, as a noun: "defer of #96".
     what: String,
 }
 
@@ -104,6 +111,8 @@ pub struct App {
     pub rows: Vec<CandidateView>,
     /// Rows matching the filters over all pages.
     pub total: usize,
+    /// Sources answering with nothing new for their `quiet_after`.
+    pub quiet_sources: usize,
     pub selected: usize,
     pub mode: Mode,
     /// The last thing that happened, or went wrong.
@@ -132,6 +141,7 @@ impl App {
                 .into_iter()
                 .map(|s| (s.id, format!("{} {} (this issue)", s.emoji, s.title))),
         );
+        let quiet_sources = store.quiet_sources(&config.quiet_rules(), now)?.len();
         let mut app = App {
             store,
             ranking,
@@ -145,6 +155,7 @@ impl App {
             text: None,
             rows: Vec::new(),
             total: 0,
+            quiet_sources,
             selected: 0,
             mode: Mode::Normal,
             message: None,
@@ -200,24 +211,6 @@ impl App {
         Ok(())
     }
 
-    fn clamp(&mut self) {
-        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
-    }
-
-    /// Reads the next page when the selection nears the end of the rows.
-    fn load_more(&mut self) -> Result<(), StoreError> {
-        if self.selected + 10 < self.rows.len() || self.rows.len() >= self.total {
-            return Ok(());
-        }
-        let more = self.store.queue(&self.query(PAGE, self.rows.len()))?;
-        for candidate in more {
-            if !self.rows.iter().any(|c| c.id == candidate.id) {
-                self.rows.push(candidate);
-            }
-        }
-        Ok(())
-    }
-
     pub fn selected(&self) -> Option<&CandidateView> {
         self.rows.get(self.selected)
     }
@@ -242,11 +235,13 @@ impl App {
         self.detail.as_ref()
     }
 
-    /// Applies one key; store errors become the message line.
+    /// Applies one key; store errors become the message line. The message
+    /// of the key before goes: it was read, or is stale.
     pub fn handle_key(&mut self, key: KeyEvent) -> Effect {
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
             return Effect::Quit;
         }
+        self.message = None;
         match self.key(key) {
             Ok(effect) => effect,
             Err(err) => {
@@ -263,6 +258,7 @@ impl App {
             Mode::Section { choice } => self.section_key(key, choice)?,
             Mode::Filter { input } => {
                 if let Some(input) = edit_line(key, input, |input| Mode::Filter { input }, self) {
+                    // Empty clears: the prompt starts empty.
                     self.text = Some(input).filter(|t| !t.trim().is_empty());
                     self.selected = 0;
                     self.rows.clear();
@@ -299,13 +295,26 @@ impl App {
     }
 
     fn normal_key(&mut self, key: KeyEvent) -> Result<Effect, StoreError> {
+        // Ctrl chords page as in less and never decide: a pager's Ctrl-D
+        // must not defer.
+        if key.modifiers.contains(KeyModifiers::CONTROL) {
+            match key.code {
+                KeyCode::Char('d') => self.move_by(PAGE_KEY / 2)?,
+                KeyCode::Char('u') => self.move_by(-PAGE_KEY / 2)?,
+                KeyCode::Char('f') => self.move_by(PAGE_KEY)?,
+                KeyCode::Char('b') => self.move_by(-PAGE_KEY)?,
+                _ => {}
+            }
+            return Ok(Effect::None);
+        }
         match key.code {
             KeyCode::Char('q') | KeyCode::Esc => return Ok(Effect::Quit),
             KeyCode::Char('j') | KeyCode::Down => self.move_by(1)?,
             KeyCode::Char('k') | KeyCode::Up => self.move_by(-1)?,
-            KeyCode::PageDown | KeyCode::Char(' ') => self.move_by(10)?,
-            KeyCode::PageUp => self.move_by(-10)?,
+            KeyCode::PageDown | KeyCode::Char(' ') => self.move_by(PAGE_KEY)?,
+            KeyCode::PageUp => self.move_by(-PAGE_KEY)?,
             KeyCode::Home | KeyCode::Char('g') => self.selected = 0,
+            KeyCode::End | KeyCode::Char('G') => self.select_last()?,
             KeyCode::Char('a') => {
                 if let Some(candidate) = self.selected() {
                     // The suggested section first, unless the editor already chose one.
@@ -340,7 +349,9 @@ impl App {
                             note,
                         });
                     }
-                    self.mode = Mode::Note { input: note };
+                    self.mode = Mode::Note {
+                        input: LineInput::new(&note),
+                    };
                 }
             }
             KeyCode::Char('o') => {
@@ -353,7 +364,7 @@ impl App {
             }
             KeyCode::Char('/') => {
                 self.mode = Mode::Filter {
-                    input: self.text.clone().unwrap_or_default(),
+                    input: LineInput::default(),
                 }
             }
             KeyCode::Char('s') => {
@@ -375,7 +386,7 @@ impl App {
             }
             KeyCode::Char('l') if self.selected().is_some() => {
                 self.mode = Mode::Link {
-                    input: String::new(),
+                    input: LineInput::default(),
                 };
             }
             KeyCode::Char('?') => self.mode = Mode::Help,
@@ -409,7 +420,7 @@ impl App {
             }
             KeyCode::Char('+') => {
                 self.mode = Mode::NewSection {
-                    input: String::new(),
+                    input: LineInput::default(),
                     after: choice,
                 }
             }
@@ -419,24 +430,23 @@ impl App {
         Ok(())
     }
 
-    fn move_by(&mut self, delta: isize) -> Result<(), StoreError> {
-        self.selected = self.selected.saturating_add_signed(delta);
-        self.load_more()?;
-        self.clamp();
-        Ok(())
-    }
-
     fn decide(&mut self, status: Status, section: Option<&str>) -> Result<(), StoreError> {
         let Some(candidate) = self.selected() else {
             return Ok(());
         };
         let id = candidate.id;
         let before = self.store.decide(&[id], status, section, None)?;
-        let what = match section {
-            Some(section) => format!("#{id} {status} in {section}"),
-            None => format!("#{id} {status}"),
+        let (done, what) = match section {
+            Some(section) => (
+                format!("#{id} {status} in {section}"),
+                format!("{} of #{id} into {section}", decision(status)),
+            ),
+            None => (
+                format!("#{id} {status}"),
+                format!("{} of #{id}", decision(status)),
+            ),
         };
-        self.message = Some(format!("{what} (u undoes)"));
+        self.message = Some(format!("{done} (u undoes)"));
         self.undo.push(Undo { before, what });
         self.fresh = false;
         self.refresh_row(id)
@@ -484,7 +494,7 @@ impl App {
             self.selected = position;
         }
         self.detail = None;
-        self.message = Some(format!("undone: {}", last.what));
+        self.message = Some(format!("undid {}", last.what));
         Ok(())
     }
 
@@ -563,27 +573,13 @@ impl App {
     }
 }
 
-/// One key of a single-line editor: `Some(text)` on Enter; Esc cancels;
-/// otherwise the mode continues with the edited text.
-fn edit_line(
-    key: KeyEvent,
-    mut input: String,
-    again: impl FnOnce(String) -> Mode,
-    app: &mut App,
-) -> Option<String> {
-    match key.code {
-        KeyCode::Enter => return Some(input),
-        KeyCode::Esc => {
-            app.message = Some("cancelled".into());
-            return None;
-        }
-        KeyCode::Backspace => {
-            input.pop();
-        }
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => input.clear(),
-        KeyCode::Char(c) => input.push(c),
-        _ => {}
+/// The decision that gives `status`, as a noun ("undid defer of #96").
+fn decision(status: Status) -> &'static str {
+    match status {
+        Status::New => "reopening",
+        Status::Accepted => "accept",
+        Status::Deferred => "defer",
+        Status::Rejected => "reject",
+        Status::Drafted => "draft",
     }
-    app.mode = again(input);
-    None
 }

@@ -1,9 +1,12 @@
 //! `newsdesk review` on a terminal: the queue as a TUI (ratatui over
-//! crossterm). The state and keys are in [`app`], drawing in [`ui`]; this
+//! crossterm). The state and keys are in [`app`] (prompts in [`line`]),
+//! drawing in [`ui`], the browser in `browser`; this
 //! module owns the terminal: raw mode and the alternate screen, restored on
 //! every exit path including a panic, suspended while $EDITOR runs.
 
 pub mod app;
+mod browser;
+pub mod line;
 pub mod ui;
 
 #[cfg(test)]
@@ -13,8 +16,9 @@ mod link_tests;
 #[cfg(test)]
 mod tests;
 
-use std::io::{self, Write};
-use std::process::{Command, Stdio};
+use std::io;
+use std::process::{Command, ExitStatus};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -96,7 +100,15 @@ fn event_loop(
     reader: &mut LinkReader,
     options: Options,
 ) -> Result<(), TuiError> {
+    // The browser being started: how xdg-open ended is told when it ends.
+    let mut opening: Option<(String, mpsc::Receiver<io::Result<ExitStatus>>)> = None;
     loop {
+        if let Some((url, ended)) = &opening
+            && let Ok(result) = ended.try_recv()
+        {
+            app.opened(url, result);
+            opening = None;
+        }
         terminal.draw(|frame| ui::draw(frame, app))?;
         if options.exit_after_first_frame {
             return Ok(());
@@ -143,13 +155,13 @@ fn event_loop(
                         app.message = Some(format!("not linked: {url}: {err}"));
                     }
                 }
-                Effect::Open(url) => {
-                    if let Err(err) = open(&url) {
-                        app.message = Some(format!("cannot open {url}: {err}"));
-                    } else {
-                        app.message = Some(format!("opened {url}"));
+                Effect::Open(url) => match browser::open(&url) {
+                    Ok(ended) => {
+                        app.message = Some(format!("opening {url} …"));
+                        opening = Some((url, ended));
                     }
-                }
+                    Err(err) => app.opened(&url, Err(err)),
+                },
             },
             // Resizes redraw on the next turn of the loop.
             _ => {}
@@ -214,16 +226,4 @@ fn edit_in_editor(id: crate::ids::CandidateId, note: &str) -> io::Result<Option<
     }
     let text = text?;
     Ok((text.trim() != note.trim()).then_some(text))
-}
-
-/// Opens `url` with xdg-open, detached: its output would garble the screen.
-fn open(url: &str) -> io::Result<()> {
-    let mut child = Command::new("xdg-open")
-        .arg(url)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    std::thread::spawn(move || child.wait());
-    io::stdout().flush()
 }

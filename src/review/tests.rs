@@ -8,6 +8,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+mod keys;
+
 use super::app::{App, Effect, Mode};
 use crate::candidate::rounded_score;
 use crate::config::Config;
@@ -287,6 +289,8 @@ fn reject_defer_and_undo_go_straight_to_the_database() {
     assert_eq!(desk.status_of(&second).0, Status::Deferred);
     key(&mut app, KeyCode::Char('u'));
     assert_eq!(desk.status_of(&second).0, Status::New);
+    let id = app.selected().unwrap().id;
+    assert_eq!(app.message, Some(format!("undid defer of #{id}")));
     assert_eq!(app.selected().unwrap().title, second, "back where it was");
     key(&mut app, KeyCode::Char('u'));
     assert_eq!(desk.status_of(&first).0, Status::New);
@@ -344,17 +348,17 @@ fn filter_by_text_and_cycle_statuses() {
     keys(&mut app, "xyz");
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.text.as_deref(), Some("argo"), "Esc keeps the filter");
+    // The prompt starts empty, so Enter right away clears, as it says.
     key(&mut app, KeyCode::Char('/'));
-    for _ in 0..4 {
-        key(&mut app, KeyCode::Backspace);
-    }
+    assert!(screen(&mut app, 80, 24).contains("/▏ (Enter filters; empty clears \"argo\""));
     key(&mut app, KeyCode::Enter);
     assert_eq!((app.text.as_deref(), app.total), (None, 5));
+    assert_eq!(app.message.as_deref(), Some("filter cleared"));
     key(&mut app, KeyCode::Char('/'));
     keys(&mut app, "50%_");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.total, 0, "LIKE wildcards are literal");
-    let statuses: Vec<Status> = (0..4)
+    let statuses: Vec<Status> = (0..5)
         .map(|_| {
             key(&mut app, KeyCode::Char('s'));
             app.status
@@ -364,6 +368,7 @@ fn filter_by_text_and_cycle_statuses() {
         statuses,
         [
             Status::Accepted,
+            Status::Drafted,
             Status::Deferred,
             Status::Rejected,
             Status::New

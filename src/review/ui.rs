@@ -36,7 +36,8 @@ const KEYS: &[(&str, &str)] = &[
 ];
 
 const HELP: &[(&str, &str)] = &[
-    ("j k ↓ ↑", "move (PgDn/PgUp/space by ten, g to the top)"),
+    ("j k ↓ ↑", "move (PgDn/PgUp/space/^F/^B ten, ^D/^U five)"),
+    ("g G", "to the top, to the end (Home, End)"),
     (
         "a",
         "accept: choose the section (j/k, 1-9), Enter; + makes one for this issue",
@@ -55,7 +56,7 @@ const HELP: &[(&str, &str)] = &[
     ),
     ("o", "open the URL in the browser (xdg-open)"),
     ("/", "filter by text in title or summary"),
-    ("s", "show new / accepted / deferred / rejected"),
+    ("s", "show new/accepted/drafted/deferred/rejected"),
     ("R", "refresh: new candidates, fresh order"),
     ("q", "quit (every decision is already saved)"),
 ];
@@ -189,6 +190,11 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     if let Some(filter) = &app.text {
         text.push_str(&format!(" · filter \"{filter}\""));
     }
+    match app.quiet_sources {
+        0 => {}
+        1 => text.push_str(" · 1 source quiet (newsdesk sources)"),
+        n => text.push_str(&format!(" · {n} sources quiet (newsdesk sources)")),
+    }
     let text = fit(&text, area.width as usize);
     frame.render_widget(
         Paragraph::new(text).style(Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)),
@@ -208,15 +214,20 @@ fn draw_list(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         .rows
         .iter()
         .map(|c| {
+            // The count of other feeds stays whole; the id gives way.
             let sources = match c.seen_in.len() {
-                0 | 1 => c.source.to_string(),
-                n => format!("{} +{}", c.source, n - 1),
+                0 | 1 => fit(&c.source.to_string(), SOURCE as usize),
+                n => {
+                    let more = format!(" +{}", n - 1);
+                    let id = fit(&c.source.to_string(), SOURCE as usize - more.len());
+                    format!("{id}{more}")
+                }
             };
             Row::new(vec![
                 Cell::from(format!("{:>5.1}", c.score)),
                 Cell::from(format!("{:>4}", age(app, &c.published))),
                 Cell::from(fit(c.section.as_deref().unwrap_or("-"), SECTION as usize)),
-                Cell::from(fit(&sources, SOURCE as usize)),
+                Cell::from(sources),
                 Cell::from(fit(&c.title, title_width)),
             ])
         })
@@ -239,8 +250,8 @@ fn draw_list(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut state = TableState::new().with_selected((!app.rows.is_empty()).then_some(app.selected));
     if app.rows.is_empty() {
         let empty = match &app.text {
-            Some(_) => "nothing matches the filter (/ to change it, Enter on empty to clear)",
-            None => "nothing here: R refreshes, s shows another status",
+            Some(_) => "nothing matches the filter (/ then Enter on empty clears it)",
+            None => "nothing here: R refreshes, s shows another status; newsdesk poll fetches",
         };
         frame.render_widget(Paragraph::new(empty).style(theme.dim()), area);
         return;
@@ -284,10 +295,14 @@ fn draw_detail(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
     }
     lines.push(Line::from(facts));
     if let Some(note) = &candidate.note {
-        lines.push(Line::from(vec![
-            Span::styled("Comment: ", bold),
-            Span::raw(note.clone()),
-        ]));
+        // A comment written in $EDITOR keeps its lines.
+        for (i, text) in note.lines().enumerate() {
+            let label = if i == 0 { "Comment: " } else { "         " };
+            lines.push(Line::from(vec![
+                Span::styled(label, bold),
+                Span::raw(text.to_owned()),
+            ]));
+        }
     }
     if let Some(session) = &candidate.session {
         lines.push(Line::from(vec![
@@ -356,16 +371,28 @@ fn draw_detail(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
 
 fn draw_message(frame: &mut Frame, app: &App, area: Rect) {
     let line = match &app.mode {
-        Mode::Filter { input } => format!("/{input}▏ (Enter filters, Esc cancels)"),
-        Mode::Note { input } => format!("comment: {input}▏ (Enter saves, Esc cancels)"),
+        Mode::Filter { input } => {
+            let (before, after) = input.split();
+            let now = match &app.text {
+                Some(text) => format!("Enter filters; empty clears \"{text}\""),
+                None => "Enter filters".into(),
+            };
+            format!("/{before}▏{after} ({now}, Esc cancels)")
+        }
+        Mode::Note { input } => {
+            let (before, after) = input.split();
+            format!("comment: {before}▏{after} (Enter saves, Esc cancels)")
+        }
         Mode::Link { input } => {
-            format!("link under this one (URL or #id): {input}▏ (Enter links, Esc cancels)")
+            let (before, after) = input.split();
+            format!("link under this one (URL or #id): {before}▏{after} (Enter links, Esc cancels)")
         }
         Mode::Section { .. } => {
             "accept into which section? j/k, Enter; + a new one; Esc cancels".into()
         }
         Mode::NewSection { input, .. } => {
-            format!("new section (emoji, title): {input}▏ (Enter accepts, Esc cancels)")
+            let (before, after) = input.split();
+            format!("new section (emoji, title): {before}▏{after} (Enter accepts, Esc cancels)")
         }
         _ => app.message.clone().unwrap_or_default(),
     };

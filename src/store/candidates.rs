@@ -83,7 +83,7 @@ pub struct Sighting {
     pub url: Option<String>,
     pub title: String,
     pub first_seen_at: String,
-    /// Why this entry joined the candidate ("same URL as #12", …); `None`
+    /// Why this entry joined the candidate ("same URL as seen in k8s", …); `None`
     /// for the entry that created it.
     pub reason: Option<String>,
     /// The date this source gives the story, when it could not be read.

@@ -127,4 +127,39 @@ impl Store {
         let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+
+    /// The sources of `rules` (each with its `quiet_after`) that answer
+    /// (their last poll succeeded, 200 or 304) but have brought nothing new
+    /// for that long at `now`, with since when: the first sighting of their
+    /// newest entry, else their first answered poll. Best first by id.
+    pub fn quiet_sources(
+        &self,
+        rules: &[(SourceId, std::time::Duration)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(SourceId, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT COALESCE(
+                    (SELECT MAX(first_seen_at) FROM entries WHERE source_id = s.id),
+                    (SELECT MIN(started_at) FROM fetch_log WHERE source_id = s.id AND outcome <> 'failed'))
+             FROM sources s
+             WHERE s.id = ?1 AND s.consecutive_failures = 0 AND s.last_success_at IS NOT NULL",
+        )?;
+        let mut quiet = Vec::new();
+        for (id, quiet_after) in rules {
+            let Some(cutoff) = chrono::Duration::from_std(*quiet_after)
+                .ok()
+                .and_then(|d| now.checked_sub_signed(d))
+            else {
+                continue;
+            };
+            let since: Option<Option<String>> =
+                stmt.query_row([id], |row| row.get(0)).optional()?;
+            if let Some(Some(since)) = since
+                && since < super::timestamp(cutoff)
+            {
+                quiet.push((id.clone(), since));
+            }
+        }
+        Ok(quiet)
+    }
 }

@@ -45,6 +45,7 @@ pub fn submissions_source(section: Option<String>) -> Source {
         weight: 1.0,
         // A link added by hand is news to whoever added it, however old.
         max_age: None,
+        quiet_after: Duration::MAX,
         options: SourceOptions::Feed,
         filters: Default::default(),
     }

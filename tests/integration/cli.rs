@@ -62,4 +62,32 @@ fn completions_and_man_page_cover_the_new_commands() {
     for page in ["newsdesk.1", "newsdesk-init.1", "newsdesk-review-list.1"] {
         assert!(dir.path().join(page).is_file(), "{page}");
     }
+    // Every page a page refers to ("newsdesk-poll(1)") is one --dir wrote:
+    // newsdesk-help(1) was listed and never written.
+    let mut pages = vec![man];
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        pages.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    let mut referred = 0;
+    for text in &pages {
+        for (at, _) in text.match_indices("(1)") {
+            let name: String = text[..at]
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '\\')
+                .collect::<Vec<char>>()
+                .into_iter()
+                .rev()
+                .collect::<String>()
+                .replace("\\-", "-");
+            if name.starts_with("newsdesk") {
+                referred += 1;
+                assert!(
+                    dir.path().join(format!("{name}.1")).is_file(),
+                    "{name}(1) is listed but not written"
+                );
+            }
+        }
+    }
+    assert!(referred > 10, "{referred} references");
 }

@@ -201,3 +201,15 @@ fn config_error_missing_file() {
         .unwrap();
     insta::assert_snapshot!("missing_file", shown(&output));
 }
+
+#[test]
+fn config_error_every_problem_at_once() {
+    // A type error in [filters] hides neither its regexes nor the rest;
+    // values serde refused get a help line on how to write them.
+    let text = "[newsletter]\ntitle = \"Weekly\"\n\n\
+        [defaults]\ninterval = 5\nmin_interval = \"8h\"\nmax_interval = \"2h\"\n\n\
+        [filters]\ninclude = \"kubernetes\"\ninclude_regex = [\"(unclosed\", \"[z-a]\"]\n\n\
+        [[source]]\nid = \"blog\"\nkind = \"html\"\nurl = \"https://example.org/blog/\"\n\
+        selectors = { item = \"article >\", title = \"h2\", link = \"a@href\" }\n";
+    insta::assert_snapshot!("every_problem_at_once", check_output(text));
+}

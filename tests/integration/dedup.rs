@@ -104,10 +104,11 @@ fn a_story_seen_in_four_places_is_one_candidate_with_every_source_and_reason() {
         })
         .collect();
     assert_eq!(reasons["k8s"], "");
-    assert_eq!(reasons["cncf"], "same URL as #1");
-    assert_eq!(reasons["mirror"], "same URL as #1");
+    // Shown on #1 itself: each reason names the sighting it matched.
+    assert_eq!(reasons["cncf"], "same URL as seen in k8s");
+    assert_eq!(reasons["mirror"], "same URL as seen in k8s");
     assert!(
-        reasons["aggregator"].starts_with("same title as #1 (similarity"),
+        reasons["aggregator"].starts_with("same title as seen in k8s (similarity"),
         "{reasons:?}"
     );
     assert_eq!(
@@ -328,7 +329,7 @@ fn a_release_and_its_announcement_are_one_candidate() {
     let shown = desk.json(&["review", "show", &v3[0]["id"].to_string(), "--json"]);
     assert_eq!(
         shown["seen_at"][1]["reason"],
-        format!("same release (argo cd 3.0) as #{}", v3[0]["id"])
+        "same release (argo cd 3.0) as seen in argo-releases"
     );
 }
 

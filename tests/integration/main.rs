@@ -21,6 +21,7 @@ mod opml;
 mod package;
 mod past_issues;
 mod poll;
+mod quiet;
 mod regression;
 mod reliability;
 mod review;

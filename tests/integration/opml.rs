@@ -220,6 +220,29 @@ fn import_opml_reads_standard_input() {
     assert!(desk.ok(&["check"]).contains("ok (5 sources"));
 }
 
+/// The second import of one file adds nothing: a feed URL with a query
+/// (kept as the file gives it) matches the source the first one wrote.
+#[test]
+fn importing_the_same_file_twice_adds_nothing_the_second_time() {
+    let desk = Desk::new("");
+    let opml = write_file(
+        desk.dir.path(),
+        "go.opml",
+        r#"<opml version="2.0"><body>
+  <outline type="rss" text="Go Blog" xmlUrl="https://go.dev/blog/feed.atom?utm_source=x"/>
+  <outline type="rss" text="Search" xmlUrl="https://example.org/feed?tag=go&amp;page=1"/>
+</body></opml>"#,
+    );
+    let opml = opml.to_str().unwrap();
+    desk.ok(&["import-opml", opml]);
+    let first = std::fs::read_to_string(desk.config()).unwrap();
+    assert_eq!(first.matches("[[source]]").count(), 2, "{first}");
+    let again = desk.ok(&["import-opml", opml]);
+    assert!(again.contains("already present"), "{again}");
+    let second = std::fs::read_to_string(desk.config()).unwrap();
+    assert_eq!(second, first, "nothing added: no go-blog-2");
+}
+
 /// The OPML without its dateCreated line, which changes every second.
 fn without_date(opml: &str) -> String {
     opml.lines()

@@ -203,3 +203,57 @@ fn the_listing_counts_what_a_limit_left_out_and_says_candidate_for_one() {
     let new = desk.ok(&["review", "list", "--status", "new"]);
     assert!(new.trim_end().ends_with("\n1 candidate"), "{new}");
 }
+
+/// The SEEN IN column is as wide as its widest cell: a story from three
+/// feeds keeps every title in line.
+#[test]
+fn the_listing_keeps_its_columns_in_line_however_many_feeds_saw_a_story() {
+    let server = TestServer::start(|seen| {
+        let body = match seen.path.as_str() {
+            "/one" => rss(&["Shared story"]),
+            _ => rss(&["Shared story", "Only in the first"]),
+        };
+        Reply::ok(body, "application/rss+xml")
+    });
+    let desk = Desk::new(
+        &[
+            source("kubernetes-blog", &server.url("/all"), "articles"),
+            source("cncf-blog-mirror", &server.url("/one"), "articles"),
+            source("planet-kubernetes", &server.url("/one"), "articles"),
+        ]
+        .concat(),
+    );
+    desk.ok(&["poll"]);
+    let out = desk.ok(&["review", "list"]);
+    let lines: Vec<&str> = out.lines().take(3).collect();
+    let title_at = lines[0].find("TITLE").unwrap();
+    assert!(lines[1].contains("cncf-blog-mirror"), "{out}");
+    for line in &lines[1..] {
+        let title = line.split("  ").last().unwrap().trim_start();
+        assert_eq!(line.find(title), Some(title_at), "{out}");
+    }
+}
+
+/// A database with nothing in it yet says how to fill it.
+#[test]
+fn an_empty_queue_says_to_poll_and_a_refused_connection_is_one_line() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let desk = Desk::new(&source(
+        "blog",
+        &format!("http://127.0.0.1:{port}/feed"),
+        "articles",
+    ));
+    let output = desk.cmd().arg("poll").output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line =
+        format!("cannot connect to 127.0.0.1: connection refused (nothing listens on port {port})");
+    assert!(stderr.contains(&line), "{stderr}");
+    assert!(!stderr.contains("client error"), "{stderr}");
+    let out = desk.ok(&["review", "list"]);
+    assert!(
+        out.contains("0 candidates\n  help: nothing has been fetched yet: `newsdesk poll`"),
+        "{out}"
+    );
+}

@@ -49,6 +49,11 @@ struct Tui {
 impl Tui {
     /// Starts `newsdesk review` with `EDITOR` set to `editor`, or unset.
     fn start(desk: &Desk, editor: Option<&str>) -> Tui {
+        Tui::start_with(desk, editor, &[])
+    }
+
+    /// As [`Tui::start`], with more variables in the environment.
+    fn start_with(desk: &Desk, editor: Option<&str>, env: &[(&str, &str)]) -> Tui {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: 24,
@@ -66,6 +71,9 @@ impl Tui {
         match editor {
             Some(editor) => cmd.env("EDITOR", editor),
             None => cmd.env_remove("EDITOR"),
+        }
+        for (name, value) in env {
+            cmd.env(name, value);
         }
         cmd.cwd(desk.dir.path());
         let child = pty
@@ -159,7 +167,7 @@ fn review_in_a_terminal_accepts_rejects_undoes_filters_and_quits() {
     tui.keys("d");
     tui.wait_for("deferred (u undoes)");
     tui.keys("u");
-    tui.wait_for("undone:");
+    tui.wait_for("undid defer of #");
     tui.wait_for("1 of 3");
     // Filter by a word further down, reject what it finds.
     tui.keys("/gitops\r");
@@ -212,11 +220,15 @@ fn review_writes_the_comment_in_the_editor_and_comes_back() {
     let desk = Desk::new(&source("blog", &server.url("/feed"), "articles"));
     desk.ok(&["poll"]);
     // An "editor" that writes the comment into the file it is given.
-    let mut tui = Tui::start(&desk, Some("printf '必読: the SIG tooling story' >"));
+    let mut tui = Tui::start(
+        &desk,
+        Some("printf '必読: the SIG tooling story\\nAsk Ada for a quote.' >"),
+    );
     tui.wait_for("1 of 5");
     tui.keys("n");
     tui.wait_for("saved comment on #");
     tui.wait_for("Comment: 必読: the SIG tooling story");
+    tui.wait_for("\n         Ask Ada for a quote.");
     tui.keys("a\r");
     tui.wait_for("accepted in articles");
     tui.keys("q");
@@ -229,7 +241,10 @@ fn review_writes_the_comment_in_the_editor_and_comes_back() {
         &desk.json(&["review", "list", "--status", "accepted", "--json"]),
         "Alpha",
     );
-    assert_eq!(alpha["note"], "必読: the SIG tooling story");
+    assert_eq!(
+        alpha["note"],
+        "必読: the SIG tooling story\nAsk Ada for a quote."
+    );
     assert_eq!(alpha["section"], "articles");
 }
 
@@ -270,4 +285,46 @@ fn l_reads_a_url_and_files_it_under_the_selected_candidate() {
         shown["related"],
         serde_json::json!([{"title": "SIG tooling: the pull request", "url": server.url("/pull")}])
     );
+}
+
+#[test]
+fn ctrl_chords_page_and_a_failed_open_shows_the_url() {
+    let body = feed();
+    let server = TestServer::start(move |_| Reply::ok(body.clone(), "application/rss+xml"));
+    let desk = Desk::new(&source("blog", &server.url("/feed"), "articles"));
+    desk.ok(&["poll"]);
+    // A PATH without xdg-open: opening fails as on a machine without one.
+    let bare = tempfile::tempdir().unwrap();
+    let mut tui = Tui::start_with(&desk, None, &[("PATH", bare.path().to_str().unwrap())]);
+    tui.wait_for("1 of 5");
+    // Ctrl-D, Ctrl-R, Ctrl-U, Ctrl-A as a pager's user types them.
+    tui.keys("\x04");
+    tui.wait_for("5 of 5");
+    tui.keys("\x12\x15\x01");
+    tui.wait_for("1 of 5");
+    tui.keys("G");
+    tui.wait_for("5 of 5");
+    tui.keys("o");
+    tui.wait_for("not opened: xdg-open missing (install xdg-utils)");
+    tui.wait_for("the URL: https://e.example/4");
+    tui.keys("k");
+    tui.wait_for("4 of 5");
+    assert!(
+        !tui.text().contains("not opened"),
+        "the message went with the next key"
+    );
+    tui.keys("q");
+    let start = Instant::now();
+    while tui.child.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < WAIT, "q did not quit:\n{}", tui.text());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let list = desk.json(&["review", "list", "--json"]);
+    let statuses: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["new"; 5], "no Ctrl chord decided anything");
 }

@@ -58,15 +58,17 @@ pub(super) fn place(
         title,
         bands,
     } = keys;
+    // A reason names the sighting matched, not the candidate: it is shown
+    // on that candidate, where "same URL as #3" would point at itself.
     if let Some(key) = url_key
-        && let Some(id) = tx
-            .prepare_cached("SELECT candidate_id FROM entries WHERE url_key = ?1 AND candidate_id IS NOT NULL ORDER BY id LIMIT 1")?
-            .query_row([key], |row| row.get::<_, CandidateId>(0))
+        && let Some((id, seen_in)) = tx
+            .prepare_cached("SELECT candidate_id, source_id FROM entries WHERE url_key = ?1 AND candidate_id IS NOT NULL ORDER BY id LIMIT 1")?
+            .query_row([key], |row| Ok((row.get::<_, CandidateId>(0)?, row.get::<_, String>(1)?)))
             .optional()?
     {
         return Ok(Placement::Existing {
             id,
-            reason: format!("same URL as #{id}"),
+            reason: format!("same URL as seen in {seen_in}"),
         });
     }
     // Titles and releases join stories across sources only: two entries of
@@ -84,7 +86,7 @@ pub(super) fn place(
     {
         return Ok(Placement::Existing {
             id,
-            reason: format!("same release ({release}) as #{id}"),
+            reason: format!("same release ({release}) as seen in {}", first_source(tx, id)?),
         });
     }
     let when = dating.published.as_deref().unwrap_or(now);
@@ -98,7 +100,10 @@ pub(super) fn place(
         let id = CandidateId(id);
         return Ok(Placement::Existing {
             id,
-            reason: format!("same title as #{id} (similarity {similarity:.2})"),
+            reason: format!(
+                "same title as seen in {} (similarity {similarity:.2})",
+                first_source(tx, id)?
+            ),
         });
     }
     let issue = |file: &str, date: &Option<String>| match date {
@@ -192,4 +197,13 @@ pub(super) fn place(
     }
     added.candidates += 1;
     Ok(Placement::New(CandidateId(id)))
+}
+
+/// The source that saw candidate `id` first.
+fn first_source(tx: &Transaction, id: CandidateId) -> Result<String> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT source_id FROM entries WHERE candidate_id = ?1 ORDER BY id LIMIT 1",
+        )?
+        .query_row([id], |row| row.get(0))?)
 }

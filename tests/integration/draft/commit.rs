@@ -91,6 +91,17 @@ fn commit_outside_a_git_repository_says_to_run_git_init() {
         stderr.contains("not in a git repository") && stderr.contains("git init"),
         "{stderr}"
     );
+    let path = zenn_path(&desk, DATE);
+    assert!(
+        stderr.contains(&format!(
+            "the draft was written to {} and its items marked drafted, but committing it failed:",
+            path.display()
+        )),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.starts_with("wrote "), "{stdout}");
+    assert!(path.is_file());
 }
 
 #[test]
