@@ -50,7 +50,7 @@
 //!   `CandidateId`), [`candidate`] (`Status`, what ranking reads),
 //!   [`outcome`] (how a poll ended), [`errors`] (a cause chain on one
 //!   line).
-//! - Small tools: [`atomic_file`], [`digest`], [`slug`], [`secret`],
+//! - Small tools: [`atomic_file`], [`lock_file`], [`digest`], [`slug`], [`secret`],
 //!   [`http_server`].
 
 pub mod atomic_file;
@@ -70,6 +70,7 @@ pub mod housekeeping;
 pub mod http_server;
 pub mod ids;
 pub mod intake;
+pub mod lock_file;
 pub mod normalize;
 pub mod opml;
 pub mod outcome;

@@ -4,10 +4,10 @@
 //! the later one dropping what the earlier one added and marked drafted;
 //! two `--commit`s would fight over git's index.lock.
 
-use std::fs::{File, TryLockError};
-use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+use crate::lock_file::LockFile;
 
 /// How long a draft waits for another one: long enough for a commit with
 /// hooks and signing, short enough that a stuck one is reported.
@@ -42,7 +42,7 @@ pub enum LockError {
 /// (and with the process, however it ends).
 #[derive(Debug)]
 pub struct DraftLock {
-    _file: File,
+    _file: LockFile,
 }
 
 impl DraftLock {
@@ -54,60 +54,32 @@ impl DraftLock {
         patience: Duration,
         waiting: impl FnOnce(Option<u32>),
     ) -> Result<DraftLock, LockError> {
-        let path = lock_path(database);
+        const SUFFIX: &str = ".draft-lock";
+        let path = LockFile::path_of(database, SUFFIX);
         let failed = |source| LockError::File {
             path: path.clone(),
             source,
         };
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(failed)?;
+        let mut file = LockFile::open(database, SUFFIX).map_err(failed)?;
         let started = Instant::now();
         let mut waiting = Some(waiting);
-        loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(TryLockError::WouldBlock) => {
-                    let pid = holder(&mut file);
-                    if started.elapsed() >= patience {
-                        return Err(LockError::Busy {
-                            database: database.to_owned(),
-                            path,
-                            pid,
-                            waited: started.elapsed(),
-                        });
-                    }
-                    if let Some(tell) = waiting.take() {
-                        tell(pid);
-                    }
-                    std::thread::sleep(RETRY_EVERY);
-                }
-                Err(TryLockError::Error(source)) => return Err(failed(source)),
+        while !file.try_take().map_err(failed)? {
+            let pid = file.holder();
+            if started.elapsed() >= patience {
+                return Err(LockError::Busy {
+                    database: database.to_owned(),
+                    path,
+                    pid,
+                    waited: started.elapsed(),
+                });
             }
+            if let Some(tell) = waiting.take() {
+                tell(pid);
+            }
+            std::thread::sleep(RETRY_EVERY);
         }
-        file.set_len(0).map_err(failed)?;
-        file.rewind().map_err(failed)?;
-        writeln!(file, "{}", std::process::id()).map_err(failed)?;
         Ok(DraftLock { _file: file })
     }
-}
-
-/// The pid the holder wrote, if it did yet.
-fn holder(file: &mut File) -> Option<u32> {
-    let mut text = String::new();
-    file.rewind().ok()?;
-    file.read_to_string(&mut text).ok()?;
-    text.trim().parse().ok()
-}
-
-fn lock_path(database: &Path) -> PathBuf {
-    let mut path = database.as_os_str().to_owned();
-    path.push(".draft-lock");
-    PathBuf::from(path)
 }
 
 #[cfg(test)]
