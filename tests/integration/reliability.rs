@@ -49,6 +49,24 @@ impl Ledger {
     fn check(&mut self, desk: &Desk, draft: &std::path::Path, moment: &str) {
         integrity_ok(&desk.db());
         let db = desk.sqlite();
+        let schema: i64 = db
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'candidates'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        if schema == 0 {
+            // Killed before its first migration committed (a busy machine
+            // starts it slowly): the database is empty, which loses
+            // nothing only if nothing was ever stored.
+            assert!(
+                self.candidates.is_empty() && self.accepted.is_empty(),
+                "{moment}: the schema is gone with {} candidates",
+                self.candidates.len()
+            );
+            return;
+        }
         let now: HashMap<i64, (String, String)> = db
             .prepare("SELECT id, COALESCE(canonical_url, ''), status FROM candidates")
             .unwrap()
