@@ -185,7 +185,7 @@ pub async fn read_page(
         .map(str::to_owned)
         .or(meta.title)
         .unwrap_or_else(|| title_from_url(&url));
-    Ok(IncomingEntry {
+    let mut entry = IncomingEntry {
         key: url.to_string(),
         url: Some(link.to_owned()),
         canonical_url: Some(url.to_string()),
@@ -197,7 +197,10 @@ pub async fn read_page(
         categories: meta.site_name.into_iter().collect(),
         filtered: None,
         session: None,
-    })
+    };
+    // A page's title is as unbounded as a feed's: cut the same way.
+    entry.bound_text();
+    Ok(entry)
 }
 
 /// "example.com/posts/hello-world" for a page whose title is unknown.

@@ -1,6 +1,6 @@
 //! What `add` will not read: private addresses given or redirected to, and
-//! more of a page than its head; and what it does with a server that
-//! never answers.
+//! more of a page than its head, or more of a title than a feed's; and
+//! what it does with a server that never answers.
 
 use std::io::Read;
 use std::net::TcpListener;
@@ -135,4 +135,19 @@ fn a_server_that_never_answers_costs_the_timeout_and_the_link_is_kept() {
     let added: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(added[0]["title"], "127.0.0.1/slow/post");
     assert_eq!(added[0]["status"], "new");
+}
+
+#[test]
+fn a_megabyte_page_title_is_cut_like_a_feeds() {
+    let title = "Kubernetes ".repeat(100_000);
+    let page = format!("<html><head><title>{title}</title></head><body></body></html>");
+    let server = TestServer::start(move |_| Reply::ok(page.clone(), "text/html"));
+    let desk = desk("");
+    let added = desk.json(&["add", &server.url("/long"), "--by", "a", "--json"]);
+    let stored = added[0]["title"].as_str().unwrap();
+    assert!(
+        stored.chars().count() <= 300 && stored.ends_with('…'),
+        "the title kept {} characters",
+        stored.chars().count()
+    );
 }
