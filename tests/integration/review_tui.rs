@@ -123,6 +123,15 @@ impl Tui {
         }
     }
 
+    /// Waits until the TUI has quit (after `q`).
+    fn wait_for_exit(&mut self) {
+        let start = Instant::now();
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(start.elapsed() < WAIT, "q did not quit:\n{}", self.text());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn keys(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).unwrap();
         self.writer.flush().unwrap();
@@ -232,11 +241,7 @@ fn review_writes_the_comment_in_the_editor_and_comes_back() {
     tui.keys("a\r");
     tui.wait_for("accepted in articles");
     tui.keys("q");
-    let start = Instant::now();
-    while tui.child.try_wait().unwrap().is_none() {
-        assert!(start.elapsed() < WAIT, "q did not quit:\n{}", tui.text());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    tui.wait_for_exit();
     let alpha = by_title(
         &desk.json(&["review", "list", "--status", "accepted", "--json"]),
         "Alpha",
@@ -275,11 +280,7 @@ fn l_reads_a_url_and_files_it_under_the_selected_candidate() {
     tui.keys("lhttp://169.254.169.254/latest\r");
     tui.wait_for("is a link-local address; a link must be on a public one");
     tui.keys("q");
-    let start = Instant::now();
-    while tui.child.try_wait().unwrap().is_none() {
-        assert!(start.elapsed() < WAIT, "q did not quit:\n{}", tui.text());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    tui.wait_for_exit();
     let shown = desk.json(&["review", "show", "1", "--json"]);
     assert_eq!(
         shown["related"],
@@ -314,11 +315,7 @@ fn ctrl_chords_page_and_a_failed_open_shows_the_url() {
         "the message went with the next key"
     );
     tui.keys("q");
-    let start = Instant::now();
-    while tui.child.try_wait().unwrap().is_none() {
-        assert!(start.elapsed() < WAIT, "q did not quit:\n{}", tui.text());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    tui.wait_for_exit();
     let list = desk.json(&["review", "list", "--json"]);
     let statuses: Vec<&str> = list
         .as_array()
