@@ -18,9 +18,11 @@ pub fn run(
     let path = &issue.path;
     let markdown = std::fs::read_to_string(path).map_err(|err| {
         CliError::Input(format!(
-            "cannot read the draft {}: {err}\n  help: run `newsdesk draft{}` first, or pass the issue's --date",
+            // The date is always named: `draft` alone picks the next issue
+            // day, which need not be the one checked.
+            "cannot read the draft {}: {err}\n  help: run `newsdesk draft --date {}` first, or pass the issue's --date",
             path.display(),
-            if issue.date == chrono::Local::now().date_naive() { String::new() } else { format!(" --date {}", issue.date) }
+            issue.date
         ))
     })?;
     let links = check::links(&markdown);

@@ -89,7 +89,7 @@ fn a_story_a_past_issue_only_mentioned_is_queued_with_the_mention() {
     );
     assert_eq!(
         kept_out[0]["kept_out"],
-        "published in 2022-08-05.md (2022-08-05)"
+        "published in drafts/2022-08-05.md (2022-08-05)"
     );
 
     let report = by_title(

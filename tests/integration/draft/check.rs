@@ -148,9 +148,10 @@ fn a_ready_draft_passes_and_a_missing_one_says_what_to_do() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&output.stderr);
     assert!(
-        String::from_utf8_lossy(&output.stderr)
-            .contains("run `newsdesk draft --date 2026-12-02` first")
+        said.contains("run `newsdesk draft --date 2026-12-02` first"),
+        "{said}"
     );
 
     accept(&desk, "Fine", Some("良い記事です。"));
