@@ -4,8 +4,8 @@
 //! decision is checked in the database with `review list --json`.
 
 use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use serde_json::Value;
@@ -40,8 +40,15 @@ fn feed() -> String {
     )
 }
 
+/// What the terminal shows, and whether the TUI has closed it; the
+/// reader thread notifies the condvar after each change.
+struct Screen {
+    parser: vt100::Parser,
+    closed: bool,
+}
+
 struct Tui {
-    screen: Arc<Mutex<vt100::Parser>>,
+    screen: Arc<(Mutex<Screen>, Condvar)>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
 }
@@ -83,21 +90,25 @@ impl Tui {
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().unwrap();
         let writer = pty.master.take_writer().unwrap();
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(
-            24.try_into().unwrap(),
-            80.try_into().unwrap(),
-            0,
-        )));
-        let parser = screen.clone();
+        let screen = Arc::new((
+            Mutex::new(Screen {
+                parser: vt100::Parser::new(24.try_into().unwrap(), 80.try_into().unwrap(), 0),
+                closed: false,
+            }),
+            Condvar::new(),
+        ));
+        let shared = screen.clone();
         std::thread::spawn(move || {
             let _master = pty.master;
             let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                parser.lock().unwrap().process(&buf[..n]);
+            let (lock, changed) = &*shared;
+            // Ends at EOF, or EIO once the TUI has exited.
+            while let Ok(n @ 1..) = reader.read(&mut buf) {
+                lock.lock().unwrap().parser.process(&buf[..n]);
+                changed.notify_all();
             }
+            lock.lock().unwrap().closed = true;
+            changed.notify_all();
         });
         Tui {
             screen,
@@ -107,29 +118,34 @@ impl Tui {
     }
 
     fn text(&self) -> String {
-        self.screen.lock().unwrap().screen().contents()
+        self.screen.0.lock().unwrap().parser.screen().contents()
+    }
+
+    /// Waits (on the reader's notifications) until `done` holds for the
+    /// screen, or panics with `what` after [`WAIT`].
+    fn wait_until(&self, what: &str, done: impl Fn(&Screen) -> bool) {
+        let (lock, changed) = &*self.screen;
+        let (screen, timeout) = changed
+            .wait_timeout_while(lock.lock().unwrap(), WAIT, |screen| !done(screen))
+            .unwrap();
+        assert!(
+            !timeout.timed_out() || done(&screen),
+            "{what}; the screen shows:\n{}",
+            screen.parser.screen().contents()
+        );
     }
 
     /// Waits until the screen shows `what`.
     fn wait_for(&self, what: &str) {
-        let start = Instant::now();
-        while !self.text().contains(what) {
-            assert!(
-                start.elapsed() < WAIT,
-                "the screen never showed {what:?}; it shows:\n{}",
-                self.text()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.wait_until(&format!("the screen never showed {what:?}"), |screen| {
+            screen.parser.screen().contents().contains(what)
+        });
     }
 
-    /// Waits until the TUI has quit (after `q`).
-    fn wait_for_exit(&mut self) {
-        let start = Instant::now();
-        while self.child.try_wait().unwrap().is_none() {
-            assert!(start.elapsed() < WAIT, "q did not quit:\n{}", self.text());
-            std::thread::sleep(Duration::from_millis(20));
-        }
+    /// Waits until the TUI has quit (after `q`): it closes the terminal.
+    fn wait_for_exit(&mut self) -> portable_pty::ExitStatus {
+        self.wait_until("q did not quit", |screen| screen.closed);
+        self.child.wait().unwrap()
     }
 
     fn keys(&mut self, keys: &str) {
@@ -184,14 +200,7 @@ fn review_in_a_terminal_accepts_rejects_undoes_filters_and_quits() {
     tui.keys("r");
     tui.wait_for("0 of 0");
     tui.keys("q");
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = tui.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(start.elapsed() < WAIT, "q did not quit:\n{}", tui.text());
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = tui.wait_for_exit();
     assert!(status.success(), "{status:?}");
 
     let list = desk.json(&["review", "list", "--json"]);
