@@ -3,7 +3,7 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
@@ -67,23 +67,20 @@ async fn browser(driver: &Driver, profile: &Path) -> Client {
         .expect("a WebDriver session with headless chromium")
 }
 
-/// The text of `#result` once it says more than "Sending…".
+/// The text of `#result` once it says more than "Sending…" (fantoccini
+/// waits for the element to match).
 async fn result_text(client: &Client) -> String {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let text = client
-            .find(Locator::Id("result"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if !text.is_empty() && text != "Sending…" {
-            return text;
-        }
-        assert!(Instant::now() < deadline, "no answer shown: {text:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    client
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::XPath(
+            "//*[@id='result'][normalize-space() != '' and normalize-space() != 'Sending…']",
+        ))
+        .await
+        .expect("no answer shown within 60 s")
+        .text()
+        .await
+        .unwrap()
 }
 
 async fn value_of(client: &Client, id: &str) -> String {
