@@ -137,6 +137,15 @@ pub(super) struct Desk {
 }
 
 impl Desk {
+    /// The desk of [`Desk::new`] with 250 more stories: several pages.
+    pub(super) fn with_many_stories() -> Desk {
+        let desk = Desk::new();
+        let many: Vec<IncomingEntry> = (0..250)
+            .map(|i| entry(&format!("m{i}"), &format!("Story number {i}"), "x", i))
+            .collect();
+        record(&mut desk.store(), None, &desk.config, "k8s-blog", &many);
+        desk
+    }
     pub(super) fn new() -> Desk {
         let dir = tempfile::tempdir().unwrap();
         let config = Config::parse(&dir.path().join("feeds.toml"), CONFIG).unwrap();
@@ -434,11 +443,7 @@ fn a_drafted_candidate_cannot_be_decided_and_says_so() {
 
 #[test]
 fn pages_are_read_as_the_selection_moves() {
-    let desk = Desk::new();
-    let many: Vec<IncomingEntry> = (0..250)
-        .map(|i| entry(&format!("m{i}"), &format!("Story number {i}"), "x", i))
-        .collect();
-    record(&mut desk.store(), None, &desk.config, "k8s-blog", &many);
+    let desk = Desk::with_many_stories();
     let mut app = desk.app();
     assert_eq!((app.rows.len(), app.total), (super::app::PAGE, 255));
     for _ in 0..30 {

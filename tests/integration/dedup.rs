@@ -8,7 +8,8 @@ use serde_json::Value;
 use crate::server::{Reply, TestServer};
 use crate::{Desk, source};
 
-fn rss(items: &[(&str, &str, &str)]) -> String {
+/// A feed of `(guid, title, link)` items (history.rs uses it too).
+pub(crate) fn rss(items: &[(&str, &str, &str)]) -> String {
     let items: String = items
         .iter()
         .map(|(guid, title, link)| {

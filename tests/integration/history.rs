@@ -4,20 +4,9 @@
 
 use serde_json::Value;
 
+use crate::dedup::rss;
 use crate::server::{Reply, TestServer};
 use crate::{Desk, source};
-
-fn rss(items: &[(&str, &str, &str)]) -> String {
-    let items: String = items
-        .iter()
-        .map(|(guid, title, link)| {
-            format!("<item><guid isPermaLink=\"false\">{guid}</guid><title>{title}</title><link>{link}</link><description>About {title}, at some length so that no page needs fetching.</description></item>")
-        })
-        .collect();
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>"
-    )
-}
 
 fn by_title<'a>(list: &'a Value, title: &str) -> &'a Value {
     list.as_array()

@@ -21,11 +21,7 @@ fn statuses(desk: &Desk) -> Vec<Status> {
 
 #[test]
 fn ctrl_chords_page_as_in_less_and_never_decide() {
-    let desk = Desk::new();
-    let many: Vec<IncomingEntry> = (0..250)
-        .map(|i| entry(&format!("m{i}"), &format!("Story number {i}"), "x", i))
-        .collect();
-    record(&mut desk.store(), None, &desk.config, "k8s-blog", &many);
+    let desk = Desk::with_many_stories();
     let mut app = desk.app();
     ctrl(&mut app, 'd');
     assert_eq!(app.selected, 5, "Ctrl-D: half a page down");
