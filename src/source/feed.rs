@@ -13,12 +13,12 @@ use feed_rs::model::{Link, Text};
 use url::Url;
 
 use super::fields::{Fields, merge};
-use super::lenient;
 use super::repair::{
     drop_unsafe_rss_contacts, escape_bare_ampersands, strip_invalid_xml_chars,
     strip_late_xml_declarations, version_unversioned_rss,
 };
 use super::{IncomingEntry, ParseError, ParsedSource};
+use super::{lenient, scan};
 use crate::encoding;
 use crate::normalize::{html_to_text, plain_text};
 
@@ -33,7 +33,7 @@ pub fn parse(
     feed_url: &Url,
 ) -> Result<ParsedSource, ParseError> {
     let (document, model) = read_model(body, content_type, feed_url)?;
-    let scan = scan(&document);
+    let scan = scan::scan(&document);
     let (title, ttl, mut fields) = match &model {
         Ok(feed) => (
             feed.title.as_ref().map(text_of),
@@ -45,9 +45,12 @@ pub fn parse(
     };
     let second_reading = !scan.json
         && (model.is_err()
-            || fields.len() != scan.items
+            || fields.len() != scan.items.len()
             || scan.markup_in_text
-            || fields.iter().any(Fields::incomplete));
+            || fields
+                .iter()
+                .zip(&scan.items)
+                .any(|(entry, carries)| entry.missing() & carries != 0));
     if second_reading {
         let raw = lenient::read(&String::from_utf8_lossy(&document), feed_url);
         fields = merge(fields, raw.iter().map(Fields::of_raw).collect());
@@ -57,12 +60,12 @@ pub fn parse(
     {
         return Err(error);
     }
-    let unread = (fields.len() < scan.items).then(|| {
+    let unread = (fields.len() < scan.items.len()).then(|| {
         format!(
             "{} of {} <item>/<entry> elements could not be read (help: the feed's XML is broken \
              there; the publisher has to fix it)",
-            scan.items - fields.len(),
-            scan.items
+            scan.items.len() - fields.len(),
+            scan.items.len()
         )
     });
     let entries: Vec<IncomingEntry> = fields.into_iter().map(|f| f.finish(feed_url)).collect();
@@ -121,9 +124,22 @@ fn read_model<'a>(
     let cleaned = version_unversioned_rss(cleaned);
     let cleaned = strip_late_xml_declarations(cleaned);
     let cleaned = drop_unsafe_rss_contacts(cleaned);
-    let cleaned = super::json_feed::lenient_version(cleaned);
     match parser(feed_url).parse(&cleaned[..]) {
         Ok(feed) => Ok((cleaned, Ok(feed))),
+        // A JSON Feed feed-rs finds too loose is read once more with the
+        // version and title it wants; only then, as that means parsing the
+        // JSON a second time.
+        Err(first_error) if super::json_feed::is_json(&cleaned) => {
+            match super::json_feed::lenient_version(&cleaned) {
+                Some(lenient) => {
+                    let feed = parser(feed_url)
+                        .parse(&lenient[..])
+                        .map_err(|_| describe(first_error));
+                    Ok((std::borrow::Cow::Owned(lenient), feed))
+                }
+                None => Ok((cleaned, Err(describe(first_error)))),
+            }
+        }
         // Raw `&` in titles and URLs is the most common way real feeds
         // break XML; escaping them and trying again recovers those feeds.
         Err(first_error) => match escape_bare_ampersands(&cleaned) {
@@ -157,73 +173,6 @@ fn describe(error: feed_rs::parser::ParseFeedError) -> ParseError {
         }
         other => ParseError::Malformed(other.to_string()),
     }
-}
-
-/// What a cheap pass over the bytes says about a document.
-#[derive(Debug, Default, PartialEq)]
-struct Scan {
-    json: bool,
-    /// `<item>` and `<entry>` start tags, any prefix, outside comments and
-    /// CDATA.
-    items: usize,
-    /// An element inside a `<title>`, `<description>`, `<summary>` or
-    /// `<content>` (naked HTML, or Atom XHTML).
-    markup_in_text: bool,
-}
-
-fn scan(xml: &[u8]) -> Scan {
-    let mut found = Scan {
-        json: xml.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'),
-        ..Scan::default()
-    };
-    if found.json {
-        return found;
-    }
-    let mut at = 0;
-    // Whether the last tag opened a text element.
-    let mut in_text = false;
-    while let Some(lt) = memchr::memchr(b'<', &xml[at..]) {
-        let tag = &xml[at + lt + 1..];
-        at += lt + 1;
-        let skip_to = |end: &[u8]| memchr::memmem::find(tag, end).map(|e| e + end.len());
-        if tag.starts_with(b"!--") {
-            at += skip_to(b"-->").unwrap_or(tag.len());
-            continue;
-        }
-        if tag.starts_with(b"![CDATA[") {
-            at += skip_to(b"]]>").unwrap_or(tag.len());
-            continue;
-        }
-        let closing = tag.first() == Some(&b'/');
-        let rest = &tag[usize::from(closing)..];
-        let name_len = rest
-            .iter()
-            .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'))
-            .unwrap_or(rest.len());
-        let name = &rest[..name_len];
-        if name.is_empty() || !name[0].is_ascii_alphabetic() {
-            in_text = false;
-            continue;
-        }
-        if closing {
-            in_text = false;
-            continue;
-        }
-        if in_text {
-            found.markup_in_text = true;
-        }
-        let local = name.rsplit(|b| *b == b':').next().unwrap_or(name);
-        let self_closing = tag
-            .iter()
-            .position(|b| *b == b'>')
-            .is_some_and(|gt| gt > 0 && tag[gt - 1] == b'/');
-        if matches!(local, b"item" | b"entry") {
-            found.items += 1;
-        }
-        in_text =
-            !self_closing && matches!(local, b"title" | b"description" | b"summary" | b"content");
-    }
-    found
 }
 
 fn is_html(text: &Text) -> bool {

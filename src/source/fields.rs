@@ -10,6 +10,7 @@ use url::Url;
 
 use super::feed::{NO_ID, main_link, text_of};
 use super::lenient::{self, RawEntry, RawText};
+use super::scan::{self, Carries};
 use super::{IncomingEntry, SUMMARY_CHARS, THIN_SUMMARY_CHARS, dates};
 use crate::normalize::{canonical_url, digest_hex, html_to_text, plain_text, truncate_chars};
 
@@ -105,12 +106,23 @@ impl Fields {
         self
     }
 
-    /// Whether another element may carry what feed-rs did not read.
-    pub(super) fn incomplete(&self) -> bool {
-        self.title.is_none()
-            || self.link.is_none()
-            || (self.summary.is_none() && self.content.is_none())
-            || (self.published.is_none() && self.updated.is_none())
+    /// What feed-rs did not read, that another element may carry.
+    pub(super) fn missing(&self) -> Carries {
+        let mut missing = 0;
+        for (absent, what) in [
+            (self.title.is_none(), scan::TITLE),
+            (self.link.is_none(), scan::LINK),
+            (self.summary.is_none() && self.content.is_none(), scan::TEXT),
+            (
+                self.published.is_none() && self.updated.is_none(),
+                scan::DATE,
+            ),
+        ] {
+            if absent {
+                missing |= what;
+            }
+        }
+        missing
     }
 
     /// feed-rs's fields, completed by the second reading's.

@@ -1,20 +1,21 @@
 //! JSON Feed as its publishers write it: feed-rs wants `version` to start
 //! with `https://jsonfeed.org/version/1` and a `title`; real feeds say
-//! `http://jsonfeed.org/version/1`, a bare `1.1`, or have no title. Such a
-//! document is given the version and an empty title before feed-rs reads it.
-
-use std::borrow::Cow;
+//! `http://jsonfeed.org/version/1`, a bare `1.1`, or have no title. When
+//! feed-rs refuses such a document, it is given the version and an empty
+//! title and read again.
 
 const VERSION: &str = "https://jsonfeed.org/version/1.1";
 
-/// The document with a version and title feed-rs accepts; anything that
-/// is not a JSON object is returned as it is.
-pub(super) fn lenient_version(document: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
-    if document.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return document;
-    }
-    let Ok(serde_json::Value::Object(mut feed)) = serde_json::from_slice(&document) else {
-        return document;
+/// Whether the document is JSON rather than XML, by its first byte.
+pub(super) fn is_json(document: &[u8]) -> bool {
+    document.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// The document with a version and title feed-rs accepts; `None` when it
+/// is not a JSON object, already has both, or names another version.
+pub(super) fn lenient_version(document: &[u8]) -> Option<Vec<u8>> {
+    let Ok(serde_json::Value::Object(mut feed)) = serde_json::from_slice(document) else {
+        return None;
     };
     let version_ok = feed
         .get("version")
@@ -22,18 +23,18 @@ pub(super) fn lenient_version(document: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
         .is_some_and(|v| v.starts_with("https://jsonfeed.org/version/1"));
     let titled = feed.get("title").is_some_and(serde_json::Value::is_string);
     if version_ok && titled {
-        return document;
+        return None;
     }
     let version = feed.get("version").and_then(serde_json::Value::as_str);
     if version.is_some_and(|v| !is_version_1(v)) {
         // Another version altogether: feed-rs says so.
-        return document;
+        return None;
     }
     feed.insert("version".into(), VERSION.into());
     if !titled {
         feed.insert("title".into(), "".into());
     }
-    Cow::Owned(serde_json::to_vec(&feed).unwrap_or_default())
+    serde_json::to_vec(&feed).ok()
 }
 
 /// `http(s)://jsonfeed.org/version/1[.1]` or a bare `1` / `1.1`.

@@ -2,7 +2,7 @@
 //! feed-rs rejects or leaves out.
 //!
 //! feed-rs is the parser; this pass runs only when a document needs it
-//! (see `feed::needs_second_reading`): feed-rs refused it or read fewer
+//! (see [`scan`](super::scan)): feed-rs refused it or read fewer
 //! entries than it has `<item>`/`<entry>` elements (Atom 0.3, RSS 0.90,
 //! `<rss version="0.94">`, items outside a `<channel>`, Atom text of an odd
 //! `type`), or an entry lacks a title, link, text or date that another

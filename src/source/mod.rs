@@ -16,6 +16,7 @@ pub mod ical;
 mod json_feed;
 mod lenient;
 mod repair;
+mod scan;
 
 use std::fmt;
 
