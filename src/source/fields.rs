@@ -31,7 +31,14 @@ pub(super) struct Fields {
 
 impl Fields {
     pub(super) fn of_model(entry: &Entry) -> Fields {
-        let content = entry.content.as_ref().and_then(|content| {
+        let summary = entry.summary.as_ref().map(text_of);
+        // Next to a full summary the content is never used (see `finish`),
+        // and reducing a long HTML body to text is most of an entry's cost.
+        let full_summary = summary
+            .as_ref()
+            .is_some_and(|s| s.chars().nth(THIN_SUMMARY_CHARS - 1).is_some());
+        let content = entry.content.as_ref().filter(|_| !full_summary);
+        let content = content.and_then(|content| {
             let body = content.body.as_deref()?;
             let (ty, subty) = (content.content_type.ty(), content.content_type.subty());
             let text = if subty.as_str().contains("html") {
@@ -47,7 +54,7 @@ impl Fields {
         Fields {
             title: entry.title.as_ref().map(text_of),
             link: main_link(&entry.links).map(|l| l.href.trim().to_owned()),
-            summary: entry.summary.as_ref().map(text_of),
+            summary,
             content,
             id: Some(entry.id.trim().to_owned()).filter(|id| id != NO_ID),
             published: entry.published,
