@@ -3,7 +3,11 @@
 //! month or a year), RFC 822 and its variants (two-digit years, long month
 //! names, no seconds, no time, named zones such as `ET`, `MET`, `MEST`),
 //! asctime, MS SQL's `2004-07-08 23:56:58`, Perforce's `2006/09/15`,
-//! `13 Feb, 2012` and `Feb 13, 2012`.
+//! `13 Feb, 2012` and `Feb 13, 2012`; and the national forms feedparser
+//! has handlers for: Korean (OnBlog's `2004년 05월 28일 01:31:15` and
+//! Nate's `2004-05-25 오후 11:23:17`, both Korean time), Greek
+//! (`Κυρ, 11 Ιούλ 2004 12:00:00 EST`) and Hungarian
+//! (`2004-július-13T9:15-05:00`).
 //!
 //! A string that is none of these, or names an impossible instant
 //! (month 13, 25 o'clock), is `None`: never a wrong date.
@@ -18,6 +22,10 @@ pub fn parse(text: &str) -> Option<DateTime<Utc>> {
     }
     iso8601(text)
         .or_else(|| words(text))
+        .or_else(|| {
+            let english = national(text)?;
+            iso8601(&english).or_else(|| words(&english))
+        })
         .filter(|d| (1..=9999).contains(&chrono::Datelike::year(d)))
 }
 
@@ -107,7 +115,7 @@ fn clock(text: &str) -> Option<NaiveTime> {
     let (main, _fraction) = text.split_once(['.', ',']).unwrap_or((text, ""));
     let parts: Vec<&str> = if main.contains(':') {
         main.split(':').collect()
-    } else if main.len() == 4 || main.len() == 6 {
+    } else if (main.len() == 4 || main.len() == 6) && main.bytes().all(|b| b.is_ascii_digit()) {
         (0..main.len())
             .step_by(2)
             .map(|i| &main[i..i + 2])
@@ -217,6 +225,91 @@ fn words(text: &str) -> Option<DateTime<Utc>> {
     at(date, time.unwrap_or(NaiveTime::MIN), offset.unwrap_or(0))
 }
 
+/// A Korean, Greek or Hungarian date rewritten in a form read above.
+fn national(text: &str) -> Option<String> {
+    korean(text)
+        .or_else(|| greek(text))
+        .or_else(|| hungarian(text))
+}
+
+/// OnBlog's `2004년 05월 28일 01:31:15` and Nate's
+/// `2004-05-25 오후 11:23:17` (오전 a.m., 오후 p.m.), in Korean time.
+fn korean(text: &str) -> Option<String> {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    match tokens.as_slice() {
+        [year, month, day, time] => {
+            let year = year.strip_suffix('년')?;
+            let month = month.strip_suffix('월')?;
+            let day = day.strip_suffix('일')?;
+            Some(format!("{year}-{month}-{day}T{time}+09:00"))
+        }
+        [date, half, time] if matches!(*half, "오전" | "오후") => {
+            let (hour, rest) = time.split_once(':')?;
+            let mut hour: u32 = hour.parse().ok()?;
+            if *half == "오후" && hour < 12 {
+                hour += 12;
+            } else if *half == "오전" && hour == 12 {
+                hour = 0;
+            }
+            Some(format!("{date}T{hour:02}:{rest}+09:00"))
+        }
+        _ => None,
+    }
+}
+
+/// `Κυρ, 11 Ιούλ 2004 12:00:00 EST`: RFC 822 with Greek weekday and month
+/// abbreviations, read with the month in English.
+fn greek(text: &str) -> Option<String> {
+    const MONTHS: [(&str, &str); 19] = [
+        ("Ιαν", "Jan"),
+        ("Φεβ", "Feb"),
+        ("Μάώ", "Mar"),
+        ("Μαώ", "Mar"),
+        ("Απρ", "Apr"),
+        ("Μάι", "May"),
+        ("Μαϊ", "May"),
+        ("Μαι", "May"),
+        ("Ιούν", "Jun"),
+        ("Ιον", "Jun"),
+        ("Ιούλ", "Jul"),
+        ("Ιολ", "Jul"),
+        ("Αύγ", "Aug"),
+        ("Αυγ", "Aug"),
+        ("Σεπ", "Sep"),
+        ("Οκτ", "Oct"),
+        ("Νοέ", "Nov"),
+        ("Νοε", "Nov"),
+        ("Δεκ", "Dec"),
+    ];
+    let (_weekday, rest) = text.split_once(',')?;
+    let mut tokens: Vec<&str> = rest.split_whitespace().collect();
+    let month = tokens.get_mut(1)?;
+    *month = MONTHS.iter().find(|(greek, _)| greek == month)?.1;
+    Some(tokens.join(" "))
+}
+
+/// `2004-július-13T9:15-05:00`: W3C-DTF with the month's Hungarian name.
+fn hungarian(text: &str) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "január",
+        "februári",
+        "március",
+        "április",
+        "máujus",
+        "június",
+        "július",
+        "augusztus",
+        "szeptember",
+        "október",
+        "november",
+        "december",
+    ];
+    let (year, rest) = text.split_once('-')?;
+    let (month, rest) = rest.split_once('-')?;
+    let number = MONTHS.iter().position(|m| *m == month)? + 1;
+    Some(format!("{year}-{number:02}-{rest}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +346,11 @@ mod tests {
             ("13 Feb, 2012", "2012-02-13T00:00:00"),
             ("Feb 13, 2012", "2012-02-13T00:00:00"),
             ("Sept 13 2012", "2012-09-13T00:00:00"),
+            ("2004년 05월 28일  01:31:15", "2004-05-27T16:31:15"),
+            ("2004-05-25 오후 11:23:17", "2004-05-25T14:23:17"),
+            ("2004-05-25 오전 11:23:17", "2004-05-25T02:23:17"),
+            ("Κυρ, 11 Ιούλ 2004 12:00:00 EST", "2004-07-11T17:00:00"),
+            ("2004-július-13T9:15-05:00", "2004-07-13T14:15:00"),
         ] {
             assert_eq!(utc(text).as_deref(), Some(want), "{text}");
         }
@@ -271,6 +369,11 @@ mod tests {
             "01 Jan 2004 19:48:21 XYZ",
             "2004-07-08 23:61:58",
             "12345",
+            "2004년 13월 28일 01:31:15",
+            "Κυρ, 11 Foo 2004 12:00:00 EST",
+            "2004-foo-13T9:15-05:00",
+            // Six bytes, two characters: once a panic (a cut inside 오).
+            "2004-05-25 오후",
         ] {
             assert_eq!(utc(text), None, "{text}");
         }
