@@ -19,6 +19,15 @@ use newsdesk::rank::sections::SectionName;
 use newsdesk::rank::{Ranker, Rules};
 use newsdesk::source::{Document, SourceOptions, ical::TrackFilter, parse};
 
+/// Tracks of the real schedule, as categories of the examples.
+const TRACKS: &[&str] = &[
+    "MAINTAINER TRACK",
+    "SOLUTIONS SHOWCASE",
+    "PROJECT OPPORTUNITIES",
+    "OBSERVABILITY",
+    "SECURITY",
+];
+
 fn titles() -> Vec<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/real/ics/kubecon-eu-2026-sched-all.ics");
@@ -49,7 +58,9 @@ fn main() {
         Example {
             lesson,
             title: title(n),
-            summary: Some("注目のセッションです。Kubernetes と eBPF の話題。".into()),
+            summary: Some("A session about Kubernetes networking with eBPF and Cilium.".into()),
+            comment: Some("注目のセッションです。Kubernetes と eBPF の話題。".into()),
+            categories: vec![TRACKS[n % TRACKS.len()].to_owned()],
             url: Some(format!("github.com/owner{}/repo{}", n % 97, n)),
             source: Some(SourceId(format!("s{}", n % 11))),
             section,
@@ -104,6 +115,7 @@ fn main() {
     );
     let ranker = ranker.expect("trained");
     let source = SourceId("s1".into());
+    let categories = vec![TRACKS[0].to_owned()];
     let published = newsdesk::store::timestamp(now);
     let urls: Vec<String> = (0..85_000)
         .map(|i| format!("https://example.org/{i}"))
@@ -120,6 +132,7 @@ fn main() {
             published: &published,
             url: Some(url),
             mention: None,
+            categories: &categories,
         };
         total += ranker.score(&input).total;
         total += ranker

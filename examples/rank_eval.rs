@@ -177,23 +177,38 @@ struct Outcome {
     sections_right: usize,
 }
 
-fn replay(weeks: &[Vec<Candidate>], w: usize, learning: bool) -> Outcome {
+/// The key a link is known by in the store (`dedup::url_key` of its
+/// canonical form).
+fn url_key(link: &str) -> Option<String> {
+    newsdesk::normalize::canonical_url(link, None).map(|u| newsdesk::dedup::url_key(&u))
+}
+
+fn candidate_url_key(c: &Candidate) -> Option<String> {
+    c.entry.canonical_url.as_deref().and_then(url_key)
+}
+
+fn replay<'a>(weeks: &'a [Vec<Candidate>], w: usize, learning: bool) -> Outcome {
     let rules = rules();
     let mut examples = Vec::new();
     let picks_of = |week: usize| newsdesk::published::items_in(&issue(week).1, &issue(week).0);
     if learning {
         for (week, candidates) in weeks.iter().enumerate().take(w) {
             for item in picks_of(week) {
-                let url = item.links.first().and_then(|l| {
-                    newsdesk::normalize::canonical_url(l, None)
-                        .map(|u| newsdesk::dedup::url_key(&u))
-                });
+                let url = item.links.first().and_then(|l| url_key(l));
+                // As the store links an item to the entry of its link: the
+                // week's candidate with the same URL key, when there is one.
+                let linked = candidates
+                    .iter()
+                    .find(|c| url.is_some() && candidate_url_key(c) == url);
+                let entry = linked.map(|c| &c.entry);
                 examples.push(Example {
                     lesson: Lesson::Published,
                     title: item.title.clone(),
-                    summary: Some(item.comment.clone()),
+                    summary: entry.and_then(|e| e.summary.clone()),
+                    comment: Some(item.comment.clone()),
+                    categories: entry.map(|e| e.categories.clone()).unwrap_or_default(),
                     url,
-                    source: None,
+                    source: linked.map(|c| c.source.clone()),
                     section: item.section.clone(),
                     issue_date: item.issue_date.clone(),
                 });
@@ -211,6 +226,16 @@ fn replay(weeks: &[Vec<Candidate>], w: usize, learning: bool) -> Outcome {
     let now = chrono::Utc::now();
     let ranker = Ranker::train(rules.clone(), &examples, now);
     let published = newsdesk::store::timestamp(now);
+    let input_of = |c: &'a Candidate| RankInput {
+        title: &c.entry.title,
+        summary: c.entry.summary.as_deref(),
+        source: &c.source,
+        seen_in: 1,
+        published: &published,
+        url: c.entry.canonical_url.as_deref().or(c.entry.url.as_deref()),
+        mention: None,
+        categories: &c.entry.categories,
+    };
     let input = |c: &'_ Candidate| -> (f64, Option<String>) {
         let input = RankInput {
             title: &c.entry.title,
@@ -220,6 +245,7 @@ fn replay(weeks: &[Vec<Candidate>], w: usize, learning: bool) -> Outcome {
             published: &published,
             url: c.entry.canonical_url.as_deref().or(c.entry.url.as_deref()),
             mention: None,
+            categories: &c.entry.categories,
         };
         (ranker.score(&input).total, ranker.suggest_section(&input))
     };
@@ -233,16 +259,7 @@ fn replay(weeks: &[Vec<Candidate>], w: usize, learning: bool) -> Outcome {
             let c = &weeks[w][i];
             eprintln!("w{w} {:+.2} {} {}", judged[i].0, c.source, c.entry.title);
             if std::env::var_os("RANK_EVAL_PARTS").is_some() {
-                let input = RankInput {
-                    title: &c.entry.title,
-                    summary: None,
-                    source: &c.source,
-                    seen_in: 1,
-                    published: &published,
-                    url: c.entry.url.as_deref(),
-                    mention: None,
-                };
-                eprintln!("    {:?}", ranker.score(&input).parts);
+                eprintln!("    {:?}", ranker.score(&input_of(c)).parts);
             }
         }
     }
@@ -261,6 +278,9 @@ fn replay(weeks: &[Vec<Candidate>], w: usize, learning: bool) -> Outcome {
         let rank = order.iter().position(|&i| i == at).expect("ranked") + 1;
         if std::env::var_os("RANK_EVAL_TOP").is_some() && learning {
             eprintln!("  pick w{w} #{rank} {:+.2} {}", judged[at].0, pick.title);
+            if std::env::var_os("RANK_EVAL_PARTS").is_some() {
+                eprintln!("    {:?}", ranker.score(&input_of(&weeks[w][at])).parts);
+            }
         }
         outcome.ranks.push(rank);
         let expected = pick
@@ -279,6 +299,8 @@ fn example(c: &Candidate, lesson: Lesson) -> Example {
         lesson,
         title: c.entry.title.clone(),
         summary: c.entry.summary.clone(),
+        comment: None,
+        categories: c.entry.categories.clone(),
         url: c.entry.canonical_url.clone().or(c.entry.url.clone()),
         source: Some(c.source.clone()),
         section: None,

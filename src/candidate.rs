@@ -85,6 +85,8 @@ pub struct RankInput<'a> {
     pub url: Option<&'a str>,
     /// How a past issue mentioned it ("mentioned in the 2022-08-05 issue …").
     pub mention: Option<&'a str>,
+    /// The categories, tags or track its source gave it ("MAINTAINER TRACK").
+    pub categories: &'a [String],
 }
 
 /// What ranking makes of a candidate: its score and the section it would
@@ -182,11 +184,19 @@ pub const BACKGROUND_SAMPLE: i64 = 3_000;
 pub struct Example {
     pub lesson: Lesson,
     pub title: String,
-    /// The summary, or for a past issue's item the editors' comment.
+    /// The summary; for a past issue's item, that of the stored entry with
+    /// the item's link, when newsdesk saw it.
     pub summary: Option<String>,
+    /// For a past issue's item: the editors' comment under it.
+    pub comment: Option<String>,
+    /// The categories, tags or track its source gave it (for a past
+    /// issue's item, those of the stored entry with its link).
+    pub categories: Vec<String>,
     /// The link, or for a past issue's item the key of its link
     /// (`github.com/owner/repo`).
     pub url: Option<String>,
+    /// Where it was seen (for a past issue's item, the source of the
+    /// stored entry with its link).
     pub source: Option<SourceId>,
     /// Where the editor put it: a section id of the configuration for a
     /// decision, the heading (emoji left off) for a past issue's item.

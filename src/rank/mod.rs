@@ -200,8 +200,8 @@ impl Ranker {
                 points: MENTION_POINTS,
             });
         }
-        let features = model::features(candidate.title, candidate.url);
         if self.model.is_trained() {
+            let features = model::story_features(&model::Story::of_candidate(candidate));
             let (points, words) = self.model.judge(&features);
             let listed: Vec<String> = words.iter().map(|(w, p)| format!("{w} {p:+.1}")).collect();
             parts.push(Part {
@@ -211,7 +211,7 @@ impl Ranker {
                 points: LEARNED_CAP * (points / LEARNED_CAP).tanh(),
             });
         }
-        let mut with_source = features;
+        let mut with_source = model::features(candidate.title, candidate.url);
         with_source.push(format!("source:{}", candidate.source));
         let section = self
             .sections

@@ -9,7 +9,8 @@
 
 use std::collections::HashMap;
 
-use crate::candidate::{Example, Lesson};
+use crate::candidate::{Example, Lesson, RankInput};
+use crate::ids::SourceId;
 
 /// Weight of one example of each kind in the counts.
 fn lesson_weight(lesson: Lesson) -> (bool, f64) {
@@ -30,7 +31,46 @@ const PRIOR: f64 = 10.0;
 const MIN_YES: f64 = 3.0;
 const MIN_NO: f64 = 1.0;
 
-/// Words of a text for the model: ASCII words of two letters or more, and
+/// English words that say nothing of what a story is about: every title
+/// has some, and among a few dozen picks against hundreds of others each
+/// would weigh by chance.
+const STOP_WORDS: &[&str] = &[
+    "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
+    "been", "before", "being", "between", "beyond", "both", "but", "by", "can", "could", "did",
+    "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "get",
+    "had", "has", "have", "having", "he", "her", "here", "him", "his", "how", "i", "if", "in",
+    "into", "is", "it", "its", "just", "let", "me", "more", "most", "my", "new", "no", "nor",
+    "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over",
+    "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their",
+    "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under",
+    "until", "up", "us", "very", "vs", "was", "we", "were", "what", "when", "where", "which",
+    "while", "who", "whom", "why", "will", "with", "without", "would", "you", "your", "yours",
+];
+
+/// One form for a word and its plural ("updates" → "update", "policies"
+/// → "policy"), so that a pick's word counts for a candidate's.
+pub fn stem(word: &str) -> String {
+    let chars = word.chars().count();
+    if chars > 4 && word.ends_with("ies") {
+        return format!("{}y", &word[..word.len() - 3]);
+    }
+    if chars > 3 && word.ends_with('s') && !["ss", "us", "is"].iter().any(|e| word.ends_with(e))
+    {
+        return word[..word.len() - 1].to_owned();
+    }
+    word.to_owned()
+}
+
+/// The lower-cased ASCII words of a text that say something (two letters or
+/// more, not a [stop word](STOP_WORDS) nor a bare number), as written.
+pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() >= 2 && !w.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_ascii_lowercase)
+        .filter(|w| STOP_WORDS.binary_search(&w.as_str()).is_err())
+}
+
+/// Words of a text for the model: the [stems](stem) of its [`words`], and
 /// overlapping pairs of CJK characters (Japanese has no spaces).
 pub fn tokens(text: &str) -> Vec<String> {
     let lower = text.to_lowercase();
@@ -48,9 +88,7 @@ pub fn tokens(text: &str) -> Vec<String> {
             word.push(c);
             flush_cjk(&mut cjk, &mut out);
         } else {
-            if word.len() >= 2 {
-                out.push(std::mem::take(&mut word));
-            }
+            out.extend(words(&word).map(|w| stem(&w)));
             word.clear();
             if matches!(c, '\u{3040}'..='\u{30FF}' | '\u{4E00}'..='\u{9FFF}') {
                 cjk.push(c);
@@ -96,6 +134,80 @@ pub fn features(title: &str, url: Option<&str>) -> Vec<String> {
     out
 }
 
+/// What the learned model reads of a story, wherever it is at hand (a
+/// past issue's item with the entry of its link, a decided or undecided
+/// candidate).
+#[derive(Debug, Clone, Copy)]
+pub struct Story<'a> {
+    pub title: &'a str,
+    pub summary: Option<&'a str>,
+    pub url: Option<&'a str>,
+    pub source: Option<&'a SourceId>,
+    pub categories: &'a [String],
+}
+
+impl<'a> Story<'a> {
+    pub fn of_example(example: &'a Example) -> Story<'a> {
+        Story {
+            title: &example.title,
+            summary: example.summary.as_deref(),
+            url: example.url.as_deref(),
+            source: example.source.as_ref(),
+            categories: &example.categories,
+        }
+    }
+
+    pub fn of_candidate(candidate: &'a RankInput<'a>) -> Story<'a> {
+        Story {
+            title: candidate.title,
+            summary: candidate.summary,
+            url: candidate.url,
+            source: Some(candidate.source),
+            categories: candidate.categories,
+        }
+    }
+}
+
+/// Summary words prefixed so: they are learned apart from title words and
+/// weigh less (a description mentions much that a story is not about).
+pub const SUMMARY_WORD: &str = "about:";
+/// Of a summary word's learned weight, what a story gets.
+const SUMMARY_SHARE: f64 = 0.3;
+/// The start of a summary that is read (it says what the story is about;
+/// the rest costs more to read than it tells).
+pub const SUMMARY_CHARS: usize = 300;
+
+/// All the learned model reads of a story: its title words and link
+/// features, its source (`source:id`), its categories or track
+/// (`category:maintainer track`) and the words of its summary's start
+/// ([`SUMMARY_WORD`]) that its title does not have.
+pub fn story_features(story: &Story) -> Vec<String> {
+    let mut out = features(story.title, story.url);
+    out.extend(story.source.map(|s| format!("source:{s}")));
+    for category in story.categories {
+        let category = category.trim().to_lowercase();
+        if !category.is_empty() {
+            out.push(format!("category:{category}"));
+        }
+    }
+    if let Some(summary) = story.summary {
+        let start = summary
+            .char_indices()
+            .nth(SUMMARY_CHARS)
+            .map_or(summary, |(cut, _)| &summary[..cut]);
+        let title = tokens(story.title);
+        out.extend(
+            tokens(start)
+                .into_iter()
+                .filter(|w| title.binary_search(w).is_err())
+                .map(|w| format!("{SUMMARY_WORD}{w}")),
+        );
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Naive Bayes over weighted examples. A word that only the background
 /// has is no evidence against a story (most of a new story's words are
 /// nowhere in past issues): the background only tells how common the
@@ -121,12 +233,10 @@ impl Model {
                 model.no_weight += weight;
             }
             let evidence = matches!(example.lesson, Lesson::Rejected | Lesson::PassedOver);
-            let mut features = features(&example.title, example.url.as_deref());
+            let mut features = story_features(&Story::of_example(example));
             // A past issue's comment names what the item is about (a
             // project, a product) in the editor's words.
-            if example.lesson == Lesson::Published
-                && let Some(comment) = &example.summary
-            {
+            if let Some(comment) = &example.comment {
                 features.extend(tokens(comment));
                 features.sort();
                 features.dedup();
@@ -167,7 +277,14 @@ impl Model {
     pub fn judge(&self, features: &[String]) -> (f64, Vec<(String, f64)>) {
         let mut weighed: Vec<(String, f64)> = features
             .iter()
-            .filter_map(|f| self.weight(f).map(|w| (f.clone(), w)))
+            .filter_map(|f| {
+                let share = if f.starts_with(SUMMARY_WORD) {
+                    SUMMARY_SHARE
+                } else {
+                    1.0
+                };
+                self.weight(f).map(|w| (f.clone(), share * w))
+            })
             .collect();
         let total: f64 = weighed.iter().map(|(_, w)| w).sum();
         weighed.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
@@ -185,6 +302,8 @@ mod tests {
             lesson,
             title: title.into(),
             summary: None,
+            comment: None,
+            categories: Vec::new(),
             url: None,
             source: None,
             section: None,
@@ -196,7 +315,11 @@ mod tests {
     fn tokens_of_english_and_japanese() {
         assert_eq!(
             tokens("Argo CD v2.5 & Kubernetes"),
-            ["argo", "cd", "kubernetes", "v2"]
+            ["argo", "cd", "kubernete", "v2"]
+        );
+        assert_eq!(
+            tokens("What's New With the Policies: 2 Updates"),
+            ["policy", "update"]
         );
         let mut pairs = ["まと", "とめ", "新機", "機能", "能ま"].map(String::from);
         pairs.sort();

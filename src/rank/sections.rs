@@ -171,6 +171,8 @@ mod tests {
             lesson: Lesson::Published,
             title: title.into(),
             summary: None,
+            comment: None,
+            categories: Vec::new(),
             url: Some(url.into()),
             source: None,
             section: Some(heading.into()),

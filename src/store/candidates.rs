@@ -44,6 +44,10 @@ pub struct CandidateView {
     /// The section ranking suggests, from where the editor put similar
     /// items (else its source's section).
     pub suggested_section: Option<String>,
+    /// The categories, tags or track its source gave it, for ranking (a
+    /// session shows its track in `session`).
+    #[serde(skip)]
+    pub categories: Vec<String>,
 }
 
 impl CandidateView {
@@ -57,8 +61,17 @@ impl CandidateView {
             published: &self.published,
             url: self.url.as_deref(),
             mention: self.mention.as_deref(),
+            categories: &self.categories,
         }
     }
+}
+
+/// The categories kept as a JSON array in `entries.categories` and
+/// `candidates.categories` (none for NULL; never anything else, as
+/// newsdesk writes them).
+pub(super) fn categories_of(json: Option<String>) -> Vec<String> {
+    json.and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default()
 }
 
 /// Stored as JSON in `candidates.session`.
@@ -185,7 +198,7 @@ pub(super) fn select_candidates(
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT c.id, c.title, c.url, c.source_id, c.section, c.status, c.published, c.summary,
                 c.note, c.decided_at, c.created_at, c.score, c.session, c.dated_ahead, c.mention,
-                c.suggested_section
+                c.suggested_section, c.categories
          FROM candidates c
          {tail}"
     ))?;
@@ -210,6 +223,7 @@ pub(super) fn select_candidates(
             dated_ahead: row.get(13)?,
             mention: row.get(14)?,
             suggested_section: row.get(15)?,
+            categories: categories_of(row.get(16)?),
         })
     })?;
     let mut candidates: Vec<CandidateView> = rows.collect::<Result<_, _>>()?;

@@ -70,6 +70,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0016_one_off_sections.sql"),
     include_str!("migrations/0017_age_mentions_sections.sql"),
     include_str!("migrations/0018_unread_dates.sql"),
+    include_str!("migrations/0019_categories.sql"),
 ];
 
 /// What can go wrong with the database. Each message says what to do; the

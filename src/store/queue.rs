@@ -14,7 +14,7 @@
 use chrono::Duration;
 use rusqlite::{Transaction, params};
 
-use super::candidates::{SEEN_IN_ONE_BY_ONE, select_candidates};
+use super::candidates::{SEEN_IN_ONE_BY_ONE, categories_of, select_candidates};
 use super::decisions::next_generation;
 use super::{CandidateView, Result, Status, Store, StoreError, timestamp};
 use crate::candidate::{Example, Lesson, RankInput, RankingState, RankingStore, Scoring};
@@ -180,17 +180,25 @@ impl RankingStore for Store {
 
     fn examples(&self) -> Result<Vec<Example>> {
         let mut examples = Vec::new();
+        // A past issue's item brings what newsdesk stored of its link (the
+        // story was often a candidate or kept-out entry before): the source,
+        // summary and categories the ranking also reads of candidates.
         let mut items = self.conn.prepare_cached(
-            "SELECT title, MIN(url_key), section, issue_date, MAX(comment) FROM published
-             WHERE item = 1 AND title IS NOT NULL GROUP BY file, title",
+            "SELECT i.title, i.url_key, i.section, i.issue_date, i.comment,
+                    e.summary, e.source_id, e.categories
+             FROM (SELECT title, MIN(url_key) AS url_key, section, issue_date, MAX(comment) AS comment
+                   FROM published WHERE item = 1 AND title IS NOT NULL GROUP BY file, title) i
+             LEFT JOIN entries e ON e.id = (SELECT MIN(id) FROM entries WHERE url_key = i.url_key)",
         )?;
         for row in items.query_map([], |row| {
             Ok(Example {
                 lesson: Lesson::Published,
                 title: row.get(0)?,
-                summary: row.get(4)?,
+                summary: row.get(5)?,
+                comment: row.get(4)?,
+                categories: categories_of(row.get(7)?),
                 url: row.get(1)?,
-                source: None,
+                source: row.get(6)?,
                 section: row.get(2)?,
                 issue_date: row.get(3)?,
             })
@@ -208,12 +216,12 @@ impl RankingStore for Store {
         let cut = latest_issue.map(|d| format!("{d}T23:59:59Z"));
         let mut candidates = self.conn.prepare_cached(
             "SELECT title, summary, url, source_id, section, status,
-                    status = 'new' AND ?1 IS NOT NULL AND created_at <= ?1 AND published <= ?1
+                    status = 'new' AND ?1 IS NOT NULL AND created_at <= ?1 AND published <= ?1, categories
              FROM candidates WHERE status IN ('accepted', 'drafted', 'rejected')
                AND id NOT IN (SELECT folded_id FROM related_links WHERE folded_id IS NOT NULL)
              UNION ALL
              SELECT * FROM (SELECT title, summary, url, source_id, section, status,
-                    ?1 IS NOT NULL AND created_at <= ?1 AND published <= ?1
+                    ?1 IS NOT NULL AND created_at <= ?1 AND published <= ?1, categories
                     FROM candidates WHERE status = 'new' ORDER BY id DESC LIMIT ?2)",
         )?;
         let rows =
@@ -229,6 +237,8 @@ impl RankingStore for Store {
                     },
                     title: row.get(0)?,
                     summary: row.get(1)?,
+                    comment: None,
+                    categories: categories_of(row.get(7)?),
                     url: row.get(2)?,
                     source: row.get(3)?,
                     section: row.get(4)?,

@@ -54,6 +54,13 @@ impl DedupKeys {
     }
 }
 
+/// How `entries.categories` and `candidates.categories` keep a source's
+/// categories: a JSON array, NULL for none.
+pub(super) fn categories_json(categories: &[String]) -> Option<String> {
+    (!categories.is_empty())
+        .then(|| serde_json::to_string(categories).expect("strings serialise"))
+}
+
 pub(super) fn url_key_of(canonical: Option<&str>) -> Option<String> {
     canonical
         .and_then(|u| Url::parse(u).ok())
@@ -139,10 +146,12 @@ fn merge_into(
 ) -> Result<()> {
     tx.prepare_cached(
         "UPDATE candidates SET title = ?3, url = COALESCE(?4, url), summary = COALESCE(?5, summary),
-                source_id = ?6, priority = ?2, session = COALESCE(?7, session)
+                source_id = ?6, priority = ?2, session = COALESCE(?7, session),
+                categories = COALESCE(?8, categories)
          WHERE id = ?1 AND status = 'new' AND priority < ?2",
     )?
-    .execute(params![id, source.priority, entry.title, entry.canonical_url.as_ref().or(entry.url.as_ref()), entry.summary, source.id, entry.session])?;
+    .execute(params![id, source.priority, entry.title, entry.canonical_url.as_ref().or(entry.url.as_ref()), entry.summary, source.id, entry.session,
+                     categories_json(&entry.categories)])?;
     tx.prepare_cached(
         "UPDATE candidates SET summary = ?2 WHERE id = ?1 AND summary IS NULL AND ?2 IS NOT NULL",
     )?
@@ -230,26 +239,30 @@ pub(super) fn insert_entries(
             Some((_, Some(_), _)) => entry.filtered.clone(),
             _ => entry.filtered.clone().or_else(|| dating.too_old.clone()),
         };
+        let categories = categories_json(&entry.categories);
         if let Some((entry_id, candidate, _)) = &known {
             tx.prepare_cached(
                 "UPDATE entries SET title = ?2, summary = ?3, updated = ?4, published = ?5, filtered_reason = ?6,
-                                    unread_date = ?7
+                                    unread_date = ?7, categories = ?8
                  WHERE id = ?1 AND (title IS NOT ?2 OR summary IS NOT ?3 OR updated IS NOT ?4 OR published IS NOT ?5
-                                    OR filtered_reason IS NOT ?6 OR unread_date IS NOT ?7)",
+                                    OR filtered_reason IS NOT ?6 OR unread_date IS NOT ?7 OR categories IS NOT ?8)",
             )?
             .execute(params![entry_id, entry.title, entry.summary, updated, entry_published, kept_out,
-                             entry.unread_date])?;
+                             entry.unread_date, categories])?;
             // A candidate still waiting for a decision follows its own
             // source's changes (a moved session, an edited release).
             if let Some(candidate) = candidate {
                 let changed = tx.prepare_cached(
                     "UPDATE candidates SET title = ?3, summary = COALESCE(?4, summary), published = COALESCE(?5, published),
-                                           session = COALESCE(?6, session), dated_ahead = ?7
+                                           session = COALESCE(?6, session), dated_ahead = ?7,
+                                           categories = COALESCE(?8, categories)
                      WHERE id = ?1 AND source_id = ?2 AND status = 'new'
                        AND (title IS NOT ?3 OR summary IS NOT COALESCE(?4, summary) OR published IS NOT COALESCE(?5, published)
-                            OR session IS NOT COALESCE(?6, session) OR dated_ahead IS NOT ?7)",
+                            OR session IS NOT COALESCE(?6, session) OR dated_ahead IS NOT ?7
+                            OR categories IS NOT COALESCE(?8, categories))",
                 )?
-                .execute(params![candidate, source.id, entry.title, entry.summary, dating.published, entry.session, dating.dated_ahead])?;
+                .execute(params![candidate, source.id, entry.title, entry.summary, dating.published, entry.session, dating.dated_ahead,
+                                 categories])?;
                 if changed > 0 {
                     cache.touched.push(*candidate);
                 }
@@ -273,8 +286,9 @@ pub(super) fn insert_entries(
         }
         tx.prepare_cached(
             "INSERT INTO entries (source_id, entry_key, url, canonical_url, title, summary, published, updated,
-                                  first_seen_at, candidate_id, filtered_reason, dedup_reason, url_key, unread_date)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                  first_seen_at, candidate_id, filtered_reason, dedup_reason, url_key, unread_date,
+                                  categories)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )?
         .execute(params![
             source.id,
@@ -290,7 +304,8 @@ pub(super) fn insert_entries(
             filtered,
             reason,
             keys.url_key,
-            entry.unread_date
+            entry.unread_date,
+            categories
         ])?;
         added.entries += 1;
     }

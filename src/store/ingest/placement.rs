@@ -155,6 +155,7 @@ pub(super) fn place(
             published: when,
             url: entry.canonical_url.as_deref().or(entry.url.as_deref()),
             mention: mention.as_deref(),
+            categories: &entry.categories,
         };
         (
             scoring.score(&input),
@@ -165,8 +166,8 @@ pub(super) fn place(
     tx.prepare_cached(
         "INSERT INTO candidates (source_id, canonical_url, url, title, summary, published, section, created_at,
                                  release_key, priority, score, scored_at, scored_generation, session,
-                                 dated_ahead, mention, suggested_section)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, COALESCE(?11, 0), ?12, COALESCE(?13, 0), ?14, ?15, ?16, ?17)",
+                                 dated_ahead, mention, suggested_section, categories)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, COALESCE(?11, 0), ?12, COALESCE(?13, 0), ?14, ?15, ?16, ?17, ?18)",
     )?
     .execute(params![
         source.id,
@@ -187,6 +188,7 @@ pub(super) fn place(
         dating.dated_ahead,
         mention,
         score.as_ref().and_then(|s| s.0.section.clone()),
+        super::categories_json(&entry.categories),
     ])?;
     let id = tx.last_insert_rowid();
     store_sketch(tx, id, day, title, bands)?;
