@@ -10,9 +10,12 @@
 //! as the model's editors would, from that week's candidates. Week *w* is
 //! ranked with the issues of weeks before it in drafts_dir, the earlier
 //! weeks' other candidates as passed over, and its own as the background,
-//! exactly as [`RankingStore::examples`] hands them to the ranker. Every
-//! candidate counts as published at the replay's moment, so recency is
-//! neutral and the order is the ranking's own.
+//! as [`RankingStore::examples`] hands them to the ranker: a past issue's
+//! item with the source, summary and categories (a session's track) of
+//! the entry its link was seen as — here the week's candidate with the
+//! same URL key, as the store joins `published.url_key` to
+//! `entries.url_key`. Every candidate counts as published at the replay's
+//! moment, so recency is neutral and the order is the ranking's own.
 //!
 //! ```sh
 //! cargo run --example rank_eval            # the table, learning on and off
@@ -20,7 +23,9 @@
 //! RANK_EVAL_TOP=1 cargo run --example rank_eval   # each week's top 15 and
 //!                                                 # picks on stderr (add
 //!                                                 # RANK_EVAL_PARTS=1 for
-//!                                                 # the score parts)
+//!                                                 # the score parts
+//!                                                 # and each pick's
+//!                                                 # learned weights)
 //! ```
 //!
 //! [`RankingStore::examples`]: newsdesk::candidate::RankingStore::examples
@@ -30,7 +35,7 @@ use std::path::{Path, PathBuf};
 use newsdesk::candidate::{Example, Lesson, RankInput};
 use newsdesk::ids::SourceId;
 use newsdesk::rank::sections::{SectionName, section_for_heading};
-use newsdesk::rank::{Ranker, Rules};
+use newsdesk::rank::{Ranker, Rules, model};
 use newsdesk::source::{Document, IncomingEntry, SourceOptions, ical::TrackFilter, parse};
 
 const WEEKS: usize = 5;
@@ -280,6 +285,7 @@ fn replay<'a>(weeks: &'a [Vec<Candidate>], w: usize, learning: bool) -> Outcome 
             eprintln!("  pick w{w} #{rank} {:+.2} {}", judged[at].0, pick.title);
             if std::env::var_os("RANK_EVAL_PARTS").is_some() {
                 eprintln!("    {:?}", ranker.score(&input_of(&weeks[w][at])).parts);
+                print_weights(&ranker, &input_of(&weeks[w][at]));
             }
         }
         outcome.ranks.push(rank);
@@ -292,6 +298,26 @@ fn replay<'a>(weeks: &'a [Vec<Candidate>], w: usize, learning: bool) -> Outcome 
         }
     }
     outcome
+}
+
+/// Every known feature of a pick with its learned weight (what its
+/// learned part sums), summary words apart.
+fn print_weights(ranker: &Ranker, input: &RankInput) {
+    let mut title = Vec::new();
+    let mut summary = 0.0;
+    for feature in model::story_features(&model::Story::of_candidate(input)) {
+        if let Some(weight) = ranker.model.weight(&feature) {
+            if feature.starts_with(model::SUMMARY_WORD) {
+                summary += weight;
+            } else {
+                title.push(format!("{feature} {weight:+.1}"));
+            }
+        }
+    }
+    eprintln!(
+        "    summary words {summary:+.2} in all (before their share); the others: {}",
+        title.join(", ")
+    );
 }
 
 fn example(c: &Candidate, lesson: Lesson) -> Example {

@@ -203,7 +203,10 @@ impl Ranker {
         if self.model.is_trained() {
             let features = model::story_features(&model::Story::of_candidate(candidate));
             let (points, words) = self.model.judge(&features);
-            let listed: Vec<String> = words.iter().map(|(w, p)| format!("{w} {p:+.1}")).collect();
+            let listed: Vec<String> = words
+                .iter()
+                .map(|(f, p)| format!("{} {p:+.1}", model::feature_in_words(f, candidate.title)))
+                .collect();
             parts.push(Part {
                 reason: format!("like what you published and took ({})", listed.join(", ")),
                 // Bounded, but in order: a story twice as like the picks

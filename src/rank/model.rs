@@ -24,6 +24,12 @@ fn lesson_weight(lesson: Lesson) -> (bool, f64) {
 
 /// How many examples' worth the smoothing prior weighs.
 const PRIOR: f64 = 10.0;
+/// For a feature no pick has: the prior weighs at least as much as this
+/// many occurrences at the feature's rate, so that its absence from the
+/// picks tells against a story only as far as the picks would have had
+/// it by chance (a word of one passed-over story is no evidence; one in
+/// every other story is).
+const ABSENT_PRIOR_OCCURRENCES: f64 = 1.0;
 
 /// Positive weight (three items or accepts) and negative weight (a
 /// rejection, or five stories of background) needed before the learned
@@ -37,14 +43,14 @@ const MIN_NO: f64 = 1.0;
 const STOP_WORDS: &[&str] = &[
     "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
     "been", "before", "being", "between", "beyond", "both", "but", "by", "can", "could", "did",
-    "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "get",
-    "had", "has", "have", "having", "he", "her", "here", "him", "his", "how", "i", "if", "in",
-    "into", "is", "it", "its", "just", "let", "me", "more", "most", "my", "new", "no", "nor",
-    "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over",
-    "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their",
-    "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under",
-    "until", "up", "us", "very", "vs", "was", "we", "were", "what", "when", "where", "which",
-    "while", "who", "whom", "why", "will", "with", "without", "would", "you", "your", "yours",
+    "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "get", "had",
+    "has", "have", "having", "he", "her", "here", "him", "his", "how", "i", "if", "in", "into",
+    "is", "it", "its", "just", "let", "me", "more", "most", "my", "new", "no", "nor", "not", "now",
+    "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "same",
+    "she", "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there",
+    "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "us", "very",
+    "vs", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why",
+    "will", "with", "without", "would", "you", "your", "yours",
 ];
 
 /// One form for a word and its plural ("updates" → "update", "policies"
@@ -54,8 +60,7 @@ pub fn stem(word: &str) -> String {
     if chars > 4 && word.ends_with("ies") {
         return format!("{}y", &word[..word.len() - 3]);
     }
-    if chars > 3 && word.ends_with('s') && !["ss", "us", "is"].iter().any(|e| word.ends_with(e))
-    {
+    if chars > 3 && word.ends_with('s') && !["ss", "us", "is"].iter().any(|e| word.ends_with(e)) {
         return word[..word.len() - 1].to_owned();
     }
     word.to_owned()
@@ -208,6 +213,30 @@ pub fn story_features(story: &Story) -> Vec<String> {
     out
 }
 
+/// A feature of [`story_features`] as `review show` names it: a title
+/// word as `title` writes it ("Kubernetes" for the stem "kubernete"), a
+/// summary word with "in the summary", a category, source or link.
+pub fn feature_in_words(feature: &str, title: &str) -> String {
+    let word = |stemmed: &str| {
+        words(title)
+            .find(|w| stem(w) == stemmed)
+            .unwrap_or_else(|| stemmed.to_owned())
+    };
+    if let Some(category) = feature.strip_prefix("category:") {
+        format!("category “{category}”")
+    } else if let Some(source) = feature.strip_prefix("source:") {
+        format!("source {source}")
+    } else if let Some(host) = feature.strip_prefix("host:") {
+        format!("link to {host}")
+    } else if let Some(kind) = feature.strip_prefix("github:") {
+        format!("GitHub {kind}")
+    } else if let Some(summary_word) = feature.strip_prefix(SUMMARY_WORD) {
+        format!("“{summary_word}” in the summary")
+    } else {
+        word(feature)
+    }
+}
+
 /// Naive Bayes over weighted examples. A word that only the background
 /// has is no evidence against a story (most of a new story's words are
 /// nowhere in past issues): the background only tells how common the
@@ -268,8 +297,13 @@ impl Model {
         // to each count would make any word of the many others look rarer
         // there than among the picks.
         let rate = (yes + no) / (self.yes_weight + self.no_weight);
-        let p_yes = (yes + PRIOR * rate) / (self.yes_weight + PRIOR);
-        let p_no = (no + PRIOR * rate) / (self.no_weight + PRIOR);
+        let prior = if yes == 0.0 {
+            PRIOR.max(ABSENT_PRIOR_OCCURRENCES / rate)
+        } else {
+            PRIOR
+        };
+        let p_yes = (yes + prior * rate) / (self.yes_weight + prior);
+        let p_no = (no + prior * rate) / (self.no_weight + prior);
         Some((p_yes / p_no).ln())
     }
 
@@ -324,6 +358,116 @@ mod tests {
         let mut pairs = ["まと", "とめ", "新機", "機能", "能ま"].map(String::from);
         pairs.sort();
         assert_eq!(tokens("新機能まとめ"), pairs);
+    }
+
+    fn session(lesson: Lesson, title: &str, track: &str) -> Example {
+        Example {
+            source: Some(SourceId("kubecon".into())),
+            categories: vec![track.into()],
+            ..example(lesson, title)
+        }
+    }
+
+    fn judged(model: &Model, title: &str, track: &str) -> f64 {
+        let categories = [track.to_owned()];
+        let story = Story {
+            title,
+            summary: None,
+            url: None,
+            source: None,
+            categories: &categories,
+        };
+        model.judge(&story_features(&story)).0
+    }
+
+    #[test]
+    fn a_session_in_the_track_of_past_picks_outranks_one_that_is_not() {
+        let mut examples = vec![
+            session(Lesson::Published, "Helm 4 is here", "MAINTAINER TRACK"),
+            session(
+                Lesson::Published,
+                "SIG Storage deep dive",
+                "MAINTAINER TRACK",
+            ),
+            session(Lesson::Published, "Flux UIs tour", "MAINTAINER TRACK"),
+        ];
+        for n in 0..6 {
+            examples.push(session(
+                Lesson::PassedOver,
+                &format!("Vendor demo {n}"),
+                "SOLUTIONS SHOWCASE",
+            ));
+        }
+        let model = Model::train(&examples);
+        assert!(model.is_trained());
+        let maintainer = judged(&model, "Etcd upgrades", "Maintainer Track");
+        let showcase = judged(&model, "Etcd upgrades", "Solutions Showcase");
+        assert!(
+            maintainer > 0.0 && showcase < 0.0,
+            "{maintainer} {showcase}"
+        );
+        assert_eq!(
+            feature_in_words("category:maintainer track", "Etcd upgrades"),
+            "category “maintainer track”"
+        );
+    }
+
+    #[test]
+    fn a_word_no_pick_has_tells_against_a_story_as_far_as_it_is_common() {
+        let mut examples: Vec<Example> = (0..8)
+            .map(|n| example(Lesson::Published, &format!("Cilium eBPF story {n}")))
+            .collect();
+        for n in 0..40 {
+            let extra = match n {
+                0 | 20 => "pricing",
+                1 => "recap",
+                _ => "",
+            };
+            examples.push(example(Lesson::PassedOver, &format!("Webinar {extra}")));
+        }
+        let model = Model::train(&examples);
+        // In every passed-over story, in two of them, in one.
+        let every = model.weight("webinar").expect("known");
+        let two = model.weight("pricing").expect("known");
+        let one = model.weight("recap").expect("known");
+        assert!(every < two && two < one && one < 0.0, "{every} {two} {one}");
+        assert!(
+            one > every / 3.0,
+            "one passed-over story is little evidence: {one}"
+        );
+    }
+
+    #[test]
+    fn summary_words_weigh_less_than_title_words() {
+        let story = |title, summary| Story {
+            title,
+            summary: Some(summary),
+            url: None,
+            source: None,
+            categories: &[],
+        };
+        let features = story_features(&story("Cilium release", "Cilium adds eBPF maps"));
+        assert!(features.contains(&"cilium".to_owned()));
+        assert!(features.contains(&format!("{SUMMARY_WORD}ebpf")));
+        assert!(
+            !features.contains(&format!("{SUMMARY_WORD}cilium")),
+            "a title word is not counted again from the summary"
+        );
+        let model = Model::train(&[
+            example(Lesson::Published, "eBPF one"),
+            Example {
+                summary: Some("about eBPF".into()),
+                ..example(Lesson::Published, "two")
+            },
+            example(Lesson::Published, "eBPF three"),
+            example(Lesson::Rejected, "Webinar"),
+        ]);
+        let (in_title, _) = model.judge(&story_features(&story("eBPF", "")));
+        let (in_summary, _) = model.judge(&story_features(&story("Other", "eBPF")));
+        assert!(
+            in_summary > 0.0 && in_summary < in_title,
+            "{in_summary} {in_title}"
+        );
     }
 
     #[test]

@@ -245,3 +245,88 @@ fn past_issues_rank_the_first_poll_explain_it_and_suggest_sections() {
     let tools = draft.find("<!-- newsdesk:section tools -->").expect(&draft);
     assert!(draft[tools..].contains("kubectl-tree"), "{draft}");
 }
+
+/// A schedule whose sessions start in 60 days: (uid, title, track).
+fn schedule(sessions: &[(&str, &str, &str)]) -> String {
+    let stamp = |t: chrono::DateTime<chrono::Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
+    let start = chrono::Utc::now() + chrono::Duration::days(60);
+    let events: String = sessions
+        .iter()
+        .map(|(uid, title, track)| {
+            format!(
+                "BEGIN:VEVENT\r\nDTSTAMP:{}\r\nDTSTART:{}\r\nSUMMARY:{title} - Ada Lovelace\\, Acme\r\n\
+                 UID:{uid}\r\nURL:http://kccnceu2027.sched.com/event/{uid}\r\nCATEGORIES:{track}\r\n\
+                 DESCRIPTION:A session.\r\nEND:VEVENT\r\n",
+                stamp(chrono::Utc::now()),
+                stamp(start),
+            )
+        })
+        .collect();
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Sched.com test//EN\r\n{events}END:VCALENDAR\r\n"
+    )
+}
+
+#[test]
+fn a_past_issues_sessions_lend_their_track_to_the_ranking() {
+    // The editor published three Maintainer Track sessions; the schedule
+    // also has sessions of other tracks. The published ones are kept out,
+    // but newsdesk stored them: their track is what the editor picks.
+    let mut sessions = vec![
+        ("a1", "Helm 4 Is Here", "MAINTAINER TRACK"),
+        ("a2", "SIG Storage Intro", "MAINTAINER TRACK"),
+        ("a3", "A Tour of Flux UIs", "MAINTAINER TRACK"),
+        ("m1", "Etcd Upgrades Explained", "MAINTAINER TRACK"),
+        ("s1", "Faster Builds Explained", "SOLUTIONS SHOWCASE"),
+    ];
+    for (uid, title) in [
+        ("x1", "Cutting Cloud Bills With Acme"),
+        ("x2", "Zero Trust in Five Minutes"),
+        ("x3", "Meet the Acme Platform Team"),
+        ("x4", "Our Journey to Serverless"),
+        ("x5", "Data Lakes Made Simple"),
+        ("x6", "Winning With Developer Portals"),
+    ] {
+        sessions.push((uid, title, "SOLUTIONS SHOWCASE"));
+    }
+    let ics = schedule(&sessions);
+    let server = TestServer::start(move |_| Reply::ok(ics.clone(), "text/calendar"));
+    let item = |uid: &str, title: &str| {
+        format!("### {title}\n\nhttp://kccnceu2027.sched.com/event/{uid}\n\n注目です。\n\n")
+    };
+    let issue = format!(
+        "---\ntitle: \"Neco Weekly (2026-11-04号)\"\n---\n\n## 🤝 Events\n\n{}{}{}",
+        item("a1", "Helm 4 Is Here"),
+        item("a2", "SIG Storage Intro"),
+        item("a3", "A Tour of Flux UIs")
+    );
+    let desk = Desk::new(&format!(
+        "[[sections]]\nid = \"events\"\ntitle = \"Events\"\n\n\
+         [[source]]\nid = \"kubecon\"\nkind = \"ical\"\nurl = \"{}\"\nsection = \"events\"\n",
+        server.url("/all.ics")
+    ));
+    let drafts = desk.dir.path().join("drafts");
+    std::fs::create_dir_all(&drafts).unwrap();
+    std::fs::write(drafts.join("2026-11-04.md"), issue).unwrap();
+    desk.ok(&["poll"]);
+    let kept_out = desk.json(&["review", "list", "--status", "kept-out", "--json"]);
+    assert_eq!(kept_out.as_array().unwrap().len(), 3, "{kept_out:#}");
+
+    let queue = desk.json(&["review", "list", "--json"]);
+    crate::assert_best_first(&queue);
+    assert_eq!(
+        queue[0]["title"], "Etcd Upgrades Explained",
+        "the one session in the published track first\n{queue:#}"
+    );
+    let maintainer = by_title(&queue, "Etcd Upgrades Explained");
+    let other = by_title(&queue, "Faster Builds Explained");
+    assert!(
+        maintainer["score"].as_f64() > other["score"].as_f64(),
+        "{maintainer:#} {other:#}"
+    );
+    let shown = desk.ok(&["review", "show", &maintainer["id"].to_string()]);
+    assert!(
+        shown.contains("like what you published and took (category “maintainer track” +"),
+        "{shown}"
+    );
+}

@@ -57,8 +57,7 @@ impl DedupKeys {
 /// How `entries.categories` and `candidates.categories` keep a source's
 /// categories: a JSON array, NULL for none.
 pub(super) fn categories_json(categories: &[String]) -> Option<String> {
-    (!categories.is_empty())
-        .then(|| serde_json::to_string(categories).expect("strings serialise"))
+    (!categories.is_empty()).then(|| serde_json::to_string(categories).expect("strings serialise"))
 }
 
 pub(super) fn url_key_of(canonical: Option<&str>) -> Option<String> {
