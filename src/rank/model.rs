@@ -1,11 +1,13 @@
-//! The learned part of a score: naive Bayes over a story's title words and
-//! its link (host, a GitHub repository page), trained from what this editor
-//! published in past issues and accepted (yes) against what they rejected,
-//! passed over (a weak no) and the undecided stories around them (the
-//! background the picks stand out from). Titles only: past issues carry no
-//! summaries, and words that only one side can have would weigh for the
-//! wrong reason (a past issue's item brings its comment's words too: the
-//! projects and products its editor named).
+//! The learned part of a score: naive Bayes over a story's title words, its
+//! link (host, a GitHub repository page), source, categories (a session's
+//! track) and, at a third of the weight, its summary's words, trained from
+//! what this editor published in past issues and accepted (yes) against
+//! what they rejected, passed over (a weak no) and the undecided stories
+//! around them (the background the picks stand out from). A past issue's
+//! item has the source, summary and categories of the entry its link was
+//! seen as, so both sides have the same kinds of features (words only one
+//! side could have would weigh for the wrong reason), and its comment's
+//! words too: the projects and products its editor named.
 
 use std::collections::HashMap;
 
@@ -187,7 +189,9 @@ pub const SUMMARY_CHARS: usize = 300;
 /// (`category:maintainer track`) and the words of its summary's start
 /// ([`SUMMARY_WORD`]) that its title does not have.
 pub fn story_features(story: &Story) -> Vec<String> {
-    let mut out = features(story.title, story.url);
+    let mut out = tokens(story.title);
+    let title_words = out.len();
+    out.extend(story.url.map(link_features).unwrap_or_default());
     out.extend(story.source.map(|s| format!("source:{s}")));
     for category in story.categories {
         let category = category.trim().to_lowercase();
@@ -200,13 +204,12 @@ pub fn story_features(story: &Story) -> Vec<String> {
             .char_indices()
             .nth(SUMMARY_CHARS)
             .map_or(summary, |(cut, _)| &summary[..cut]);
-        let title = tokens(story.title);
-        out.extend(
-            tokens(start)
-                .into_iter()
-                .filter(|w| title.binary_search(w).is_err())
-                .map(|w| format!("{SUMMARY_WORD}{w}")),
-        );
+        for word in tokens(start) {
+            // Sorted: `tokens` returns them so.
+            if out[..title_words].binary_search(&word).is_err() {
+                out.push(format!("{SUMMARY_WORD}{word}"));
+            }
+        }
     }
     out.sort();
     out.dedup();

@@ -347,3 +347,64 @@ impl Store {
         Ok(count as usize)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::candidate::{Lesson, RankingStore};
+    use crate::store::{MIGRATIONS, Store};
+
+    /// A database of the version before categories: sessions get their
+    /// track as categories, and a past issue's item the source, summary
+    /// and categories of the entry its link was seen as.
+    #[test]
+    fn past_items_bring_their_entrys_categories_from_a_migrated_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v18.db");
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for migration in &MIGRATIONS[..18] {
+            conn.execute_batch(migration).unwrap();
+        }
+        conn.execute_batch(
+            r#"PRAGMA user_version = 18;
+             INSERT INTO sources (id, kind, url) VALUES ('kubecon', 'ical', 'https://kccnceu2026.sched.com/all.ics');
+             INSERT INTO candidates (id, source_id, title, summary, published, created_at, session, status)
+               VALUES (7, 'kubecon', 'Helm 4 Is Here', 'What changed in Helm 4.', '2026-03-24T10:00:00Z',
+                       '2026-03-01T10:00:00Z', '{"track":"MAINTAINER TRACK"}', 'drafted'),
+                      (8, 'kubecon', 'Vendor Demo', NULL, '2026-03-05T11:00:00Z',
+                       '2026-03-01T10:00:00Z', '{"track":"SOLUTIONS SHOWCASE"}', 'new');
+             INSERT INTO entries (source_id, entry_key, title, summary, first_seen_at, candidate_id, url_key)
+               VALUES ('kubecon', 'uid:7', 'Helm 4 Is Here', 'What changed in Helm 4.', '2026-03-01T10:00:00Z', 7,
+                       'kccnceu2026.sched.com/event/7'),
+                      ('kubecon', 'uid:8', 'Vendor Demo', NULL, '2026-03-01T10:00:00Z', 8,
+                       'kccnceu2026.sched.com/event/8');
+             INSERT INTO published (url_key, title, file, issue_date, item, section, comment)
+               VALUES ('kccnceu2026.sched.com/event/7', 'Helm 4 Is Here', '2026-03-09.md', '2026-03-09', 1,
+                       'Events', 'Helm 4 です。'),
+                      ('elsewhere.example/post', 'Not seen by newsdesk', '2026-03-09.md', '2026-03-09', 1,
+                       'Events', NULL);"#,
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        let examples = store.examples().unwrap();
+        let item = examples
+            .iter()
+            .find(|e| e.lesson == Lesson::Published && e.title == "Helm 4 Is Here")
+            .expect("the item");
+        assert_eq!(item.categories, ["MAINTAINER TRACK"]);
+        assert_eq!(item.source.as_ref().map(|s| s.as_str()), Some("kubecon"));
+        assert_eq!(item.summary.as_deref(), Some("What changed in Helm 4."));
+        assert_eq!(item.comment.as_deref(), Some("Helm 4 です。"));
+        let unseen = examples
+            .iter()
+            .find(|e| e.title == "Not seen by newsdesk")
+            .expect("the other item");
+        assert!(unseen.categories.is_empty() && unseen.source.is_none());
+        let other = examples
+            .iter()
+            .find(|e| e.title == "Vendor Demo")
+            .expect("the undecided candidate");
+        assert_eq!(other.lesson, Lesson::PassedOver);
+        assert_eq!(other.categories, ["SOLUTIONS SHOWCASE"]);
+    }
+}
