@@ -69,40 +69,39 @@ pub fn stem(word: &str) -> String {
 }
 
 /// The lower-cased ASCII words of a text that say something (two letters or
-/// more, not a [stop word](STOP_WORDS) nor a bare number), as written.
-pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| w.len() >= 2 && !w.bytes().all(|b| b.is_ascii_digit()))
-        .map(str::to_ascii_lowercase)
-        .filter(|w| STOP_WORDS.binary_search(&w.as_str()).is_err())
+/// more, not a [stop word](STOP_WORDS) nor a bare number), as written,
+/// and a hyphenated compound joined too ("Multi-Cluster": "multi",
+/// "cluster", "multicluster"), so that two ways of writing it meet.
+pub fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for compound in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+        let parts: Vec<&str> = compound.split('-').filter(|p| !p.is_empty()).collect();
+        for part in &parts {
+            out.push(part.to_ascii_lowercase());
+        }
+        if parts.len() > 1 {
+            out.push(parts.concat().to_ascii_lowercase());
+        }
+    }
+    out.retain(|w| {
+        w.len() >= 2
+            && !w.bytes().all(|b| b.is_ascii_digit())
+            && STOP_WORDS.binary_search(&w.as_str()).is_err()
+    });
+    out
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3040}'..='\u{30FF}' | '\u{4E00}'..='\u{9FFF}')
 }
 
 /// Words of a text for the model: the [stems](stem) of its [`words`], and
 /// overlapping pairs of CJK characters (Japanese has no spaces).
 pub fn tokens(text: &str) -> Vec<String> {
-    let lower = text.to_lowercase();
-    let mut out = Vec::new();
-    let mut word = String::new();
-    let mut cjk: Vec<char> = Vec::new();
-    let flush_cjk = |cjk: &mut Vec<char>, out: &mut Vec<String>| {
-        for pair in cjk.windows(2) {
-            out.push(pair.iter().collect());
-        }
-        cjk.clear();
-    };
-    for c in lower.chars().chain(std::iter::once(' ')) {
-        if c.is_ascii_alphanumeric() {
-            word.push(c);
-            flush_cjk(&mut cjk, &mut out);
-        } else {
-            out.extend(words(&word).map(|w| stem(&w)));
-            word.clear();
-            if matches!(c, '\u{3040}'..='\u{30FF}' | '\u{4E00}'..='\u{9FFF}') {
-                cjk.push(c);
-            } else {
-                flush_cjk(&mut cjk, &mut out);
-            }
-        }
+    let mut out: Vec<String> = words(text).iter().map(|w| stem(w)).collect();
+    for run in text.split(|c: char| !is_cjk(c)) {
+        let chars: Vec<char> = run.chars().collect();
+        out.extend(chars.windows(2).map(|pair| pair.iter().collect::<String>()));
     }
     out.sort();
     out.dedup();
@@ -222,6 +221,7 @@ pub fn story_features(story: &Story) -> Vec<String> {
 pub fn feature_in_words(feature: &str, title: &str) -> String {
     let word = |stemmed: &str| {
         words(title)
+            .into_iter()
             .find(|w| stem(w) == stemmed)
             .unwrap_or_else(|| stemmed.to_owned())
     };
@@ -358,6 +358,11 @@ mod tests {
             tokens("What's New With the Policies: 2 Updates"),
             ["policy", "update"]
         );
+        assert_eq!(
+            tokens("Multi-Cluster"),
+            ["cluster", "multi", "multicluster"]
+        );
+        assert!(tokens("SIG-Multicluster").contains(&"multicluster".to_owned()));
         let mut pairs = ["まと", "とめ", "新機", "機能", "能ま"].map(String::from);
         pairs.sort();
         assert_eq!(tokens("新機能まとめ"), pairs);
