@@ -200,8 +200,8 @@ impl Ranker {
                 points: MENTION_POINTS,
             });
         }
+        let features = model::story_features(&model::Story::of_candidate(candidate));
         if self.model.is_trained() {
-            let features = model::story_features(&model::Story::of_candidate(candidate));
             let (points, words) = self.model.judge(&features);
             let listed: Vec<String> = words
                 .iter()
@@ -214,11 +214,13 @@ impl Ranker {
                 points: LEARNED_CAP * (points / LEARNED_CAP).tanh(),
             });
         }
-        let mut with_source = model::features(candidate.title, candidate.url);
-        with_source.push(format!("source:{}", candidate.source));
+        // What the section model was trained on: words, link and source.
+        let mut for_sections = features;
+        for_sections
+            .retain(|f| !f.starts_with(model::CATEGORY) && !f.starts_with(model::SUMMARY_WORD));
         let section = self
             .sections
-            .suggest(&with_source)
+            .suggest(&for_sections)
             .map(str::to_owned)
             .or_else(|| self.rules.source_sections.get(candidate.source).cloned());
         let score = Score {

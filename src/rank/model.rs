@@ -55,17 +55,23 @@ const STOP_WORDS: &[&str] = &[
     "will", "with", "without", "would", "you", "your", "yours",
 ];
 
+/// No stop word is longer (a longer word is not looked up).
+const LONGEST_STOP_WORD: usize = 7;
+
 /// One form for a word and its plural ("updates" → "update", "policies"
 /// → "policy"), so that a pick's word counts for a candidate's.
-pub fn stem(word: &str) -> String {
-    let chars = word.chars().count();
-    if chars > 4 && word.ends_with("ies") {
-        return format!("{}y", &word[..word.len() - 3]);
+/// `word` is one of [`words`]: lower-cased ASCII.
+pub fn stem(mut word: String) -> String {
+    if word.len() > 4 && word.ends_with("ies") {
+        word.truncate(word.len() - 3);
+        word.push('y');
+    } else if word.len() > 3
+        && word.ends_with('s')
+        && !["ss", "us", "is"].iter().any(|e| word.ends_with(e))
+    {
+        word.pop();
     }
-    if chars > 3 && word.ends_with('s') && !["ss", "us", "is"].iter().any(|e| word.ends_with(e)) {
-        return word[..word.len() - 1].to_owned();
-    }
-    word.to_owned()
+    word
 }
 
 /// The lower-cased ASCII words of a text that say something (two letters or
@@ -75,18 +81,17 @@ pub fn stem(word: &str) -> String {
 pub fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for compound in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
-        let parts: Vec<&str> = compound.split('-').filter(|p| !p.is_empty()).collect();
-        for part in &parts {
-            out.push(part.to_ascii_lowercase());
-        }
-        if parts.len() > 1 {
-            out.push(parts.concat().to_ascii_lowercase());
+        let parts = compound.split('-').filter(|p| !p.is_empty());
+        let before = out.len();
+        out.extend(parts.map(str::to_ascii_lowercase));
+        if out.len() - before > 1 {
+            out.push(out[before..].concat());
         }
     }
     out.retain(|w| {
         w.len() >= 2
             && !w.bytes().all(|b| b.is_ascii_digit())
-            && STOP_WORDS.binary_search(&w.as_str()).is_err()
+            && (w.len() > LONGEST_STOP_WORD || STOP_WORDS.binary_search(&w.as_str()).is_err())
     });
     out
 }
@@ -98,10 +103,14 @@ fn is_cjk(c: char) -> bool {
 /// Words of a text for the model: the [stems](stem) of its [`words`], and
 /// overlapping pairs of CJK characters (Japanese has no spaces).
 pub fn tokens(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = words(text).iter().map(|w| stem(w)).collect();
-    for run in text.split(|c: char| !is_cjk(c)) {
-        let chars: Vec<char> = run.chars().collect();
-        out.extend(chars.windows(2).map(|pair| pair.iter().collect::<String>()));
+    let mut out: Vec<String> = words(text).into_iter().map(stem).collect();
+    let mut previous = None;
+    for c in text.chars() {
+        let cjk = is_cjk(c).then_some(c);
+        if let (Some(first), Some(second)) = (previous, cjk) {
+            out.push(String::from_iter([first, second]));
+        }
+        previous = cjk;
     }
     out.sort();
     out.dedup();
@@ -174,6 +183,9 @@ impl<'a> Story<'a> {
     }
 }
 
+/// Categories prefixed so (`category:maintainer track`).
+pub const CATEGORY: &str = "category:";
+
 /// Summary words prefixed so: they are learned apart from title words and
 /// weigh less (a description mentions much that a story is not about).
 pub const SUMMARY_WORD: &str = "about:";
@@ -192,13 +204,14 @@ pub fn story_features(story: &Story) -> Vec<String> {
     let title_words = out.len();
     out.extend(story.url.map(link_features).unwrap_or_default());
     out.extend(story.source.map(|s| format!("source:{s}")));
+    let categories_from = out.len();
     for category in story.categories {
-        let category = category.trim().to_lowercase();
-        if !category.is_empty() {
-            out.push(format!("category:{category}"));
+        let category = format!("{CATEGORY}{}", category.trim().to_lowercase());
+        if category.len() > CATEGORY.len() && !out[categories_from..].contains(&category) {
+            out.push(category);
         }
     }
-    if let Some(summary) = story.summary {
+    if let Some(summary) = story.summary.filter(|s| !s.is_empty()) {
         let start = summary
             .char_indices()
             .nth(SUMMARY_CHARS)
@@ -210,8 +223,8 @@ pub fn story_features(story: &Story) -> Vec<String> {
             }
         }
     }
-    out.sort();
-    out.dedup();
+    // Each once (a story has a feature or not): the title's words are
+    // distinct, the summary's apart from them, the rest of their own kinds.
     out
 }
 
@@ -222,10 +235,10 @@ pub fn feature_in_words(feature: &str, title: &str) -> String {
     let word = |stemmed: &str| {
         words(title)
             .into_iter()
-            .find(|w| stem(w) == stemmed)
+            .find(|w| stem(w.clone()) == stemmed)
             .unwrap_or_else(|| stemmed.to_owned())
     };
-    if let Some(category) = feature.strip_prefix("category:") {
+    if let Some(category) = feature.strip_prefix(CATEGORY) {
         format!("category “{category}”")
     } else if let Some(source) = feature.strip_prefix("source:") {
         format!("source {source}")
@@ -246,6 +259,17 @@ pub fn feature_in_words(feature: &str, title: &str) -> String {
 /// words of the editor's picks are.
 #[derive(Debug, Default)]
 pub struct Model {
+    /// Every known feature's log-odds, computed once when trained (a
+    /// candidate's score is then one look-up per feature).
+    weights: HashMap<String, f64>,
+    yes_weight: f64,
+    no_weight: f64,
+}
+
+/// What training counts: the weight of the examples with each feature on
+/// either side.
+#[derive(Debug, Default)]
+struct Counts {
     yes: HashMap<String, f64>,
     no: HashMap<String, f64>,
     /// Of `no`, what rejections and passed-over stories brought.
@@ -256,7 +280,7 @@ pub struct Model {
 
 impl Model {
     pub fn train(examples: &[Example]) -> Model {
-        let mut model = Model::default();
+        let mut model = Counts::default();
         for example in examples {
             let (yes, weight) = lesson_weight(example.lesson);
             if yes {
@@ -281,7 +305,17 @@ impl Model {
                 *counts.entry(feature).or_default() += weight;
             }
         }
-        model
+        let weights = model
+            .yes
+            .keys()
+            .chain(model.turned_away.keys())
+            .filter_map(|f| Some((f.clone(), model.weight(f)?)))
+            .collect();
+        Model {
+            weights,
+            yes_weight: model.yes_weight,
+            no_weight: model.no_weight,
+        }
     }
 
     pub fn is_trained(&self) -> bool {
@@ -290,6 +324,33 @@ impl Model {
 
     /// A known feature's log-odds of being picked.
     pub fn weight(&self, feature: &str) -> Option<f64> {
+        self.weights.get(feature).copied()
+    }
+
+    /// The learned log-odds of `features` and the three that weighed most.
+    pub fn judge(&self, features: &[String]) -> (f64, Vec<(String, f64)>) {
+        let mut weighed: Vec<(&String, f64)> = features
+            .iter()
+            .filter_map(|f| {
+                let share = if f.starts_with(SUMMARY_WORD) {
+                    SUMMARY_SHARE
+                } else {
+                    1.0
+                };
+                self.weight(f).map(|w| (f, share * w))
+            })
+            .collect();
+        let total: f64 = weighed.iter().map(|(_, w)| w).sum();
+        weighed.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(b.0)));
+        let most = weighed.iter().take(3).map(|(f, w)| ((*f).clone(), *w));
+        (total, most.collect())
+    }
+}
+
+impl Counts {
+    /// A feature's log-odds of being picked, when any pick or any story
+    /// turned away has it.
+    fn weight(&self, feature: &str) -> Option<f64> {
         let yes = self.yes.get(feature).copied().unwrap_or(0.0);
         let no = self.no.get(feature).copied().unwrap_or(0.0);
         if yes == 0.0 && !self.turned_away.contains_key(feature) {
@@ -308,25 +369,6 @@ impl Model {
         let p_yes = (yes + prior * rate) / (self.yes_weight + prior);
         let p_no = (no + prior * rate) / (self.no_weight + prior);
         Some((p_yes / p_no).ln())
-    }
-
-    /// The learned log-odds of `features` and the three that weighed most.
-    pub fn judge(&self, features: &[String]) -> (f64, Vec<(String, f64)>) {
-        let mut weighed: Vec<(String, f64)> = features
-            .iter()
-            .filter_map(|f| {
-                let share = if f.starts_with(SUMMARY_WORD) {
-                    SUMMARY_SHARE
-                } else {
-                    1.0
-                };
-                self.weight(f).map(|w| (f.clone(), share * w))
-            })
-            .collect();
-        let total: f64 = weighed.iter().map(|(_, w)| w).sum();
-        weighed.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
-        weighed.truncate(3);
-        (total, weighed)
     }
 }
 
