@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Scale: ingest ~100,000 entries with every deduplication layer on, then
-# time `review list` and the start-up of the `review` TUI over them.
+# Scale: ingest ~100,000 entries with every deduplication layer on, add 50
+# past issues to drafts_dir, then time `review list` and the start-up of
+# the `review` TUI over them.
 #
 #   benches/scale.sh [N]     # N feeds (default 3000, about 100,000 entries)
 #
@@ -27,7 +28,9 @@ trap 'kill $SERVER 2>/dev/null || true' EXIT
 BASE=http://127.0.0.1:$PORT
 for _ in $(seq 1 600); do curl -sf "$BASE/urls.txt" -o "$WORK/urls.txt" && break; sleep 0.1; done
 {
-  printf '[newsletter]\ntitle = "bench"\n\n[defaults]\nconcurrency = 16\nper_host = 16\nenrich = false\n\n'
+  # The generated feeds are dated months back: max_age keeps every entry a
+  # candidate (the default, 30 days, would keep most of them out).
+  printf '[newsletter]\ntitle = "bench"\n\n[defaults]\nconcurrency = 16\nper_host = 16\nenrich = false\nmax_age = "36500d"\n\n'
   printf '[ranking]\nkeywords = { kubernetes = 2.0, ebpf = 1.0 }\n\n[[sections]]\nid = "articles"\ntitle = "Articles"\n\n'
   i=0
   while read -r u; do
@@ -42,6 +45,20 @@ read -r secs kb <"$WORK/ingest.time"
 entries=$(sqlite3 "$WORK/newsdesk.db" 'SELECT COUNT(*) FROM entries')
 candidates=$(sqlite3 "$WORK/newsdesk.db" 'SELECT COUNT(*) FROM candidates')
 echo "ingest: $entries entries ($candidates candidates) in $secs s = $(awk -v e="$entries" -v s="$secs" 'BEGIN {printf "%.0f", e / s}') entries/s; peak RSS $((kb / 1024)) MB"
+
+# A newsletter that moved in with its history: 50 past issues of 20 items
+# each (1,000 of the stored entries) in drafts_dir, in the model's format,
+# so every ranking also trains from past issues' items.
+mkdir -p "$WORK/drafts"
+sqlite3 -separator $'\t' "$WORK/newsdesk.db" \
+  "SELECT replace(title, char(9), ' '), url FROM entries WHERE url IS NOT NULL ORDER BY id LIMIT 1000" |
+  awk -F'\t' -v dir="$WORK/drafts" '{
+    issue = int((NR - 1) / 20)
+    file = sprintf("%s/2025-%02d-%02d.md", dir, 1 + int(issue / 28), 1 + issue % 28)
+    if (!(file in started)) { started[file] = 1; printf "---\ntitle: \"bench\"\n---\n\n## Articles\n\n" > file }
+    printf "### %s\n\n%s\n\nA comment.\n\n", $1, $2 > file
+  }'
+echo "past issues: $(ls "$WORK/drafts" | wc -l) files, $(grep -c '^### ' "$WORK"/drafts/*.md | awk -F: '{n += $2} END {print n}') items"
 
 # Some decisions, so the learned part of the ranking is trained too.
 ids=$(sqlite3 "$WORK/newsdesk.db" 'SELECT id FROM candidates ORDER BY id LIMIT 40')
