@@ -563,8 +563,13 @@ fn list(
 ) -> Result<Vec<crate::store::CandidateView>, CliError> {
     let mut ranking = Ranking::adopt(Rules::of(config), store)?;
     let started = std::time::Instant::now();
-    let scoring = ranking.scoring(&*store, chrono::Utc::now())?;
-    let rescored = store.rescore_stale(&scoring, status, None)?;
+    let now = chrono::Utc::now();
+    let rescored = if store.has_stale(ranking.generation(&*store)?, now, status)? {
+        let scoring = ranking.scoring(&*store, now)?;
+        store.rescore_stale(&scoring, status, None)?
+    } else {
+        0
+    };
     tracing::debug!(rescored, took = ?started.elapsed(), "stale scores");
     let started = std::time::Instant::now();
     let listed = store.queue(&QueueQuery {

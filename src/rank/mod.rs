@@ -346,6 +346,13 @@ impl Ranking {
         })
     }
 
+    /// The ranking generation scores are current for (moved on, as
+    /// [`Ranking::scoring`] would, when the background has grown), without
+    /// training anything.
+    pub fn generation<S: RankingStore>(&self, store: &S) -> Result<i64, S::Error> {
+        Ok(current_state(store)?.generation)
+    }
+
     /// What a write batch scores the candidates it creates or changes
     /// with; `None` while this process's rules are not the stored ones (a
     /// daemon not yet reloaded after the rules changed leaves its new

@@ -202,6 +202,14 @@ impl App {
     /// The list is not re-ordered under the editor: `R` shows the new order.
     pub fn idle(&mut self) -> Result<(), StoreError> {
         if !self.fresh {
+            let generation = self.ranking.generation(&self.store)?;
+            if !self
+                .store
+                .has_stale(generation, self.now, Some(self.status))?
+            {
+                self.fresh = true;
+                return Ok(());
+            }
             let scoring = self.ranking.scoring(&self.store, self.now)?;
             let done =
                 self.store

@@ -71,6 +71,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0017_age_mentions_sections.sql"),
     include_str!("migrations/0018_unread_dates.sql"),
     include_str!("migrations/0019_categories.sql"),
+    include_str!("migrations/0020_entries_by_source_seen.sql"),
 ];
 
 /// What can go wrong with the database. Each message says what to do; the
