@@ -137,13 +137,18 @@ impl Store {
         rules: &[(SourceId, std::time::Duration)],
         now: DateTime<Utc>,
     ) -> Result<Vec<(SourceId, String)>> {
+        // One statement for every source (an index seek each), not one
+        // per rule: 3,000 query_row calls were a fifth of `review`'s start.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT COALESCE(
+            "SELECT s.id, COALESCE(
                     (SELECT MAX(first_seen_at) FROM entries WHERE source_id = s.id),
                     (SELECT MIN(started_at) FROM fetch_log WHERE source_id = s.id AND outcome <> 'failed'))
              FROM sources s
-             WHERE s.id = ?1 AND s.consecutive_failures = 0 AND s.last_success_at IS NOT NULL",
+             WHERE s.consecutive_failures = 0 AND s.last_success_at IS NOT NULL",
         )?;
+        let answering: HashMap<SourceId, Option<String>> = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
         let mut quiet = Vec::new();
         for (id, quiet_after) in rules {
             let Some(cutoff) = chrono::Duration::from_std(*quiet_after)
@@ -152,12 +157,10 @@ impl Store {
             else {
                 continue;
             };
-            let since: Option<Option<String>> =
-                stmt.query_row([id], |row| row.get(0)).optional()?;
-            if let Some(Some(since)) = since
-                && since < super::timestamp(cutoff)
+            if let Some(Some(since)) = answering.get(id)
+                && *since < super::timestamp(cutoff)
             {
-                quiet.push((id.clone(), since));
+                quiet.push((id.clone(), since.clone()));
             }
         }
         Ok(quiet)
