@@ -241,17 +241,8 @@ fn replay<'a>(weeks: &'a [Vec<Candidate>], w: usize, learning: bool) -> Outcome 
         mention: None,
         categories: &c.entry.categories,
     };
-    let input = |c: &'_ Candidate| -> (f64, Option<String>) {
-        let input = RankInput {
-            title: &c.entry.title,
-            summary: c.entry.summary.as_deref(),
-            source: &c.source,
-            seen_in: 1,
-            published: &published,
-            url: c.entry.canonical_url.as_deref().or(c.entry.url.as_deref()),
-            mention: None,
-            categories: &c.entry.categories,
-        };
+    let input = |c: &'a Candidate| -> (f64, Option<String>) {
+        let input = input_of(c);
         (ranker.score(&input).total, ranker.suggest_section(&input))
     };
     let judged: Vec<(f64, Option<String>)> = weeks[w].iter().map(input).collect();

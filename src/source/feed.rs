@@ -124,33 +124,27 @@ fn read_model<'a>(
     let cleaned = version_unversioned_rss(cleaned);
     let cleaned = strip_late_xml_declarations(cleaned);
     let cleaned = drop_unsafe_rss_contacts(cleaned);
-    match parser(feed_url).parse(&cleaned[..]) {
-        Ok(feed) => Ok((cleaned, Ok(feed))),
-        // A JSON Feed feed-rs finds too loose is read once more with the
-        // version and title it wants; only then, as that means parsing the
-        // JSON a second time.
-        Err(first_error) if super::json_feed::is_json(&cleaned) => {
-            match super::json_feed::lenient_version(&cleaned) {
-                Some(lenient) => {
-                    let feed = parser(feed_url)
-                        .parse(&lenient[..])
-                        .map_err(|_| describe(first_error));
-                    Ok((std::borrow::Cow::Owned(lenient), feed))
-                }
-                None => Ok((cleaned, Err(describe(first_error)))),
-            }
+    let first_error = match parser(feed_url).parse(&cleaned[..]) {
+        Ok(feed) => return Ok((cleaned, Ok(feed))),
+        Err(error) => error,
+    };
+    // A JSON Feed feed-rs finds too loose is read once more with the
+    // version and title it wants (only now: that parses the JSON again).
+    // Raw `&` in titles and URLs is the most common way real feeds break
+    // XML; escaping them and trying again recovers those feeds.
+    let repaired = if super::json_feed::is_json(&cleaned) {
+        super::json_feed::lenient_version(&cleaned)
+    } else {
+        escape_bare_ampersands(&cleaned)
+    };
+    match repaired {
+        Some(repaired) => {
+            let feed = parser(feed_url)
+                .parse(&repaired[..])
+                .map_err(|_| describe(first_error));
+            Ok((std::borrow::Cow::Owned(repaired), feed))
         }
-        // Raw `&` in titles and URLs is the most common way real feeds
-        // break XML; escaping them and trying again recovers those feeds.
-        Err(first_error) => match escape_bare_ampersands(&cleaned) {
-            Some(repaired) => {
-                let feed = parser(feed_url)
-                    .parse(&repaired[..])
-                    .map_err(|_| describe(first_error));
-                Ok((std::borrow::Cow::Owned(repaired), feed))
-            }
-            None => Ok((cleaned, Err(describe(first_error)))),
-        },
+        None => Ok((cleaned, Err(describe(first_error)))),
     }
 }
 
