@@ -376,6 +376,16 @@ impl Counts {
 mod tests {
     use super::*;
 
+    /// `words` looks stop words up by binary search, and only words no
+    /// longer than the longest: the list must stay sorted and the bound true.
+    #[test]
+    fn stop_words_are_sorted_and_bounded() {
+        assert!(STOP_WORDS.windows(2).all(|pair| pair[0] < pair[1]));
+        assert!(STOP_WORDS.iter().all(|w| w.len() <= LONGEST_STOP_WORD));
+        assert!(words("The Future of Kubernetes").contains(&"future".to_owned()));
+        assert!(!words("The Future of Kubernetes").contains(&"the".to_owned()));
+    }
+
     fn example(lesson: Lesson, title: &str) -> Example {
         Example {
             lesson,
