@@ -28,12 +28,7 @@ fn rss(items: &[(&str, &str, chrono::DateTime<Utc>)]) -> String {
 }
 
 fn titles(list: &Value) -> Vec<&str> {
-    let mut titles: Vec<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["title"].as_str().unwrap())
-        .collect();
+    let mut titles = crate::listed_titles(list);
     titles.sort();
     titles
 }

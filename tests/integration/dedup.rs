@@ -523,12 +523,7 @@ fn the_queue_ranks_what_the_editor_takes_above_what_they_turn_away() {
     }
     desk.ok(&["poll", "--source", "fresh"]);
     let queue = desk.json(&["review", "list", "--status", "new", "--json"]);
-    let titles: Vec<&str> = queue
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["title"].as_str().unwrap())
-        .collect();
+    let titles = crate::listed_titles(&queue);
     assert_eq!(
         titles,
         [

@@ -195,12 +195,7 @@ fn past_issues_rank_the_first_poll_explain_it_and_suggest_sections() {
     );
     desk.ok(&["poll"]);
     let queue = desk.json(&["review", "list", "--json"]);
-    let titles: Vec<&str> = queue
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["title"].as_str().unwrap())
-        .collect();
+    let titles = crate::listed_titles(&queue);
     let mut top = titles[..2].to_vec();
     top.sort();
     assert_eq!(

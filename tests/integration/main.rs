@@ -144,6 +144,16 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     stdout_of_success(output, format_args!("git {args:?}"))
 }
 
+/// The titles of a `review list --json` answer (or `GET /api/queue`), in
+/// the order listed.
+pub fn listed_titles(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["title"].as_str().unwrap())
+        .collect()
+}
+
 /// `review list --json` output is ordered by score, highest first.
 pub fn assert_best_first(list: &Value) {
     let scores: Vec<f64> = list

@@ -71,16 +71,32 @@ pub(crate) fn exchange(
 
 /// POSTs `value` as JSON to /api/submissions with `token`.
 pub(crate) fn submit_json(port: u16, token: &str, value: &Value) -> Answer {
+    submit(
+        port,
+        token,
+        "application/json",
+        value.to_string().as_bytes(),
+    )
+}
+
+/// POSTs a form (`url=…&note=…`) to /api/submissions with `token`.
+fn submit_form(port: u16, token: &str, form: &str) -> Answer {
+    submit(
+        port,
+        token,
+        "application/x-www-form-urlencoded",
+        form.as_bytes(),
+    )
+}
+
+fn submit(port: u16, token: &str, content_type: &str, body: &[u8]) -> Answer {
     let bearer = format!("Bearer {token}");
     exchange(
         port,
         "POST",
         "/api/submissions",
-        &[
-            ("Authorization", &bearer),
-            ("Content-Type", "application/json"),
-        ],
-        value.to_string().as_bytes(),
+        &[("Authorization", &bearer), ("Content-Type", content_type)],
+        body,
     )
 }
 
@@ -217,17 +233,7 @@ fn the_api_answers_401_201_200_400_413_and_429() {
 
     // The same link again, as a form this time.
     let form = format!("url={}&note=again", percent(&site.url("/page/1")));
-    let bearer = format!("Bearer {token}");
-    let again = exchange(
-        port,
-        "POST",
-        "/api/submissions",
-        &[
-            ("Authorization", &bearer),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ],
-        form.as_bytes(),
-    );
+    let again = submit_form(port, &token, &form);
     assert_eq!(again.status, 200, "{again:?}");
     assert_eq!(again.json()["duplicate_of"], added["id"]);
     assert!(
@@ -274,17 +280,12 @@ fn the_api_answers_401_201_200_400_413_and_429() {
         port,
         "GET",
         "/api/queue?status=new",
-        &[("Authorization", &bearer)],
+        &[("Authorization", &format!("Bearer {token}"))],
         b"",
     );
     assert_eq!(queue.status, 200, "{queue:?}");
     let listed = queue.json();
-    let titles: Vec<&str> = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["title"].as_str().unwrap())
-        .collect();
+    let titles = crate::listed_titles(&listed);
     assert_eq!(titles.len(), 2, "{titles:?}");
     assert!(
         titles.contains(&"Page 1") && titles.contains(&"Page 4"),
@@ -363,17 +364,7 @@ fn a_link_with_related_to_is_filed_under_its_candidate_and_a_private_one_refused
         "url={}&related_to={id}&section=",
         percent(&site.url("/page/9"))
     );
-    let bearer = format!("Bearer {token}");
-    let related = exchange(
-        port,
-        "POST",
-        "/api/submissions",
-        &[
-            ("Authorization", &bearer),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ],
-        form.as_bytes(),
-    );
+    let related = submit_form(port, &token, &form);
     assert_eq!(related.status, 201, "{related:?}");
     assert_eq!(related.json()["status"], "related");
     assert_eq!(related.json()["related_to"], id);

@@ -83,6 +83,12 @@ async fn result_text(client: &Client) -> String {
         .unwrap()
 }
 
+/// Types `text` into the field with this id.
+async fn fill(client: &Client, id: &str, text: &str) {
+    let field = client.find(Locator::Id(id)).await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
 async fn value_of(client: &Client, id: &str) -> String {
     let field = client.find(Locator::Id(id)).await.unwrap();
     field.prop("value").await.unwrap().unwrap_or_default()
@@ -113,27 +119,9 @@ fn the_submit_page_queues_a_link_from_a_real_browser_and_the_bookmarklet_url_pre
     runtime.block_on(async {
         let client = browser(&driver, profile.path()).await;
         client.goto(&page).await.unwrap();
-        client
-            .find(Locator::Id("token"))
-            .await
-            .unwrap()
-            .send_keys(&token)
-            .await
-            .unwrap();
-        client
-            .find(Locator::Id("url"))
-            .await
-            .unwrap()
-            .send_keys(&link)
-            .await
-            .unwrap();
-        client
-            .find(Locator::Id("note"))
-            .await
-            .unwrap()
-            .send_keys("From the <browser> & team")
-            .await
-            .unwrap();
+        fill(&client, "token", &token).await;
+        fill(&client, "url", &link).await;
+        fill(&client, "note", "From the <browser> & team").await;
         client
             .find(Locator::Css("#section option[value=\"releases\"]"))
             .await

@@ -329,12 +329,7 @@ fn review_list_filters_by_status_and_section() {
     );
     desk.ok(&["poll"]);
     let releases = desk.json(&["review", "list", "--section", "releases", "--json"]);
-    let titles: Vec<&str> = releases
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["title"].as_str().unwrap())
-        .collect();
+    let titles = crate::listed_titles(&releases);
     assert_eq!(titles, ["v2.1.1", "v2.1.0", "v2.0.0"]);
     assert_eq!(
         desk.json(&["review", "list", "--status", "accepted", "--json"]),
