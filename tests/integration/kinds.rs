@@ -136,14 +136,8 @@ fn an_edited_release_updates_its_candidate_instead_of_adding_one() {
         2,
         "v3.0.0 and the unparsable nightly"
     );
-    let summary: String = desk
-        .sqlite()
-        .query_row(
-            "SELECT summary FROM candidates WHERE title = 'argo-cd v3.0.0'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let summary: String =
+        desk.value("SELECT summary FROM candidates WHERE title = 'argo-cd v3.0.0'");
     assert!(
         summary.contains("drops the legacy repo-server cache"),
         "{summary}"
@@ -420,14 +414,7 @@ fn thin_candidates_are_enriched_from_their_pages_once_and_huge_pages_are_cut_off
         miniflux["summary"],
         "Minimalist and opinionated feed reader. Contribute to miniflux/v2 development by creating an account on GitHub."
     );
-    let error: String = desk
-        .sqlite()
-        .query_row(
-            "SELECT error FROM enrichment WHERE url LIKE '%/huge'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let error: String = desk.value("SELECT error FROM enrichment WHERE url LIKE '%/huge'");
     assert!(
         error.contains("larger than the 2000000-byte limit"),
         "{error}"

@@ -98,6 +98,11 @@ impl Desk {
     }
 
     pub fn count(&self, sql: &str) -> i64 {
+        self.value(sql)
+    }
+
+    /// The one value `sql` selects.
+    pub fn value<T: rusqlite::types::FromSql>(&self, sql: &str) -> T {
         self.sqlite().query_row(sql, [], |row| row.get(0)).unwrap()
     }
 }

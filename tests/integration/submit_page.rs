@@ -89,6 +89,10 @@ async fn fill(client: &Client, id: &str, text: &str) {
     field.send_keys(text).await.unwrap();
 }
 
+async fn click(client: &Client, locator: Locator<'_>) {
+    client.find(locator).await.unwrap().click().await.unwrap();
+}
+
 async fn value_of(client: &Client, id: &str) -> String {
     let field = client.find(Locator::Id(id)).await.unwrap();
     field.prop("value").await.unwrap().unwrap_or_default()
@@ -122,20 +126,8 @@ fn the_submit_page_queues_a_link_from_a_real_browser_and_the_bookmarklet_url_pre
         fill(&client, "token", &token).await;
         fill(&client, "url", &link).await;
         fill(&client, "note", "From the <browser> & team").await;
-        client
-            .find(Locator::Css("#section option[value=\"releases\"]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        client
-            .find(Locator::Id("send"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, Locator::Css("#section option[value=\"releases\"]")).await;
+        click(&client, Locator::Id("send")).await;
         let shown = result_text(&client).await;
         assert_eq!(shown, "queued as #1: Page 5");
 
@@ -168,13 +160,7 @@ fn the_submit_page_queues_a_link_from_a_real_browser_and_the_bookmarklet_url_pre
                 .unwrap()
                 .is_empty()
         );
-        client
-            .find(Locator::Id("send"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, Locator::Id("send")).await;
         let again = result_text(&client).await;
         assert!(again.starts_with("already queued as #1"), "{again}");
         client.close().await.unwrap();

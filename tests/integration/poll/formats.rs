@@ -111,14 +111,7 @@ fn every_feed_format_and_encoding_is_stored_as_utf8() {
     assert_eq!(relative[0], server.url("/blog/2026/11/argo/"));
     assert_eq!(relative[1], server.url("/blog/posts/cilium.html"));
     assert_eq!(relative[2], server.url("/events/kubecon-na-2026/"));
-    let canonical: String = desk
-        .sqlite()
-        .query_row(
-            "SELECT canonical_url FROM entries WHERE source_id = 'relative' ORDER BY id LIMIT 1 OFFSET 3",
-            [],
-            |row| row.get(0),
-        )
-        .unwrap();
+    let canonical: String = desk.value("SELECT canonical_url FROM entries WHERE source_id = 'relative' ORDER BY id LIMIT 1 OFFSET 3");
     assert_eq!(
         canonical,
         server.url("/blog/posts/kubernetes-1-35.html?lang=en")

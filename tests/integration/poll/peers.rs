@@ -59,14 +59,9 @@ fn peers_test_feeds_are_read_whole() {
         urls_of(&desk, "rss2sample")[1],
         "http://liftoff.msfc.nasa.gov/2003/05/30.html#item572"
     );
-    let published: String = desk
-        .sqlite()
-        .query_row(
-            "SELECT published FROM entries WHERE source_id = 'rss2sample' AND title = 'Star City'",
-            [],
-            |row| row.get(0),
-        )
-        .unwrap();
+    let published: String = desk.value(
+        "SELECT published FROM entries WHERE source_id = 'rss2sample' AND title = 'Star City'",
+    );
     assert_eq!(published, "2003-06-03T09:39:21Z");
 
     // Atom with RFC 822 dates padded with whitespace.

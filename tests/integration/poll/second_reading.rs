@@ -34,14 +34,8 @@ fn what_feed_rs_drops_is_read_or_said() {
     desk.ok(&["poll"]);
 
     assert_eq!(titles_of(&desk, "cut"), ["One", "Two <b>bold</b>"]);
-    let summary: String = desk
-        .sqlite()
-        .query_row(
-            "SELECT summary FROM entries WHERE source_id = 'cut' AND title LIKE 'Two%'",
-            [],
-            |row| row.get(0),
-        )
-        .unwrap();
+    let summary: String =
+        desk.value("SELECT summary FROM entries WHERE source_id = 'cut' AND title LIKE 'Two%'");
     assert_eq!(summary, "Intro more text");
     let table = desk.ok(&["sources"]);
     assert!(
