@@ -255,6 +255,18 @@ impl RankingStore for Store {
     }
 }
 
+/// A candidate `c` whose stored score is stale: of another ranking
+/// generation (?1) or older than the cut-off (?2), of status ?3 when one
+/// is given. Only the conditions in use, so SQLite can walk the status
+/// index.
+fn stale_condition(status: Option<Status>) -> &'static str {
+    if status.is_some() {
+        "(c.scored_generation != ?1 OR c.scored_at < ?2) AND c.status = ?3"
+    } else {
+        "(c.scored_generation != ?1 OR c.scored_at < ?2) AND ?3 IS NULL"
+    }
+}
+
 impl Store {
     /// Whether any candidate (of `status`, or any) has a score stale for
     /// ranking generation `generation` at `at`, as [`Store::rescore_stale`]
@@ -266,17 +278,11 @@ impl Store {
         at: chrono::DateTime<chrono::Utc>,
         status: Option<Status>,
     ) -> Result<bool> {
-        // Only the conditions in use, so SQLite can walk the status index.
-        let of_status = if status.is_some() {
-            "AND c.status = ?3"
-        } else {
-            "AND ?3 IS NULL"
-        };
         let stale = self
             .conn
             .prepare_cached(&format!(
-                "SELECT EXISTS (SELECT 1 FROM candidates c
-                  WHERE (c.scored_generation != ?1 OR c.scored_at < ?2) {of_status})"
+                "SELECT EXISTS (SELECT 1 FROM candidates c WHERE {})",
+                stale_condition(status)
             ))?
             .query_row(
                 params![generation, timestamp(at - SCORE_MAX_AGE), status],
@@ -309,16 +315,11 @@ impl Store {
         }
         let tx = self.conn.transaction()?;
         let stale_where = format!(
-            "{} WHERE (c.scored_generation != ?1 OR c.scored_at < ?2) {}
-             ORDER BY {} LIMIT ?3",
+            "{} WHERE {} ORDER BY {} LIMIT ?4",
             // Most rows are stale after a decision: one pass over the table
             // beats an index lookup per row.
             if whole { "NOT INDEXED" } else { "" },
-            if status.is_some() {
-                "AND c.status = ?4"
-            } else {
-                "AND ?4 IS NULL"
-            },
+            stale_condition(status),
             // A batch is the best-ranked stale rows; all of them are read in
             // table order, sequentially, not by index.
             if whole {
@@ -330,8 +331,8 @@ impl Store {
         let values = params![
             scoring.generation,
             timestamp(scoring.at - SCORE_MAX_AGE),
-            limit.map_or(-1, |l| l as i64),
-            status
+            status,
+            limit.map_or(-1, |l| l as i64)
         ];
         let stale = match limit {
             // A batch: the ids from the index alone, then those rows.
